@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * devcall wire ABI: what a guest sends to the host call mechanism and what
+ * comes back. Included by the guest kernel modules and by the host daemon.
+ *
+ * Every field is fixed-width little-endian; every struct has explicit
+ * padding and a size checked at compile time on both sides. A request is a
+ * header, then nr_segs segment descriptors, then inline_len bytes of inline
+ * payload, all in one device-readable buffer. A response is a header
+ * followed by inline_len bytes of inline payload in one device-writable
+ * buffer.
+ *
+ * Buffers. A request names up to DEVCALL_MAX_BUFS logical buffers by index.
+ * Buffer 0 is the primary data: the bytes read or written by READ/WRITE, or
+ * the ioctl argument for IOCTL. Buffers 1.. are the memory behind pointers
+ * embedded in an ioctl argument, numbered in the order the host's layout for
+ * that ioctl lists them. A buffer's bytes live in guest RAM, described by
+ * the segments whose 'buf' field names it, in order; or, for buffer 0 only,
+ * inline: in the request's inline payload (data to the host) or in the
+ * response's inline payload (data from the host). The host never trusts a
+ * guest-supplied length: it recomputes every buffer's size and rejects a
+ * request whose segments do not cover it.
+ */
+#ifndef DEVCALL_ABI_H
+#define DEVCALL_ABI_H
+
+#include <linux/types.h>
+
+#define DEVCALL_ABI_VERSION	1
+#define DEVCALL_REQ_MAGIC	0x4c435644u	/* "DVCL" */
+
+/* Operations (devcall_req.op). */
+enum devcall_op {
+	DEVCALL_OP_OPEN		= 1,	/* export_id, arg = DEVCALL_O_* */
+	DEVCALL_OP_CLOSE	= 2,	/* handle */
+	DEVCALL_OP_READ		= 3,	/* handle, len, [offset]; buf 0 out */
+	DEVCALL_OP_WRITE	= 4,	/* handle, len, [offset]; buf 0 in */
+	DEVCALL_OP_IOCTL	= 5,	/* handle, cmd, arg or buf 0 (+ 1..) */
+	DEVCALL_OP_POLL		= 6,	/* reserved */
+	DEVCALL_OP_FSYNC	= 7,	/* reserved */
+	DEVCALL_OP_CANCEL	= 8,	/* reserved: arg = tag to cancel */
+	DEVCALL_OP_LAYOUT	= 9,	/* reserved: fetch the layout of cmd */
+	DEVCALL_OP_MAX		= 9,
+};
+
+/* devcall_req.flags */
+#define DEVCALL_REQ_F_NONBLOCK	(1u << 0) /* the guest file is O_NONBLOCK now */
+#define DEVCALL_REQ_F_OFFSET	(1u << 1) /* READ/WRITE at 'offset' (pread) */
+#define DEVCALL_REQ_F_ARG_BUF	(1u << 2) /* IOCTL: argument is buffer 0, 'len' bytes */
+#define DEVCALL_REQ_F_ALL	(DEVCALL_REQ_F_NONBLOCK | DEVCALL_REQ_F_OFFSET | \
+				 DEVCALL_REQ_F_ARG_BUF)
+
+/* OPEN flags (devcall_req.arg); our own bits, independent of any arch. */
+#define DEVCALL_O_RDONLY	0u
+#define DEVCALL_O_WRONLY	1u
+#define DEVCALL_O_RDWR		2u
+#define DEVCALL_O_ACCMODE	3u
+#define DEVCALL_O_NONBLOCK	(1u << 8)
+#define DEVCALL_O_EXCL		(1u << 9)
+#define DEVCALL_O_SYNC		(1u << 10)
+#define DEVCALL_O_ALL		(DEVCALL_O_ACCMODE | DEVCALL_O_NONBLOCK | \
+				 DEVCALL_O_EXCL | DEVCALL_O_SYNC)
+
+/* Limits every implementation enforces, whatever a VM's own limits say. */
+#define DEVCALL_MAX_SEGS	4096u	/* segments in one request */
+#define DEVCALL_MAX_BUFS	64u	/* logical buffers in one request */
+#define DEVCALL_INLINE_MAX	512u	/* inline payload, either direction */
+#define DEVCALL_MAX_IO		(64u << 20) /* bytes moved by one request */
+#define DEVCALL_NAME_MAX	32u	/* export name, NUL included */
+
+struct devcall_req {
+	__le32 magic;		/*  0: DEVCALL_REQ_MAGIC */
+	__le16 version;		/*  4: DEVCALL_ABI_VERSION */
+	__le16 op;		/*  6: enum devcall_op */
+	__le64 tag;		/*  8: guest's request id, echoed */
+	__le64 handle;		/* 16: host-issued open-file handle */
+	__le32 export_id;	/* 24: OPEN: which export */
+	__le32 flags;		/* 28: DEVCALL_REQ_F_* */
+	__le64 offset;		/* 32: READ/WRITE with DEVCALL_REQ_F_OFFSET */
+	__le64 arg;		/* 40: OPEN: DEVCALL_O_*; IOCTL: integer arg */
+	__le32 cmd;		/* 48: IOCTL: the request number */
+	__le32 len;		/* 52: READ/WRITE: bytes; IOCTL: arg size */
+	__le16 nr_segs;		/* 56: struct devcall_seg entries that follow */
+	__le16 inline_len;	/* 58: inline payload bytes after the segments */
+	__le32 reserved;	/* 60: zero */
+};
+
+/* devcall_seg.flags: which way the host moves the bytes. */
+#define DEVCALL_SEG_TO_HOST	(1u << 0) /* host reads guest memory */
+#define DEVCALL_SEG_FROM_HOST	(1u << 1) /* host writes guest memory */
+#define DEVCALL_SEG_DIR_MASK	(DEVCALL_SEG_TO_HOST | DEVCALL_SEG_FROM_HOST)
+
+struct devcall_seg {
+	__le64 addr;		/*  0: guest-physical address */
+	__le32 len;		/*  8: bytes, > 0 */
+	__le16 flags;		/* 12: DEVCALL_SEG_* */
+	__le16 buf;		/* 14: logical buffer index */
+};
+
+/* devcall_resp.flags */
+#define DEVCALL_RESP_F_SEEKABLE	(1u << 0) /* OPEN: pread/pwrite work */
+#define DEVCALL_RESP_F_BLOCK	(1u << 1) /* OPEN: host node is a block device */
+
+struct devcall_resp {
+	__le64 tag;		/*  0: the request's tag */
+	__le64 result;		/*  8: s64: >= 0 success value, < 0 -errno */
+	__le32 flags;		/* 16: DEVCALL_RESP_F_* */
+	__le16 inline_len;	/* 20: inline payload bytes after the header */
+	__le16 reserved;	/* 22: zero */
+	__le64 size;		/* 24: OPEN: device or file size in bytes */
+	__le32 mode;		/* 32: OPEN: st_mode of the host node */
+	__le32 reserved2;	/* 36: zero */
+};
+
+/*
+ * Result values are Linux errno numbers (asm-generic), which both the x86_64
+ * guest and host use. OPEN returns the handle (> 0) in result.
+ */
+
+/*
+ * Device configuration: the exports this VM may open. At the start of the
+ * virtio device config space: a header, then nr_exports entries.
+ */
+#define DEVCALL_EXPORT_F_RO		(1u << 0) /* read-only */
+#define DEVCALL_EXPORT_F_EXCLUSIVE	(1u << 1) /* one opener across all VMs */
+
+struct devcall_config {
+	__le32 abi_version;	/* 0: DEVCALL_ABI_VERSION */
+	__le32 nr_exports;	/* 4 */
+};
+
+struct devcall_config_export {
+	__le32 id;		/*  0: export_id for OPEN */
+	__le32 flags;		/*  4: DEVCALL_EXPORT_F_* */
+	char name[DEVCALL_NAME_MAX]; /* 8: NUL-terminated, [A-Za-z0-9_.-] */
+};
+
+/* Sizes both sides rely on. */
+#ifdef __cplusplus
+#define DEVCALL_STATIC_ASSERT static_assert
+#else
+#define DEVCALL_STATIC_ASSERT _Static_assert
+#endif
+DEVCALL_STATIC_ASSERT(sizeof(struct devcall_req) == 64, "devcall_req size");
+DEVCALL_STATIC_ASSERT(sizeof(struct devcall_seg) == 16, "devcall_seg size");
+DEVCALL_STATIC_ASSERT(sizeof(struct devcall_resp) == 40, "devcall_resp size");
+DEVCALL_STATIC_ASSERT(sizeof(struct devcall_config) == 8, "devcall_config size");
+DEVCALL_STATIC_ASSERT(sizeof(struct devcall_config_export) == 40,
+		      "devcall_config_export size");
+
+#endif /* DEVCALL_ABI_H */

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Driver backends: what actually serves an open export. The real-syscall
+ * backend, the mock and plugins (such as the emulated drive) all sit behind
+ * this one const ops table; the dispatcher never knows which it calls.
+ * Every function returns a non-negative result or a negative errno and
+ * never exits the process.
+ */
+#ifndef DEVCALL_BACKEND_H
+#define DEVCALL_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+struct export;
+
+/* Facts about an open file the guest needs (struct devcall_resp). */
+struct backend_file_info {
+	uint64_t size;		/* bytes, for block devices and files */
+	uint32_t mode;		/* st_mode of the node */
+	bool seekable;		/* pread/pwrite work */
+};
+
+struct backend_ops {
+	const char *name;
+	/*
+	 * Open exp for a guest. oflags are host open(2) flags (O_ACCMODE,
+	 * O_NONBLOCK, O_EXCL, O_SYNC) already checked against the export's
+	 * access. Sets *priv to the backend's per-file state.
+	 */
+	int (*open)(const struct export *exp, int oflags, void **priv,
+		    struct backend_file_info *info);
+	/* Release priv. Returns what close(2) said, the file is gone anyway. */
+	int (*close)(void *priv);
+	/* off < 0: at the file's position (read(2)); else pread(2). */
+	ssize_t (*read)(void *priv, const struct iovec *iov, int iovcnt,
+			int64_t off, bool nonblock);
+	ssize_t (*write)(void *priv, const struct iovec *iov, int iovcnt,
+			 int64_t off, bool nonblock);
+	/* arg is a host pointer, or the integer value for integer ioctls. */
+	long (*ioctl)(void *priv, uint32_t cmd, unsigned long arg);
+};
+
+/* Built-in backends. */
+extern const struct backend_ops backend_sys;
+extern const struct backend_ops backend_mock;
+
+/*
+ * Backends by name: "sys", "mock", and any that plugins registered.
+ * Returns NULL if unknown.
+ */
+const struct backend_ops *backend_find(const char *name);
+
+/* Add a backend (a plugin's). 0, -EEXIST or -ENOSPC. */
+int backend_register(const struct backend_ops *ops);
+
+/*
+ * Load a plugin shared object; its constructor or its
+ * devcall_plugin_init() registers backends (and ioctl layouts).
+ * 0 or -errno, with a message in errbuf.
+ */
+int backend_load_plugin(const char *path, char *errbuf, size_t errlen);
+
+#endif /* DEVCALL_BACKEND_H */

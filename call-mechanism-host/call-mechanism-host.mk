@@ -1,0 +1,11 @@
+# call-mechanism-host: request decoding, config, per-VM state, dispatcher,
+# driver backends.
+HOST_SRCS := \
+	call-mechanism-host/log.c \
+	call-mechanism-host/request.c \
+	call-mechanism-host/config.c \
+	call-mechanism-host/vm.c \
+	call-mechanism-host/dispatch.c \
+	call-mechanism-host/backend.c \
+	call-mechanism-host/backend_sys.c \
+	call-mechanism-host/backend_mock.c

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Ioctl argument layouts, as data: how big an ioctl's argument is, which of
+ * its fields are pointers, what bounds and directs the memory behind each
+ * pointer. The host owns these; a new device's ioctls are a new table, not
+ * new code.
+ *
+ * Directions are seen from the driver: IN is read by the driver (guest to
+ * host), OUT is written by it (host to guest).
+ */
+#ifndef DEVCALL_IOCTL_LAYOUT_H
+#define DEVCALL_IOCTL_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LAYOUT_MAX_PTRS		4
+#define LAYOUT_MAX_DIR_MAP	4
+#define LAYOUT_ARG_MAX		4096	/* largest argument struct we copy */
+
+enum layout_dir {
+	LAYOUT_DIR_NONE		= 0,
+	LAYOUT_DIR_IN		= 1,
+	LAYOUT_DIR_OUT		= 2,
+	LAYOUT_DIR_BOTH		= 3,
+	LAYOUT_DIR_BY_FIELD	= 4,	/* looked up in dir_map by dir_field */
+};
+
+enum layout_ptr_kind {
+	LAYOUT_PTR_BUF		= 1,	/* points at len bytes */
+	LAYOUT_PTR_IOVEC	= 2,	/* count_field != 0: array of
+					 * {void *base; size_t len} elements;
+					 * count_field == 0: a plain BUF */
+	LAYOUT_PTR_OPAQUE	= 3,	/* never dereferenced: passed through */
+};
+
+/* An integer field of the argument. size 0 means "not used". */
+struct layout_field {
+	uint16_t off;
+	uint8_t size;		/* 1, 2, 4 or 8 */
+	bool is_signed;
+};
+
+struct layout_dir_map {
+	int64_t value;		/* value of dir_field */
+	uint8_t dir;		/* enum layout_dir, never BY_FIELD */
+};
+
+struct layout_ptr {
+	uint16_t off;		/* offset of the pointer (8 bytes, x86_64) */
+	uint8_t kind;		/* enum layout_ptr_kind */
+	uint8_t dir;		/* enum layout_dir */
+	uint32_t len_const;	/* length when len_field.size == 0 */
+	struct layout_field len_field; /* length in bytes from the argument */
+	uint32_t len_max;	/* longer is -EINVAL (absurd lengths) */
+	struct layout_field count_field; /* IOVEC: element count */
+	uint32_t count_max;	/* IOVEC: more elements is -EINVAL */
+	struct layout_field dir_field; /* BY_FIELD: selects the direction */
+	uint8_t nr_dir_map;
+	struct layout_dir_map dir_map[LAYOUT_MAX_DIR_MAP]; /* unmapped: -EINVAL */
+};
+
+struct ioctl_layout {
+	uint32_t cmd;		/* the ioctl request number */
+	const char *name;	/* for logs: "SG_IO" */
+	uint32_t arg_size;	/* 0: the argument is a plain integer */
+	uint8_t arg_dir;	/* direction of the argument struct itself */
+	uint8_t nr_ptrs;
+	struct layout_ptr ptr[LAYOUT_MAX_PTRS];
+};
+
+/*
+ * The layout for cmd: a registered one, else a built-in one; NULL if none.
+ * Generic _IOC handling is separate (layout_from_ioc), so that policy can
+ * decide whether to allow it.
+ */
+const struct ioctl_layout *layout_find(uint32_t cmd);
+
+/*
+ * Register a layout (a plugin's own ioctls). Checked with layout_validate();
+ * replaces a built-in of the same number. Returns 0, -EINVAL, -EEXIST (a
+ * registered one already has that number) or -ENOSPC.
+ */
+int layout_register(const struct ioctl_layout *layout);
+
+/* Forget every registered layout (tests). */
+void layout_unregister_all(void);
+
+/*
+ * Check a layout is self-consistent: every field inside the argument, no
+ * pointer overlapping another field, sizes and bounds sane. 0 or -EINVAL.
+ */
+int layout_validate(const struct ioctl_layout *layout);
+
+/*
+ * Describe a well-formed _IOC number generically: a pointer to _IOC_SIZE
+ * bytes with _IOC_DIR's direction and no embedded pointers. -ENOENT if cmd
+ * has no direction or no size (it may be an integer-argument ioctl).
+ */
+int layout_from_ioc(uint32_t cmd, struct ioctl_layout *out);
+
+/* A layout for an ioctl whose argument is a plain integer value. */
+void layout_integer(uint32_t cmd, struct ioctl_layout *out);
+
+/* The built-in table (SG_IO, BLKGETSIZE64, TCGETS ...) and its size. */
+extern const struct ioctl_layout layout_builtin[];
+extern const unsigned int layout_builtin_count;
+
+/*
+ * Per-pointer facts computed from one argument instance: how long the
+ * memory is and which way it moves. -EINVAL if the argument's fields are
+ * out of the layout's bounds or map to no direction.
+ */
+struct layout_ptr_instance {
+	uint8_t dir;		/* resolved: NONE, IN, OUT or BOTH */
+	bool iovec;		/* IOVEC kind with a non-zero count */
+	uint64_t len;		/* BUF: bytes; IOVEC: total of the elements */
+	uint32_t count;		/* IOVEC: elements */
+	uint64_t guest_ptr;	/* the pointer's value in the guest's copy */
+};
+
+int layout_ptr_resolve(const struct ioctl_layout *layout, unsigned int i,
+		       const void *arg, struct layout_ptr_instance *out);
+
+/* Read an integer field of arg (sign-extended if is_signed). */
+int64_t layout_field_get(const struct layout_field *f, const void *arg);
+
+#endif /* DEVCALL_IOCTL_LAYOUT_H */

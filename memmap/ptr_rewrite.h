@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Pointer rewriting: from a layout, the guest's copy of an ioctl argument
+ * and the guest buffers behind its pointers, build the argument the host
+ * driver is called with, whose pointers point at host memory holding the
+ * same bytes; after the call, hand back exactly the out-direction bytes.
+ *
+ * Buffer numbering (what a guest must send, what the host expects):
+ *   buffer 0        the argument itself (arg_size bytes);
+ *   then, for each pointer of the layout in order, unless it is OPAQUE, its
+ *   resolved direction is NONE or its length is 0:
+ *     BUF           one buffer of the resolved length;
+ *     IOVEC         one buffer holding the element array (count * 16
+ *                   bytes, IN), then one buffer per element in order (an
+ *                   element of length 0 gets an index and no segments).
+ * A pointer that is skipped becomes NULL in the host argument; an OPAQUE
+ * pointer keeps the guest's value. No other guest pointer value ever
+ * reaches a host driver, and no host address ever reaches the guest.
+ *
+ * Memory: a buffer that is one contiguous host range is used in place
+ * (zero-copy); otherwise it is copied through a bounce buffer, and the total
+ * bounce size is bounded by the caller. OUT-only bounce buffers start with
+ * the guest's current bytes, so copy-back never changes bytes the driver did
+ * not write.
+ */
+#ifndef DEVCALL_PTR_REWRITE_H
+#define DEVCALL_PTR_REWRITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest_buf.h"
+#include "guest_mem.h"
+#include "ioctl_layout.h"
+
+#define REWRITE_MAX_BUFS	64	/* = DEVCALL_MAX_BUFS */
+#define REWRITE_MAX_IOVEC	32	/* elements in one IOVEC pointer */
+
+struct rewrite_buf {
+	void *host;		/* what the host argument points at */
+	void *bounce;		/* malloc'd copy, or NULL if zero-copy */
+	size_t len;
+	uint8_t dir;		/* LAYOUT_DIR_IN/OUT/BOTH */
+	const struct guest_buf *guest;
+};
+
+struct rewrite_ctx {
+	const struct ioctl_layout *layout;
+	const struct guest_mem *gm;
+	uint8_t guest_arg[LAYOUT_ARG_MAX];	/* the guest's copy */
+	uint8_t host_arg[LAYOUT_ARG_MAX];	/* what the driver sees */
+	struct rewrite_buf buf[REWRITE_MAX_BUFS];
+	unsigned int nr_bufs;
+	size_t bounce_used;
+};
+
+/*
+ * Build ctx->host_arg. guest_arg holds layout->arg_size bytes (already
+ * copied out of guest memory: the guest cannot change it behind our back).
+ * bufs[0..nr_bufs) are the request's buffers; bufs[0] is not used here.
+ * Every buffer must be exactly as long as the layout says. Returns 0 or
+ * -EINVAL (argument out of the layout's bounds, buffers missing, too many,
+ * or of the wrong length), -EFAULT (not guest RAM), -EACCES (segment
+ * direction does not allow the transfer), -ENOMEM (bounce over
+ * bounce_limit or malloc failed). On error nothing needs releasing.
+ */
+int rewrite_prepare(struct rewrite_ctx *ctx, const struct ioctl_layout *layout,
+		    const struct guest_mem *gm, const void *guest_arg,
+		    const struct guest_buf *bufs, unsigned int nr_bufs,
+		    size_t bounce_limit);
+
+/* The argument to pass to the driver. */
+static inline void *rewrite_host_arg(struct rewrite_ctx *ctx)
+{
+	return ctx->host_arg;
+}
+
+/*
+ * After the driver call: copy OUT/BOTH bounce buffers back to guest memory
+ * and fill arg_out (layout->arg_size bytes) with the argument as the guest
+ * must see it: the driver's bytes, every pointer field restored to the
+ * guest's value. Returns 0 or -EFAULT. Does not release.
+ */
+int rewrite_finish(struct rewrite_ctx *ctx, void *arg_out);
+
+/* Free bounce buffers. Safe after prepare succeeded, once. */
+void rewrite_release(struct rewrite_ctx *ctx);
+
+#endif /* DEVCALL_PTR_REWRITE_H */

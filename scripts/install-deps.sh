@@ -1,0 +1,49 @@
+#!/bin/bash
+# Install from Debian what building and testing devcall needs. Idempotent:
+# when everything is there it only asks dpkg and returns.
+#   scripts/install-deps.sh [build] [fuzz] [e2e] ...
+# Groups:
+#   build  compiler, libinih, libcmocka, libseccomp (host daemon, unit tests)
+#   fuzz   clang with libFuzzer
+#   e2e    QEMU, busybox, cpio, kmod and the Debian cloud kernel headers the
+#          guest module is built against
+set -euo pipefail
+
+want=()
+for group in "${@:-build}"; do
+	case "$group" in
+	build) want+=(gcc make pkg-config libc6-dev libinih-dev libcmocka-dev
+		      libseccomp-dev) ;;
+	fuzz)  want+=(clang) ;;
+	e2e)   want+=(qemu-system-x86 qemu-utils busybox-static cpio kmod
+		      xz-utils zstd wodim genisoimage util-linux) ;;
+	*) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
+	esac
+done
+
+updated=0
+apt_update() {
+	if [ "$updated" = 0 ]; then
+		apt-get update -qq
+		updated=1
+	fi
+}
+
+missing() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed$' || echo "$p"
+	done
+}
+
+need=($(missing "${want[@]}"))
+if [ "${#need[@]}" -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "install-deps: missing ${need[*]}; run as root" >&2
+		exit 1
+	fi
+	apt_update
+	echo "install-deps: installing ${need[*]}" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+fi
