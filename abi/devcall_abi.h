@@ -39,7 +39,7 @@ enum devcall_op {
 	DEVCALL_OP_POLL		= 6,	/* reserved */
 	DEVCALL_OP_FSYNC	= 7,	/* reserved */
 	DEVCALL_OP_CANCEL	= 8,	/* reserved: arg = tag to cancel */
-	DEVCALL_OP_LAYOUT	= 9,	/* reserved: fetch the layout of cmd */
+	DEVCALL_OP_LAYOUT	= 9,	/* handle, cmd: the host's layout */
 	DEVCALL_OP_MAX		= 9,
 };
 
@@ -113,6 +113,55 @@ struct devcall_resp {
 };
 
 /*
+ * Ioctl layouts, as the host publishes them (DEVCALL_OP_LAYOUT: handle and
+ * cmd in, a struct devcall_layout as the response's inline payload out;
+ * result -ENOTTY if the host has no layout and would refuse the ioctl).
+ * The guest walks a layout to learn which memory to send with an ioctl:
+ * buffer 0 is the argument (arg_size bytes, arg_dir); then each pointer in
+ * order, numbered as memmap/ptr_rewrite.h describes. A layout with
+ * arg_size 0 is an integer-argument ioctl: the value travels in req.arg.
+ * The meaning of every field is memmap/ioctl_layout.h's.
+ */
+#define DEVCALL_LAYOUT_MAX_PTRS		4u
+#define DEVCALL_LAYOUT_MAX_DIR_MAP	4u
+
+struct devcall_layout_field {
+	__le16 off;		/* 0: offset in the argument */
+	__u8 size;		/* 2: 0 (unused), 1, 2, 4 or 8 */
+	__u8 is_signed;		/* 3 */
+};
+
+struct devcall_layout_dir_map {
+	__le64 value;		/* 0: value of dir_field */
+	__u8 dir;		/* 8: NONE 0, IN 1, OUT 2, BOTH 3 */
+	__u8 pad[7];		/* 9 */
+};
+
+struct devcall_layout_ptr {
+	__le16 off;		/*  0: pointer field offset (8 bytes) */
+	__u8 kind;		/*  2: BUF 1, IOVEC 2, OPAQUE 3 */
+	__u8 dir;		/*  3: NONE 0, IN 1, OUT 2, BOTH 3, BY_FIELD 4 */
+	__le32 len_const;	/*  4 */
+	struct devcall_layout_field len_field;	/*  8 */
+	__le32 len_max;		/* 12 */
+	struct devcall_layout_field count_field; /* 16 */
+	__le32 count_max;	/* 20 */
+	struct devcall_layout_field dir_field;	/* 24 */
+	__u8 nr_dir_map;	/* 28 */
+	__u8 pad[3];		/* 29 */
+	struct devcall_layout_dir_map dir_map[DEVCALL_LAYOUT_MAX_DIR_MAP]; /* 32 */
+};
+
+struct devcall_layout {
+	__le32 cmd;		/* 0 */
+	__le32 arg_size;	/* 4: 0 = integer argument */
+	__u8 arg_dir;		/* 8 */
+	__u8 nr_ptrs;		/* 9 */
+	__u8 pad[6];		/* 10 */
+	struct devcall_layout_ptr ptr[DEVCALL_LAYOUT_MAX_PTRS]; /* 16 */
+};
+
+/*
  * Result values are Linux errno numbers (asm-generic), which both the x86_64
  * guest and host use. OPEN returns the handle (> 0) in result.
  */
@@ -147,5 +196,11 @@ DEVCALL_STATIC_ASSERT(sizeof(struct devcall_resp) == 40, "devcall_resp size");
 DEVCALL_STATIC_ASSERT(sizeof(struct devcall_config) == 8, "devcall_config size");
 DEVCALL_STATIC_ASSERT(sizeof(struct devcall_config_export) == 40,
 		      "devcall_config_export size");
+DEVCALL_STATIC_ASSERT(sizeof(struct devcall_layout_ptr) == 96,
+		      "devcall_layout_ptr size");
+DEVCALL_STATIC_ASSERT(sizeof(struct devcall_layout) == 16 + 4 * 96,
+		      "devcall_layout size");
+DEVCALL_STATIC_ASSERT(sizeof(struct devcall_layout) <= DEVCALL_INLINE_MAX,
+		      "a layout travels inline");
 
 #endif /* DEVCALL_ABI_H */
