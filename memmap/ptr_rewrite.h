@@ -11,8 +11,11 @@
  *   resolved direction is NONE or its length is 0:
  *     BUF           one buffer of the resolved length;
  *     IOVEC         one buffer holding the element array (count * 16
- *                   bytes, IN), then one buffer per element in order (an
- *                   element of length 0 gets an index and no segments).
+ *                   bytes, IN), then one buffer per element in order. As
+ *                   the kernel truncates an iovec to the transfer length,
+ *                   element k's buffer is min(its len, what the resolved
+ *                   length leaves after elements 0..k-1) bytes; an element
+ *                   of length 0 gets an index and no segments.
  * A pointer that is skipped becomes NULL in the host argument; an OPAQUE
  * pointer keeps the guest's value. No other guest pointer value ever
  * reaches a host driver, and no host address ever reaches the guest.
@@ -41,7 +44,7 @@ struct rewrite_buf {
 	void *bounce;		/* malloc'd copy, or NULL if zero-copy */
 	size_t len;
 	uint8_t dir;		/* LAYOUT_DIR_IN/OUT/BOTH */
-	const struct guest_buf *guest;
+	const struct guest_buf *guest;	/* NULL: host-only (iovec array) */
 };
 
 struct rewrite_ctx {

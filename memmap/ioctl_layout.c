@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Interpreting ioctl layouts: lookup (registered, then built-in), checks of
+ * a layout's own consistency, and the facts one argument instance implies
+ * for each pointer.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <linux/ioctl.h>
+
+#include "ioctl_layout.h"
+
+#define LAYOUT_MAX_REGISTERED	64
+#define LAYOUT_IOVEC_ELEM	16	/* struct { void *base; size_t len; } */
+
+static struct ioctl_layout registered[LAYOUT_MAX_REGISTERED];
+static unsigned int nr_registered;
+static pthread_rwlock_t registered_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+const struct ioctl_layout *layout_find(uint32_t cmd)
+{
+	const struct ioctl_layout *found = NULL;
+	unsigned int i;
+
+	/* Registered layouts are only added, never changed: safe to return. */
+	pthread_rwlock_rdlock(&registered_lock);
+	for (i = 0; i < nr_registered && !found; i++)
+		if (registered[i].cmd == cmd)
+			found = &registered[i];
+	pthread_rwlock_unlock(&registered_lock);
+	if (found)
+		return found;
+	for (i = 0; i < layout_builtin_count; i++)
+		if (layout_builtin[i].cmd == cmd)
+			return &layout_builtin[i];
+	return NULL;
+}
+
+int layout_register(const struct ioctl_layout *layout)
+{
+	unsigned int i;
+	int ret = 0;
+
+	if (layout_validate(layout))
+		return -EINVAL;
+	pthread_rwlock_wrlock(&registered_lock);
+	for (i = 0; i < nr_registered; i++)
+		if (registered[i].cmd == layout->cmd)
+			ret = -EEXIST;
+	if (!ret && nr_registered >= LAYOUT_MAX_REGISTERED)
+		ret = -ENOSPC;
+	if (!ret)
+		registered[nr_registered++] = *layout;
+	pthread_rwlock_unlock(&registered_lock);
+	return ret;
+}
+
+void layout_unregister_all(void)
+{
+	pthread_rwlock_wrlock(&registered_lock);
+	nr_registered = 0;
+	pthread_rwlock_unlock(&registered_lock);
+}
+
+static int field_ok(const struct layout_field *f, uint32_t arg_size)
+{
+	if (!f->size)
+		return 1;
+	if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8)
+		return 0;
+	return (uint32_t)f->off + f->size <= arg_size;
+}
+
+static int overlaps(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+int layout_validate(const struct ioctl_layout *l)
+{
+	unsigned int i, j, k;
+
+	if (l->arg_size > LAYOUT_ARG_MAX || l->nr_ptrs > LAYOUT_MAX_PTRS)
+		return -EINVAL;
+	if (l->arg_dir > LAYOUT_DIR_BOTH)
+		return -EINVAL;
+	if (!l->arg_size)	/* integer argument: nothing more to say */
+		return l->nr_ptrs || l->arg_dir ? -EINVAL : 0;
+	if (!l->arg_dir)
+		return -EINVAL;
+
+	for (i = 0; i < l->nr_ptrs; i++) {
+		const struct layout_ptr *p = &l->ptr[i];
+
+		if ((uint32_t)p->off + 8 > l->arg_size)
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (overlaps(p->off, 8, l->ptr[j].off, 8))
+				return -EINVAL;
+		if (p->kind == LAYOUT_PTR_OPAQUE)
+			continue;
+		if (p->kind != LAYOUT_PTR_BUF && p->kind != LAYOUT_PTR_IOVEC)
+			return -EINVAL;
+		if (p->dir > LAYOUT_DIR_BY_FIELD || p->dir == LAYOUT_DIR_NONE)
+			return -EINVAL;
+		if (!field_ok(&p->len_field, l->arg_size) ||
+		    !field_ok(&p->count_field, l->arg_size) ||
+		    !field_ok(&p->dir_field, l->arg_size))
+			return -EINVAL;
+		/* Bounds are what keeps a hostile argument finite. */
+		if (!p->len_max || (!p->len_field.size && !p->len_const) ||
+		    (!p->len_field.size && p->len_const > p->len_max))
+			return -EINVAL;
+		if (p->kind == LAYOUT_PTR_IOVEC &&
+		    (!p->count_field.size || !p->count_max))
+			return -EINVAL;
+		if (p->kind == LAYOUT_PTR_BUF && p->count_field.size)
+			return -EINVAL;
+		if (p->dir == LAYOUT_DIR_BY_FIELD) {
+			if (!p->dir_field.size || !p->nr_dir_map ||
+			    p->nr_dir_map > LAYOUT_MAX_DIR_MAP)
+				return -EINVAL;
+			for (k = 0; k < p->nr_dir_map; k++)
+				if (p->dir_map[k].dir > LAYOUT_DIR_BOTH)
+					return -EINVAL;
+		} else if (p->dir_field.size || p->nr_dir_map) {
+			return -EINVAL;
+		}
+		/* A pointer must not double as a length or count. */
+		for (j = 0; j < l->nr_ptrs; j++) {
+			const struct layout_field *fs[] = {
+				&p->len_field, &p->count_field, &p->dir_field };
+
+			for (k = 0; k < 3; k++)
+				if (fs[k]->size &&
+				    overlaps(fs[k]->off, fs[k]->size,
+					     l->ptr[j].off, 8))
+					return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int layout_from_ioc(uint32_t cmd, struct ioctl_layout *out)
+{
+	uint32_t dir = _IOC_DIR(cmd), size = _IOC_SIZE(cmd);
+
+	if (dir == _IOC_NONE || !size || size > LAYOUT_ARG_MAX)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	out->cmd = cmd;
+	out->name = "_IOC";
+	out->arg_size = size;
+	/* _IOC_WRITE: userspace writes (driver reads) - our IN. */
+	if (dir & _IOC_WRITE)
+		out->arg_dir |= LAYOUT_DIR_IN;
+	if (dir & _IOC_READ)
+		out->arg_dir |= LAYOUT_DIR_OUT;
+	return 0;
+}
+
+void layout_integer(uint32_t cmd, struct ioctl_layout *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->cmd = cmd;
+	out->name = "integer";
+}
+
+int64_t layout_field_get(const struct layout_field *f, const void *arg)
+{
+	const uint8_t *p = (const uint8_t *)arg + f->off;
+	uint8_t v8;
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
+
+	switch (f->size) {
+	case 1:
+		v8 = *p;
+		return f->is_signed ? (int64_t)(int8_t)v8 : (int64_t)v8;
+	case 2:
+		memcpy(&v16, p, 2);
+		return f->is_signed ? (int64_t)(int16_t)v16 : (int64_t)v16;
+	case 4:
+		memcpy(&v32, p, 4);
+		return f->is_signed ? (int64_t)(int32_t)v32 : (int64_t)v32;
+	case 8:
+		memcpy(&v64, p, 8);
+		return (int64_t)v64;
+	default:
+		return 0;
+	}
+}
+
+int layout_ptr_resolve(const struct ioctl_layout *l, unsigned int i,
+		       const void *arg, struct layout_ptr_instance *out)
+{
+	const struct layout_ptr *p;
+	unsigned int k;
+	int64_t v;
+
+	if (i >= l->nr_ptrs)
+		return -EINVAL;
+	p = &l->ptr[i];
+	memset(out, 0, sizeof(*out));
+	memcpy(&out->guest_ptr, (const uint8_t *)arg + p->off, 8);
+	if (p->kind == LAYOUT_PTR_OPAQUE)
+		return 0;
+
+	out->dir = p->dir;
+	if (p->dir == LAYOUT_DIR_BY_FIELD) {
+		v = layout_field_get(&p->dir_field, arg);
+		for (k = 0; k < p->nr_dir_map; k++)
+			if (p->dir_map[k].value == v)
+				break;
+		if (k == p->nr_dir_map)
+			return -EINVAL;
+		out->dir = p->dir_map[k].dir;
+	}
+
+	if (p->len_field.size) {
+		v = layout_field_get(&p->len_field, arg);
+		if (v < 0 || (uint64_t)v > p->len_max)
+			return -EINVAL;
+		out->len = (uint64_t)v;
+	} else {
+		out->len = p->len_const;
+	}
+
+	if (p->kind == LAYOUT_PTR_IOVEC) {
+		v = layout_field_get(&p->count_field, arg);
+		if (v < 0 || (uint64_t)v > p->count_max)
+			return -EINVAL;
+		out->count = (uint32_t)v;
+		out->iovec = out->count != 0;
+	}
+	if (out->dir == LAYOUT_DIR_NONE) {
+		out->len = 0;
+		out->count = 0;
+		out->iovec = false;
+	}
+	return 0;
+}

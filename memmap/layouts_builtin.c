@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Built-in ioctl layouts: SCSI generic (what cdrecord uses), block devices
+ * and terminals. Numbers and sizes come from the kernel's own headers and
+ * are checked at compile time.
+ */
+#include <stddef.h>
+#include <asm/termbits.h>
+#include <linux/blkpg.h>
+#include <linux/fs.h>
+#include <scsi/scsi.h>
+#include <scsi/sg.h>
+#include <sys/ioctl.h>
+
+#include "ioctl_layout.h"
+
+#define FIELD(type, member, sgn) { \
+	.off = offsetof(type, member), \
+	.size = sizeof(((type *)0)->member), \
+	.is_signed = (sgn) }
+
+/* An argument that is one value the driver reads or writes. */
+#define SCALAR(nr, dir, type) {						\
+	.cmd = (nr), .name = #nr, .arg_size = sizeof(type),		\
+	.arg_dir = (dir) }
+
+#define SG_MAX_CDB	16	/* sg accepts up to 16 bytes without
+				 * SG_FLAG_... extensions */
+#define SG_IO_MAX_SENSE	255	/* mx_sb_len is a u8 */
+#define SG_MAX_DXFER	(16u << 20)
+#define SG_MAX_IOVEC	32
+
+_Static_assert(sizeof(struct sg_io_hdr) == 88, "sg_io_hdr on x86_64");
+_Static_assert(offsetof(struct sg_io_hdr, dxferp) == 16, "dxferp");
+_Static_assert(offsetof(struct sg_io_hdr, cmdp) == 24, "cmdp");
+_Static_assert(offsetof(struct sg_io_hdr, sbp) == 32, "sbp");
+_Static_assert(offsetof(struct sg_io_hdr, usr_ptr) == 56, "usr_ptr");
+_Static_assert(sizeof(struct sg_iovec) == 16, "sg_iovec");
+_Static_assert(sizeof(struct blkpg_ioctl_arg) == 24, "blkpg_ioctl_arg");
+_Static_assert(offsetof(struct blkpg_ioctl_arg, data) == 16, "blkpg data");
+_Static_assert(sizeof(struct blkpg_partition) == 152, "blkpg_partition");
+_Static_assert(sizeof(struct termios) == 36, "kernel termios");
+_Static_assert(SCSI_IOCTL_GET_IDLUN == 0x5382, "GET_IDLUN");
+_Static_assert(SCSI_IOCTL_GET_BUS_NUMBER == 0x5386, "GET_BUS_NUMBER");
+
+const struct ioctl_layout layout_builtin[] = {
+	{
+		.cmd = SG_IO, .name = "SG_IO",
+		.arg_size = sizeof(struct sg_io_hdr),
+		.arg_dir = LAYOUT_DIR_BOTH,
+		.nr_ptrs = 4,
+		.ptr = {
+			{	/* data: plain, or iovec_count sg_iovecs */
+				.off = offsetof(struct sg_io_hdr, dxferp),
+				.kind = LAYOUT_PTR_IOVEC,
+				.dir = LAYOUT_DIR_BY_FIELD,
+				.len_field = FIELD(struct sg_io_hdr, dxfer_len, 0),
+				.len_max = SG_MAX_DXFER,
+				.count_field = FIELD(struct sg_io_hdr, iovec_count, 0),
+				.count_max = SG_MAX_IOVEC,
+				.dir_field = FIELD(struct sg_io_hdr, dxfer_direction, 1),
+				.nr_dir_map = 4,
+				.dir_map = {
+					{ SG_DXFER_NONE, LAYOUT_DIR_NONE },
+					{ SG_DXFER_TO_DEV, LAYOUT_DIR_IN },
+					{ SG_DXFER_FROM_DEV, LAYOUT_DIR_OUT },
+					{ SG_DXFER_TO_FROM_DEV, LAYOUT_DIR_BOTH },
+				},
+			},
+			{	/* the CDB */
+				.off = offsetof(struct sg_io_hdr, cmdp),
+				.kind = LAYOUT_PTR_BUF,
+				.dir = LAYOUT_DIR_IN,
+				.len_field = FIELD(struct sg_io_hdr, cmd_len, 0),
+				.len_max = SG_MAX_CDB,
+			},
+			{	/* sense data */
+				.off = offsetof(struct sg_io_hdr, sbp),
+				.kind = LAYOUT_PTR_BUF,
+				.dir = LAYOUT_DIR_OUT,
+				.len_field = FIELD(struct sg_io_hdr, mx_sb_len, 0),
+				.len_max = SG_IO_MAX_SENSE,
+			},
+			{	/* the caller's cookie, echoed, never followed */
+				.off = offsetof(struct sg_io_hdr, usr_ptr),
+				.kind = LAYOUT_PTR_OPAQUE,
+			},
+		},
+	},
+	SCALAR(SG_GET_VERSION_NUM, LAYOUT_DIR_OUT, int),
+	/* sg returns the timeout as the ioctl's value; the arg is unused. */
+	{ .cmd = SG_GET_TIMEOUT, .name = "SG_GET_TIMEOUT" },
+	SCALAR(SG_SET_TIMEOUT, LAYOUT_DIR_IN, int),
+	SCALAR(SG_GET_RESERVED_SIZE, LAYOUT_DIR_OUT, int),
+	SCALAR(SG_SET_RESERVED_SIZE, LAYOUT_DIR_IN, int),
+	SCALAR(SCSI_IOCTL_GET_IDLUN, LAYOUT_DIR_OUT, uint32_t[2]),
+	SCALAR(SCSI_IOCTL_GET_BUS_NUMBER, LAYOUT_DIR_OUT, int),
+	SCALAR(BLKGETSIZE64, LAYOUT_DIR_OUT, uint64_t),
+	SCALAR(BLKSSZGET, LAYOUT_DIR_OUT, int),
+	{
+		.cmd = BLKPG, .name = "BLKPG",
+		.arg_size = sizeof(struct blkpg_ioctl_arg),
+		.arg_dir = LAYOUT_DIR_IN,
+		.nr_ptrs = 1,
+		.ptr = {
+			{	/* the kernel always reads a whole partition */
+				.off = offsetof(struct blkpg_ioctl_arg, data),
+				.kind = LAYOUT_PTR_BUF,
+				.dir = LAYOUT_DIR_IN,
+				.len_const = sizeof(struct blkpg_partition),
+				.len_max = sizeof(struct blkpg_partition),
+			},
+		},
+	},
+	SCALAR(TCGETS, LAYOUT_DIR_OUT, struct termios),
+	SCALAR(TCSETS, LAYOUT_DIR_IN, struct termios),
+	SCALAR(TIOCGWINSZ, LAYOUT_DIR_OUT, struct winsize),
+	SCALAR(TIOCGPTN, LAYOUT_DIR_OUT, unsigned int),
+	SCALAR(FIONREAD, LAYOUT_DIR_OUT, int),
+};
+
+const unsigned int layout_builtin_count =
+	sizeof(layout_builtin) / sizeof(layout_builtin[0]);
