@@ -13,6 +13,21 @@
 #include "request.h"
 #include "vm.h"
 
+struct ioctl_layout;
+
+/*
+ * The layout policy gives cmd on exp: deny list, then a known layout, then
+ * generic handling (_IOC bits, or an integer argument) where allowed.
+ * Uses *scratch for generic layouts. NULL if refused, with *err = -EPERM
+ * (denied) or -ENOTTY (unknown), after one log line naming the ioctl
+ * number, the export and the VM.
+ */
+const struct ioctl_layout *dispatch_ioctl_layout(const struct vm *vm,
+						 const struct export *exp,
+						 uint32_t cmd,
+						 struct ioctl_layout *scratch,
+						 int *err);
+
 /* Serve req; resp is always filled (result >= 0 or -errno). */
 void dispatch_request(struct vm *vm, const struct request *req,
 		      struct response *resp);

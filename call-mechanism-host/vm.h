@@ -10,10 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "backend.h"
 #include "config.h"
 #include "guest_mem.h"
-
-struct backend_ops;
 
 /* Daemon-wide state shared by every VM: exclusive claims. */
 struct host;
@@ -32,6 +31,7 @@ void vm_set_memory(struct vm *vm, const struct guest_mem *gm);
 const struct guest_mem *vm_memory(const struct vm *vm);
 const struct vm_config *vm_config(const struct vm *vm);
 const char *vm_name(const struct vm *vm);
+struct host *vm_host(const struct vm *vm);
 
 /*
  * The VM is gone (QEMU disconnected, reset): close every host file it had
@@ -45,5 +45,52 @@ void vm_destroy(struct vm *vm);
 
 /* Open handles right now (tests, leak checks). */
 unsigned int vm_open_count(struct vm *vm);
+
+/* Requests being served right now. */
+unsigned int vm_inflight_count(struct vm *vm);
+
+/*
+ * For the dispatcher.
+ */
+
+/* Count a request in; -EAGAIN past the VM's max_inflight. */
+int vm_request_begin(struct vm *vm);
+void vm_request_end(struct vm *vm);
+
+/* An open host file, shared by the requests using it. */
+struct open_file {
+	const struct export *exp;
+	void *priv;			/* the backend's */
+	struct backend_file_info info;
+	int oflags;			/* host open(2) flags it was opened with */
+	bool claimed;			/* holds the export's exclusive claim */
+	struct claim_key {
+		uint64_t dev, ino;
+	} claim;
+	unsigned int refs;		/* under the VM's lock */
+};
+
+/*
+ * Exclusive claims on host nodes, across every VM of the host. The key
+ * names the node (st_rdev for device nodes, else st_dev and st_ino).
+ * -EBUSY if anyone holds it; -ENOENT etc. if the path cannot be stat'ed.
+ */
+int host_claim(struct host *host, const char *path, struct claim_key *key);
+void host_release(struct host *host, const struct claim_key *key);
+
+/*
+ * Enter an opened file into the handle table (taking over its reference)
+ * and return its handle; -EMFILE past the VM's max_open.
+ */
+int vm_file_add(struct vm *vm, struct open_file *f, uint64_t *handle);
+
+/* The file behind handle with a reference held, or NULL (-EBADF). */
+struct open_file *vm_file_get(struct vm *vm, uint64_t handle);
+
+/* Drop a reference; the last one closes the backend file and the claim. */
+void vm_file_put(struct vm *vm, struct open_file *f);
+
+/* Remove handle from the table (CLOSE). 0 or -EBADF. */
+int vm_file_remove(struct vm *vm, uint64_t handle);
 
 #endif /* DEVCALL_VM_H */

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The "mock" backend: a programmable in-memory device for unit tests. One
+ * device per process: its content, scripted failures, an ioctl handler the
+ * test supplies, and a record of every call.
+ */
+#ifndef DEVCALL_BACKEND_MOCK_H
+#define DEVCALL_BACKEND_MOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MOCK_SIZE	(1u << 20)
+
+enum mock_op { MOCK_OPEN, MOCK_CLOSE, MOCK_READ, MOCK_WRITE, MOCK_IOCTL,
+	       MOCK_NR_OPS };
+
+struct mock_calls {
+	unsigned int count[MOCK_NR_OPS];
+	unsigned int open_now;		/* opened and not yet closed */
+	int last_oflags;
+	int64_t last_off;
+	bool last_nonblock;
+	uint32_t last_cmd;
+	unsigned long last_arg;
+};
+
+/* ioctl handler: arg is a host pointer or integer, as the driver sees it. */
+typedef long (*mock_ioctl_fn)(uint32_t cmd, unsigned long arg);
+
+/* Forget everything: content zeroed, size MOCK_SIZE, no scripts. */
+void mock_reset(void);
+
+/* Device content and size (<= MOCK_SIZE). */
+void mock_set_content(const void *data, size_t len);
+uint8_t *mock_content(size_t *len);
+
+/* The next call of op fails with -err (once). */
+void mock_fail_next(enum mock_op op, int err);
+
+/* A device with nothing to read: reads return -EAGAIN if non-blocking. */
+void mock_set_empty(bool empty);
+
+void mock_set_ioctl(mock_ioctl_fn fn);
+
+const struct mock_calls *mock_calls(void);
+
+#endif /* DEVCALL_BACKEND_MOCK_H */

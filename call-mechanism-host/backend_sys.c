@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The "sys" backend: the real host node through open(2), preadv(2),
+ * pwritev(2) and ioctl(2) - the unmodified host driver does the work.
+ *
+ * Non-blocking is per request (the guest may change O_NONBLOCK with fcntl
+ * at any time, and two requests on one file may differ), so the host fd
+ * itself is always O_NONBLOCK after open and a blocking request waits in
+ * poll(2) for readiness. Block devices and regular files ignore the flag.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include "backend.h"
+#include "config.h"
+
+struct sys_file {
+	int fd;
+};
+
+static int sys_open(const struct export *exp, int oflags, void **priv,
+		    struct backend_file_info *info)
+{
+	struct sys_file *f;
+	struct stat st;
+	uint64_t size;
+	int fd, ret;
+
+	fd = open(exp->path, oflags | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		ret = -errno;
+		goto out_close;
+	}
+	info->mode = st.st_mode;
+	info->seekable = S_ISBLK(st.st_mode) || S_ISREG(st.st_mode);
+	info->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, &size) < 0) {
+			ret = -errno;
+			goto out_close;
+		}
+		info->size = size;
+	}
+
+	f = malloc(sizeof(*f));
+	if (!f) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	f->fd = fd;
+	*priv = f;
+	return 0;
+
+out_close:
+	close(fd);
+	return ret;
+}
+
+static int sys_close(void *priv)
+{
+	struct sys_file *f = priv;
+	int ret = close(f->fd) < 0 ? -errno : 0;
+
+	free(f);
+	return ret;
+}
+
+static int sys_wait(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	if (poll(&p, 1, -1) < 0)
+		return errno == EINTR ? 0 : -errno;
+	return 0;
+}
+
+static ssize_t sys_read(void *priv, const struct iovec *iov, int iovcnt,
+			int64_t off, bool nonblock)
+{
+	struct sys_file *f = priv;
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		n = off < 0 ? readv(f->fd, iov, iovcnt) :
+			      preadv(f->fd, iov, iovcnt, off);
+		if (n >= 0)
+			return n;
+		if ((errno != EAGAIN && errno != EINTR) || nonblock)
+			return -errno;
+		if (errno == EAGAIN) {
+			ret = sys_wait(f->fd, POLLIN);
+			if (ret)
+				return ret;
+		}
+	}
+}
+
+static ssize_t sys_write(void *priv, const struct iovec *iov, int iovcnt,
+			 int64_t off, bool nonblock)
+{
+	struct sys_file *f = priv;
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		n = off < 0 ? writev(f->fd, iov, iovcnt) :
+			      pwritev(f->fd, iov, iovcnt, off);
+		if (n >= 0)
+			return n;
+		if ((errno != EAGAIN && errno != EINTR) || nonblock)
+			return -errno;
+		if (errno == EAGAIN) {
+			ret = sys_wait(f->fd, POLLOUT);
+			if (ret)
+				return ret;
+		}
+	}
+}
+
+static long sys_ioctl(void *priv, uint32_t cmd, unsigned long arg)
+{
+	struct sys_file *f = priv;
+	long ret = ioctl(f->fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+const struct backend_ops backend_sys = {
+	.name = "sys",
+	.open = sys_open,
+	.close = sys_close,
+	.read = sys_read,
+	.write = sys_write,
+	.ioctl = sys_ioctl,
+};

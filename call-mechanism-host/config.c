@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Daemon configuration from an INI file (libinih) and from command-line
+ * flags. Both feed the same per-key setters, so a flag and a file line mean
+ * exactly the same thing and fail with the same message. Format:
+ * docs/config.md.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "backend.h"
+#include "config.h"
+
+#define CONFIG_MIN_REQUEST	4096u
+
+struct config_err {
+	char *buf;
+	size_t len;
+};
+
+static int fail(struct config_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int fail(struct config_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->buf, e->len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+void config_default_limits(struct vm_limits *limits)
+{
+	limits->max_open = 64;
+	limits->max_inflight = 64;
+	limits->max_request_bytes = 16u << 20;
+}
+
+void config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static bool name_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (!n || n >= max)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return false;
+	return true;
+}
+
+/* A number with an optional K/M/G suffix, within [min, max]. */
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	if (!*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	default: break;
+	}
+	if (*end || (shift && v > (~0ull >> shift)))
+		return -EINVAL;
+	v <<= shift;
+	if (v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap)
+		return -ENAMETOOLONG;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+struct vm_config *config_find_vm(struct config *cfg, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_vms; i++)
+		if (!strcmp(cfg->vms[i].name, name))
+			return &cfg->vms[i];
+	return NULL;
+}
+
+static struct vm_config *get_vm(struct config *cfg, const char *name,
+				struct config_err *e)
+{
+	struct vm_config *vm = config_find_vm(cfg, name);
+
+	if (vm)
+		return vm;
+	if (!name_ok(name, CONFIG_VM_NAME_MAX)) {
+		fail(e, "bad VM name '%s' (1-%u of [A-Za-z0-9_.-])", name,
+		     CONFIG_VM_NAME_MAX - 1);
+		return NULL;
+	}
+	if (cfg->nr_vms >= CONFIG_MAX_VMS) {
+		fail(e, "too many VMs (at most %u)", CONFIG_MAX_VMS);
+		return NULL;
+	}
+	vm = &cfg->vms[cfg->nr_vms++];
+	memset(vm, 0, sizeof(*vm));
+	strcpy(vm->name, name);
+	config_default_limits(&vm->limits);
+	return vm;
+}
+
+static struct export *get_export(struct config *cfg, const char *vm_name,
+				 const char *name, struct config_err *e)
+{
+	struct vm_config *vm = get_vm(cfg, vm_name, e);
+	struct export *exp;
+	unsigned int i;
+
+	if (!vm)
+		return NULL;
+	for (i = 0; i < vm->nr_exports; i++)
+		if (!strcmp(vm->exports[i].name, name))
+			return &vm->exports[i];
+	if (!name_ok(name, DEVCALL_NAME_MAX)) {
+		fail(e, "bad export name '%s' (1-%u of [A-Za-z0-9_.-])", name,
+		     DEVCALL_NAME_MAX - 1);
+		return NULL;
+	}
+	if (vm->nr_exports >= CONFIG_MAX_EXPORTS) {
+		fail(e, "too many exports in VM '%s' (at most %u)", vm->name,
+		     CONFIG_MAX_EXPORTS);
+		return NULL;
+	}
+	exp = &vm->exports[vm->nr_exports++];
+	memset(exp, 0, sizeof(*exp));
+	exp->id = vm->nr_exports;
+	strcpy(exp->name, name);
+	strcpy(exp->backend_name, "sys");
+	return exp;
+}
+
+/* "0x2285, 0x5382" or "0x2285+0x5382" */
+static int parse_ioctl_list(const char *s, uint32_t *list, unsigned int *nr,
+			    struct config_err *e, const char *key)
+{
+	char buf[1024], *tok, *save = NULL;
+
+	if (copy_str(buf, sizeof(buf), s))
+		return fail(e, "%s: list too long", key);
+	for (tok = strtok_r(buf, ", +", &save); tok;
+	     tok = strtok_r(NULL, ", +", &save)) {
+		uint64_t v;
+
+		if (parse_u64(tok, 0, 0xffffffffu, &v))
+			return fail(e, "%s: '%s' is not an ioctl number", key,
+				    tok);
+		if (*nr >= CONFIG_MAX_IOCTL_LIST)
+			return fail(e, "%s: more than %u numbers", key,
+				    CONFIG_MAX_IOCTL_LIST);
+		list[(*nr)++] = (uint32_t)v;
+	}
+	return 0;
+}
+
+static int set_vm_key(struct vm_config *vm, const char *key, const char *val,
+		      struct config_err *e)
+{
+	uint64_t v;
+
+	if (!strcmp(key, "socket")) {
+		if (copy_str(vm->socket_path, sizeof(vm->socket_path), val))
+			return fail(e, "socket: path too long");
+	} else if (!strcmp(key, "memory")) {
+		if (copy_str(vm->memory_path, sizeof(vm->memory_path), val))
+			return fail(e, "memory: path too long");
+	} else if (!strcmp(key, "machine")) {
+		if (strcmp(val, "q35") && strcmp(val, "pc"))
+			return fail(e, "machine: '%s' is not q35 or pc", val);
+		strcpy(vm->machine, val);
+	} else if (!strcmp(key, "max-open")) {
+		if (parse_u64(val, 1, 4096, &v))
+			return fail(e, "max-open: '%s' is not 1..4096", val);
+		vm->limits.max_open = v;
+	} else if (!strcmp(key, "max-inflight")) {
+		if (parse_u64(val, 1, 1024, &v))
+			return fail(e, "max-inflight: '%s' is not 1..1024", val);
+		vm->limits.max_inflight = v;
+	} else if (!strcmp(key, "max-request")) {
+		if (parse_u64(val, CONFIG_MIN_REQUEST, DEVCALL_MAX_IO, &v))
+			return fail(e, "max-request: '%s' is not %u..%u bytes",
+				    val, CONFIG_MIN_REQUEST, DEVCALL_MAX_IO);
+		vm->limits.max_request_bytes = v;
+	} else {
+		return fail(e, "unknown VM key '%s'", key);
+	}
+	return 0;
+}
+
+static int set_export_key(struct export *exp, const char *key,
+			  const char *val, struct config_err *e)
+{
+	if (!strcmp(key, "path")) {
+		if (val[0] != '/')
+			return fail(e, "path: '%s' is not absolute", val);
+		if (copy_str(exp->path, sizeof(exp->path), val))
+			return fail(e, "path: too long");
+	} else if (!strcmp(key, "access")) {
+		if (!strcmp(val, "ro"))
+			exp->read_only = true;
+		else if (!strcmp(val, "rw"))
+			exp->read_only = false;
+		else
+			return fail(e, "access: '%s' is not ro or rw", val);
+	} else if (!strcmp(key, "sharing")) {
+		if (!strcmp(val, "exclusive"))
+			exp->exclusive = true;
+		else if (!strcmp(val, "shared"))
+			exp->exclusive = false;
+		else
+			return fail(e, "sharing: '%s' is not shared or exclusive",
+				    val);
+	} else if (!strcmp(key, "backend")) {
+		if (!name_ok(val, sizeof(exp->backend_name)))
+			return fail(e, "backend: bad name '%s'", val);
+		strcpy(exp->backend_name, val);
+	} else if (!strcmp(key, "options")) {
+		if (copy_str(exp->backend_opts, sizeof(exp->backend_opts), val))
+			return fail(e, "options: longer than %zu bytes",
+				    sizeof(exp->backend_opts) - 1);
+	} else if (!strcmp(key, "ioctl")) {
+		if (!strcmp(val, "known"))
+			exp->ioctl.mode = IOCTL_MODE_KNOWN;
+		else if (!strcmp(val, "ioc"))
+			exp->ioctl.mode = IOCTL_MODE_IOC;
+		else
+			return fail(e, "ioctl: '%s' is not known or ioc", val);
+	} else if (!strcmp(key, "allow")) {
+		return parse_ioctl_list(val, exp->ioctl.allow,
+					&exp->ioctl.nr_allow, e, key);
+	} else if (!strcmp(key, "deny")) {
+		return parse_ioctl_list(val, exp->ioctl.deny,
+					&exp->ioctl.nr_deny, e, key);
+	} else {
+		return fail(e, "unknown export key '%s'", key);
+	}
+	return 0;
+}
+
+static int add_plugin(struct config *cfg, const char *path,
+		      struct config_err *e)
+{
+	if (cfg->nr_plugins >= sizeof(cfg->plugins) / sizeof(cfg->plugins[0]))
+		return fail(e, "too many plugins");
+	if (copy_str(cfg->plugins[cfg->nr_plugins], PATH_MAX, path))
+		return fail(e, "plugin: path too long");
+	cfg->nr_plugins++;
+	return 0;
+}
+
+/* INI: [daemon], [vm NAME], [export VM NAME]. */
+static int apply_ini(struct config *cfg, const char *section, const char *key,
+		     const char *val, struct config_err *e)
+{
+	char kind[16], a[64], b[64], extra[2];
+	int n = sscanf(section, "%15s %63s %63s %1s", kind, a, b, extra);
+
+	if (n >= 1 && !strcmp(kind, "daemon") && n == 1) {
+		if (!strcmp(key, "plugin"))
+			return add_plugin(cfg, val, e);
+		return fail(e, "unknown daemon key '%s'", key);
+	}
+	if (n == 2 && !strcmp(kind, "vm")) {
+		struct vm_config *vm = get_vm(cfg, a, e);
+
+		return vm ? set_vm_key(vm, key, val, e) : -EINVAL;
+	}
+	if (n == 3 && !strcmp(kind, "export")) {
+		struct export *exp = get_export(cfg, a, b, e);
+
+		return exp ? set_export_key(exp, key, val, e) : -EINVAL;
+	}
+	return fail(e, "bad section [%s]: want [daemon], [vm NAME] or "
+		    "[export VM NAME]", section);
+}
+
+struct ini_state {
+	struct config *cfg;
+	FILE *f;
+	int line;		/* last line the reader handed to inih */
+	int err_line;
+	struct config_err e;
+};
+
+static char *ini_reader_counting(char *str, int num, void *stream)
+{
+	struct ini_state *st = stream;
+	char *r = fgets(str, num, st->f);
+
+	if (r && strchr(r, '\n'))
+		st->line++;
+	else if (r && feof(st->f))
+		st->line++;
+	return r;
+}
+
+static int ini_handler_cb(void *user, const char *section, const char *key,
+			  const char *val)
+{
+	struct ini_state *st = user;
+
+	if (st->err_line)
+		return 0;
+	if (apply_ini(st->cfg, section, key, val, &st->e)) {
+		st->err_line = st->line;
+		return 0;
+	}
+	return 1;
+}
+
+int config_load_file(struct config *cfg, const char *path, char *err,
+		     size_t errlen)
+{
+	char msg[512] = "";
+	struct ini_state st = {
+		.cfg = cfg, .e = { .buf = msg, .len = sizeof(msg) },
+	};
+	int ret;
+
+	st.f = fopen(path, "r");
+	if (!st.f) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	/* inih hands us (reader, stream) and passes 'user' to the handler:
+	 * the same state serves both, so the handler knows the line. */
+	ret = ini_parse_stream(ini_reader_counting, &st, ini_handler_cb, &st);
+	fclose(st.f);
+	if (st.err_line) {
+		snprintf(err, errlen, "%s:%d: %s", path, st.err_line, msg);
+		return -EINVAL;
+	}
+	if (ret) {
+		snprintf(err, errlen, "%s:%d: syntax error", path, ret);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* "k=v,k=v,word": split off the next item; NUL-terminates it. */
+static char *next_item(char **s)
+{
+	char *item = *s, *comma;
+
+	if (!item || !*item)
+		return NULL;
+	comma = strchr(item, ',');
+	if (comma) {
+		*comma = '\0';
+		*s = comma + 1;
+	} else {
+		*s = NULL;
+	}
+	return item;
+}
+
+static int flag_vm(struct config *cfg, char *s, struct config_err *e)
+{
+	char *name = next_item(&s), *item;
+	struct vm_config *vm;
+	int ret;
+
+	if (!name)
+		return fail(e, "--vm needs NAME[,key=value...]");
+	vm = get_vm(cfg, name, e);
+	if (!vm)
+		return -EINVAL;
+	while ((item = next_item(&s))) {
+		char *eq = strchr(item, '=');
+
+		if (!eq)
+			return fail(e, "--vm %s: '%s' is not key=value", name,
+				    item);
+		*eq = '\0';
+		ret = set_vm_key(vm, item, eq + 1, e);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int flag_export(struct config *cfg, char *s, struct config_err *e)
+{
+	char *spec = next_item(&s), *colon, *eq, *item;
+	struct export *exp;
+	int ret;
+
+	if (!spec || !(colon = strchr(spec, ':')) || !(eq = strchr(colon, '=')))
+		return fail(e, "--export needs VM:NAME=PATH[,options]");
+	*colon = '\0';
+	*eq = '\0';
+	exp = get_export(cfg, spec, colon + 1, e);
+	if (!exp)
+		return -EINVAL;
+	ret = set_export_key(exp, "path", eq + 1, e);
+	while (!ret && (item = next_item(&s))) {
+		char *v = strchr(item, '=');
+
+		if (v) {
+			*v++ = '\0';
+			ret = set_export_key(exp, item, v, e);
+		} else if (!strcmp(item, "ro") || !strcmp(item, "rw")) {
+			ret = set_export_key(exp, "access", item, e);
+		} else if (!strcmp(item, "exclusive") ||
+			   !strcmp(item, "shared")) {
+			ret = set_export_key(exp, "sharing", item, e);
+		} else {
+			ret = fail(e, "unknown export option '%s'", item);
+		}
+	}
+	return ret;
+}
+
+int config_apply_flag(struct config *cfg, const char *flag, const char *value,
+		      char *err, size_t errlen)
+{
+	char msg[512] = "", buf[2 * PATH_MAX];
+	struct config_err e = { .buf = msg, .len = sizeof(msg) };
+	int ret;
+
+	if (copy_str(buf, sizeof(buf), value ? value : "")) {
+		snprintf(err, errlen, "%s: value too long", flag);
+		return -EINVAL;
+	}
+	if (!strcmp(flag, "--vm"))
+		ret = flag_vm(cfg, buf, &e);
+	else if (!strcmp(flag, "--export"))
+		ret = flag_export(cfg, buf, &e);
+	else if (!strcmp(flag, "--plugin"))
+		ret = add_plugin(cfg, buf, &e);
+	else
+		ret = fail(&e, "unknown flag");
+	if (ret)
+		snprintf(err, errlen, "%s %s: %s", flag, value ? value : "",
+			 msg);
+	return ret;
+}
+
+int config_finish(struct config *cfg, char *err, size_t errlen)
+{
+	char perr[256];
+	unsigned int i, j;
+	int ret;
+
+	for (i = 0; i < cfg->nr_plugins; i++) {
+		ret = backend_load_plugin(cfg->plugins[i], perr, sizeof(perr));
+		if (ret) {
+			snprintf(err, errlen, "plugin %s: %s", cfg->plugins[i],
+				 perr);
+			return ret;
+		}
+	}
+	for (i = 0; i < cfg->nr_vms; i++) {
+		struct vm_config *vm = &cfg->vms[i];
+
+		for (j = 0; j < vm->nr_exports; j++) {
+			struct export *exp = &vm->exports[j];
+
+			if (!exp->path[0]) {
+				snprintf(err, errlen, "export %s/%s: no path",
+					 vm->name, exp->name);
+				return -EINVAL;
+			}
+			exp->backend = backend_find(exp->backend_name);
+			if (!exp->backend) {
+				snprintf(err, errlen,
+					 "export %s/%s: unknown backend '%s'",
+					 vm->name, exp->name, exp->backend_name);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}

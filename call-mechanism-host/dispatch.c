@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The dispatcher: one response for every request. Everything the guest
+ * sent is checked here against the VM's exports, handles, policy and
+ * limits before a backend is called; the backend only ever sees host
+ * memory and host flags.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "backend.h"
+#include "dispatch.h"
+#include "ioctl_layout.h"
+#include "log.h"
+#include "ptr_rewrite.h"
+
+static const struct guest_mem dispatch_no_memory;
+
+static const struct guest_mem *memory_of(const struct vm *vm)
+{
+	const struct guest_mem *gm = vm_memory(vm);
+
+	return gm ? gm : &dispatch_no_memory;
+}
+
+static const struct export *export_by_id(const struct vm *vm, uint32_t id)
+{
+	const struct vm_config *cfg = vm_config(vm);
+
+	if (!id || id > cfg->nr_exports)
+		return NULL;
+	return &cfg->exports[id - 1];
+}
+
+/* DEVCALL_O_* to open(2) flags, checked against the export's access. */
+static int open_flags(uint64_t arg, const struct export *exp, int *oflags)
+{
+	static const int acc[] = { O_RDONLY, O_WRONLY, O_RDWR };
+	uint64_t mode = arg & DEVCALL_O_ACCMODE;
+
+	if ((arg & ~(uint64_t)DEVCALL_O_ALL) || mode == 3)
+		return -EINVAL;
+	if (exp->read_only && mode != DEVCALL_O_RDONLY)
+		return -EROFS;
+	*oflags = acc[mode];
+	if (arg & DEVCALL_O_NONBLOCK)
+		*oflags |= O_NONBLOCK;
+	if (arg & DEVCALL_O_EXCL)
+		*oflags |= O_EXCL;
+	if (arg & DEVCALL_O_SYNC)
+		*oflags |= O_SYNC;
+	return 0;
+}
+
+static int64_t do_open(struct vm *vm, const struct request *req,
+		       struct response *resp)
+{
+	const struct export *exp = export_by_id(vm, req->export_id);
+	struct open_file *f;
+	uint64_t handle;
+	int oflags, ret;
+
+	if (!exp || !exp->backend)
+		return -ENODEV;
+	if (req->nr_segs || req->inline_len)
+		return -EINVAL;
+	ret = open_flags(req->arg, exp, &oflags);
+	if (ret)
+		return ret;
+
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->exp = exp;
+	f->oflags = oflags;
+	if (exp->exclusive) {
+		ret = host_claim(vm_host(vm), exp->path, &f->claim);
+		if (ret)
+			goto out_free;
+		f->claimed = true;
+	}
+	ret = exp->backend->open(exp, oflags, &f->priv, &f->info);
+	if (ret)
+		goto out_release;
+	ret = vm_file_add(vm, f, &handle);
+	if (ret)
+		goto out_close;
+
+	resp->size = f->info.size;
+	resp->mode = f->info.mode;
+	if (f->info.seekable)
+		resp->flags |= DEVCALL_RESP_F_SEEKABLE;
+	if ((f->info.mode & S_IFMT) == S_IFBLK)
+		resp->flags |= DEVCALL_RESP_F_BLOCK;
+	return (int64_t)handle;
+
+out_close:
+	exp->backend->close(f->priv);
+out_release:
+	if (f->claimed)
+		host_release(vm_host(vm), &f->claim);
+out_free:
+	free(f);
+	return ret;
+}
+
+static int64_t do_read_write(struct vm *vm, const struct request *req,
+			     struct response *resp, struct open_file *f)
+{
+	bool write = req->op == DEVCALL_OP_WRITE;
+	int acc = f->oflags & O_ACCMODE;
+	struct iovec *iov, one;
+	int64_t off = -1, ret;
+	int nr;
+
+	if (acc == (write ? O_RDONLY : O_WRONLY))
+		return -EBADF;
+	if (req->flags & DEVCALL_REQ_F_OFFSET) {
+		if (!f->info.seekable)
+			return -ESPIPE;
+		if (req->offset > INT64_MAX ||
+		    req->offset + req->len < req->offset)
+			return -EINVAL;
+		off = (int64_t)req->offset;
+	}
+	if (req->nr_bufs > 1 || (req->nr_bufs && req->inline_len))
+		return -EINVAL;
+
+	if (!req->nr_bufs) {
+		/* Small data inline, both ways. */
+		if (write ? req->inline_len != req->len :
+			    req->len > DEVCALL_INLINE_MAX)
+			return -EINVAL;
+		one.iov_base = write ? (void *)req->inline_data :
+				       resp->inline_data;
+		one.iov_len = req->len;
+		ret = write ? f->exp->backend->write(f->priv, &one, 1, off,
+						     req->flags & DEVCALL_REQ_F_NONBLOCK) :
+			      f->exp->backend->read(f->priv, &one, 1, off,
+						    req->flags & DEVCALL_REQ_F_NONBLOCK);
+		if (!write && ret > 0)
+			resp->inline_len = ret > req->len ? req->len : ret;
+		return ret;
+	}
+
+	if (req->buf[0].len != req->len)
+		return -EINVAL;
+	iov = calloc((size_t)req->buf[0].nr_segs * GUEST_MEM_MAX_REGIONS,
+		     sizeof(*iov));
+	if (!iov)
+		return -ENOMEM;
+	/* Zero-copy: the host driver reads or writes guest RAM itself. */
+	nr = guest_buf_to_iov(memory_of(vm), &req->buf[0], req->len,
+			      write ? GUEST_SEG_TO_HOST : GUEST_SEG_FROM_HOST,
+			      iov, req->buf[0].nr_segs * GUEST_MEM_MAX_REGIONS);
+	if (nr < 0)
+		ret = nr;
+	else if (write)
+		ret = f->exp->backend->write(f->priv, iov, nr, off,
+					     req->flags & DEVCALL_REQ_F_NONBLOCK);
+	else
+		ret = f->exp->backend->read(f->priv, iov, nr, off,
+					    req->flags & DEVCALL_REQ_F_NONBLOCK);
+	free(iov);
+	if (ret > (int64_t)req->len)	/* a backend must not claim more */
+		ret = -EIO;
+	return ret;
+}
+
+static bool ioctl_listed(const uint32_t *list, unsigned int nr, uint32_t cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (list[i] == cmd)
+			return true;
+	return false;
+}
+
+/*
+ * Which layout governs cmd on this export, by policy: deny list first,
+ * then a known layout, then generic handling if allowed. NULL: refused,
+ * *err says why.
+ */
+const struct ioctl_layout *dispatch_ioctl_layout(const struct vm *vm,
+						 const struct export *exp,
+						 uint32_t cmd,
+						 struct ioctl_layout *scratch,
+						 int *err)
+{
+	const struct ioctl_policy *pol = &exp->ioctl;
+	const struct ioctl_layout *l;
+	bool allowed = ioctl_listed(pol->allow, pol->nr_allow, cmd);
+
+	if (ioctl_listed(pol->deny, pol->nr_deny, cmd)) {
+		log_warn("vm %s: export %s: ioctl 0x%08x refused: denied by "
+			 "policy", vm_name(vm), exp->name, cmd);
+		*err = -EPERM;
+		return NULL;
+	}
+	l = layout_find(cmd);
+	if (l)
+		return l;
+	if ((allowed || pol->mode == IOCTL_MODE_IOC) &&
+	    !layout_from_ioc(cmd, scratch))
+		return scratch;
+	if (allowed) {
+		layout_integer(cmd, scratch);
+		return scratch;
+	}
+	log_warn("vm %s: export %s: ioctl 0x%08x refused: no layout known "
+		 "and not allowed by policy", vm_name(vm), exp->name, cmd);
+	*err = -ENOTTY;
+	return NULL;
+}
+
+/* A read-only export runs only ioctls that give the driver no input. */
+static bool ioctl_read_only(const struct ioctl_layout *l)
+{
+	return l->arg_size && l->arg_dir == LAYOUT_DIR_OUT && !l->nr_ptrs;
+}
+
+static int64_t do_ioctl(struct vm *vm, const struct request *req,
+			struct response *resp, struct open_file *f)
+{
+	const struct guest_mem *gm = memory_of(vm);
+	const struct ioctl_layout *l;
+	struct ioctl_layout scratch;
+	struct rewrite_ctx *ctx;
+	uint8_t *arg, *out;
+	int64_t ret;
+	int err;
+
+	l = dispatch_ioctl_layout(vm, f->exp, req->cmd, &scratch, &err);
+	if (!l)
+		return err;
+	if (f->exp->read_only && !ioctl_read_only(l)) {
+		log_warn("vm %s: export %s: ioctl 0x%08x (%s) refused: export "
+			 "is read-only", vm_name(vm), f->exp->name, req->cmd,
+			 l->name);
+		return -EROFS;
+	}
+
+	if (!l->arg_size) {
+		if (req->nr_segs || req->inline_len ||
+		    (req->flags & DEVCALL_REQ_F_ARG_BUF))
+			return -EINVAL;
+		return f->exp->backend->ioctl(f->priv, req->cmd,
+					      (unsigned long)req->arg);
+	}
+
+	/* The argument: inline, or buffer 0 of exactly arg_size bytes. */
+	if (req->len != l->arg_size)
+		return -EINVAL;
+	if (req->inline_len ? req->inline_len != l->arg_size ||
+			      req->buf[0].nr_segs :
+			      req->buf[0].len != l->arg_size)
+		return -EINVAL;
+
+	ctx = malloc(sizeof(*ctx) + 2 * LAYOUT_ARG_MAX);
+	if (!ctx)
+		return -ENOMEM;
+	arg = (uint8_t *)(ctx + 1);
+	out = arg + LAYOUT_ARG_MAX;
+	memset(arg, 0, l->arg_size);
+	if (req->inline_len)
+		memcpy(arg, req->inline_data, l->arg_size);
+	else if (l->arg_dir & LAYOUT_DIR_IN &&
+		 guest_buf_read(gm, &req->buf[0], 0, arg, l->arg_size)) {
+		ret = -EFAULT;
+		goto out_free;
+	}
+
+	ret = rewrite_prepare(ctx, l, gm, arg, req->buf, req->nr_bufs,
+			      vm_config(vm)->limits.max_request_bytes);
+	if (ret)
+		goto out_free;
+	ret = f->exp->backend->ioctl(f->priv, req->cmd,
+				     (unsigned long)rewrite_host_arg(ctx));
+	if (rewrite_finish(ctx, out) && ret >= 0)
+		ret = -EFAULT;
+	rewrite_release(ctx);
+
+	if (l->arg_dir & LAYOUT_DIR_OUT) {
+		if (req->inline_len) {
+			memcpy(resp->inline_data, out, l->arg_size);
+			resp->inline_len = l->arg_size;
+		} else if (guest_buf_write(gm, &req->buf[0], 0, out,
+					   l->arg_size) && ret >= 0) {
+			ret = -EFAULT;
+		}
+	}
+out_free:
+	free(ctx);
+	return ret;
+}
+
+static uint64_t request_bytes(const struct request *req)
+{
+	uint64_t total = req->inline_len;
+	unsigned int i;
+
+	for (i = 0; i < req->nr_bufs; i++)
+		total += req->buf[i].len;
+	return total;
+}
+
+static int64_t dispatch_op(struct vm *vm, const struct request *req,
+			   struct response *resp)
+{
+	struct open_file *f;
+	int64_t ret;
+
+	if (req->op == DEVCALL_OP_OPEN)
+		return do_open(vm, req, resp);
+	switch (req->op) {
+	case DEVCALL_OP_CLOSE:
+		return vm_file_remove(vm, req->handle);
+	case DEVCALL_OP_READ:
+	case DEVCALL_OP_WRITE:
+	case DEVCALL_OP_IOCTL:
+		break;
+	default:		/* POLL, FSYNC, CANCEL, LAYOUT: not yet */
+		return -EOPNOTSUPP;
+	}
+
+	f = vm_file_get(vm, req->handle);
+	if (!f)
+		return -EBADF;
+	if (req->op == DEVCALL_OP_IOCTL)
+		ret = do_ioctl(vm, req, resp, f);
+	else
+		ret = do_read_write(vm, req, resp, f);
+	vm_file_put(vm, f);
+	return ret;
+}
+
+void dispatch_request(struct vm *vm, const struct request *req,
+		      struct response *resp)
+{
+	int64_t ret;
+
+	memset(resp, 0, offsetof(struct response, inline_data));
+	resp->tag = req->tag;
+	if (request_bytes(req) > vm_config(vm)->limits.max_request_bytes ||
+	    req->len > vm_config(vm)->limits.max_request_bytes) {
+		resp->result = -E2BIG;
+		return;
+	}
+	ret = vm_request_begin(vm);
+	if (ret) {
+		resp->result = ret;
+		return;
+	}
+	ret = dispatch_op(vm, req, resp);
+	vm_request_end(vm);
+	if (ret < 0)
+		resp->inline_len = 0;
+	resp->result = ret;
+}
+
+size_t dispatch_wire(struct vm *vm, const void *req_wire, size_t len,
+		     void *resp_wire, size_t cap)
+{
+	struct request *req = malloc(sizeof(*req));
+	struct response resp;
+	int ret;
+
+	memset(&resp, 0, offsetof(struct response, inline_data));
+	if (!req) {
+		resp.result = -ENOMEM;
+	} else {
+		ret = request_decode(req_wire, len, req);
+		if (ret) {
+			resp.tag = req->tag;
+			resp.result = ret;
+		} else {
+			dispatch_request(vm, req, &resp);
+		}
+	}
+	free(req);
+	ret = response_encode(&resp, resp_wire, cap);
+	return ret < 0 ? 0 : (size_t)ret;
+}

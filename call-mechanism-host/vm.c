@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Per-VM state: the handle table, limits, and the daemon-wide exclusive
+ * claims. Handles carry a generation, so a stale handle never reaches the
+ * file that reused its slot; files are refcounted, so a CLOSE racing a READ
+ * on the same handle closes the host file only after the READ is done.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "backend.h"
+#include "log.h"
+#include "vm.h"
+
+#define HOST_MAX_CLAIMS	256
+
+struct host {
+	pthread_mutex_t lock;
+	unsigned int nr_claims;
+	struct claim_key claims[HOST_MAX_CLAIMS];
+};
+
+struct vm_slot {
+	struct open_file *file;
+	uint32_t gen;
+};
+
+struct vm {
+	struct host *host;
+	const struct vm_config *cfg;
+	const struct guest_mem *gm;
+	pthread_mutex_t lock;
+	pthread_cond_t idle;		/* inflight dropped to 0 */
+	unsigned int inflight;
+	unsigned int nr_open;
+	struct vm_slot *slots;		/* cfg->limits.max_open of them */
+};
+
+struct host *host_create(void)
+{
+	struct host *host = calloc(1, sizeof(*host));
+
+	if (host)
+		pthread_mutex_init(&host->lock, NULL);
+	return host;
+}
+
+void host_destroy(struct host *host)
+{
+	if (!host)
+		return;
+	pthread_mutex_destroy(&host->lock);
+	free(host);
+}
+
+int host_claim(struct host *host, const char *path, struct claim_key *key)
+{
+	struct stat st;
+	unsigned int i;
+	int ret = 0;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		/* The device, whichever node or VM names it. */
+		key->dev = (uint64_t)st.st_rdev | (S_ISBLK(st.st_mode) ?
+						   1ull << 63 : 0);
+		key->ino = 0;
+	} else {
+		key->dev = st.st_dev;
+		key->ino = st.st_ino;
+	}
+
+	pthread_mutex_lock(&host->lock);
+	for (i = 0; i < host->nr_claims; i++)
+		if (host->claims[i].dev == key->dev &&
+		    host->claims[i].ino == key->ino)
+			ret = -EBUSY;
+	if (!ret && host->nr_claims >= HOST_MAX_CLAIMS)
+		ret = -ENFILE;
+	if (!ret)
+		host->claims[host->nr_claims++] = *key;
+	pthread_mutex_unlock(&host->lock);
+	return ret;
+}
+
+void host_release(struct host *host, const struct claim_key *key)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&host->lock);
+	for (i = 0; i < host->nr_claims; i++) {
+		if (host->claims[i].dev == key->dev &&
+		    host->claims[i].ino == key->ino) {
+			host->claims[i] = host->claims[--host->nr_claims];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&host->lock);
+}
+
+struct vm *vm_create(struct host *host, const struct vm_config *cfg)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	if (!vm)
+		return NULL;
+	vm->slots = calloc(cfg->limits.max_open, sizeof(*vm->slots));
+	if (!vm->slots) {
+		free(vm);
+		return NULL;
+	}
+	vm->host = host;
+	vm->cfg = cfg;
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->idle, NULL);
+	return vm;
+}
+
+void vm_set_memory(struct vm *vm, const struct guest_mem *gm)
+{
+	vm->gm = gm;
+}
+
+const struct guest_mem *vm_memory(const struct vm *vm)
+{
+	return vm->gm;
+}
+
+const struct vm_config *vm_config(const struct vm *vm)
+{
+	return vm->cfg;
+}
+
+const char *vm_name(const struct vm *vm)
+{
+	return vm->cfg->name;
+}
+
+struct host *vm_host(const struct vm *vm)
+{
+	return vm->host;
+}
+
+int vm_request_begin(struct vm *vm)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->inflight >= vm->cfg->limits.max_inflight)
+		ret = -EAGAIN;
+	else
+		vm->inflight++;
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
+}
+
+void vm_request_end(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (!--vm->inflight)
+		pthread_cond_broadcast(&vm->idle);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void open_file_close(struct vm *vm, struct open_file *f)
+{
+	int ret = f->exp->backend->close(f->priv);
+
+	if (ret)
+		log_warn("vm %s: export %s: close: %s", vm->cfg->name,
+			 f->exp->name, strerror(-ret));
+	if (f->claimed)
+		host_release(vm->host, &f->claim);
+	free(f);
+}
+
+int vm_file_add(struct vm *vm, struct open_file *f, uint64_t *handle)
+{
+	unsigned int i;
+	int ret = -EMFILE;
+
+	pthread_mutex_lock(&vm->lock);
+	for (i = 0; i < vm->cfg->limits.max_open; i++) {
+		struct vm_slot *s = &vm->slots[i];
+
+		if (s->file)
+			continue;
+		s->file = f;
+		/* 31 bits: the handle stays positive as an s64 result. */
+		s->gen = (s->gen + 1) & 0x7fffffff;
+		f->refs = 1;		/* the table's */
+		vm->nr_open++;
+		*handle = (uint64_t)s->gen << 32 | (i + 1);
+		ret = 0;
+		break;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/* The slot handle names, if it is current. Under vm->lock. */
+static struct vm_slot *vm_slot_of(struct vm *vm, uint64_t handle)
+{
+	uint32_t idx = (uint32_t)handle, gen = handle >> 32;
+	struct vm_slot *s;
+
+	if (!idx || idx > vm->cfg->limits.max_open)
+		return NULL;
+	s = &vm->slots[idx - 1];
+	return s->file && s->gen == gen ? s : NULL;
+}
+
+struct open_file *vm_file_get(struct vm *vm, uint64_t handle)
+{
+	struct open_file *f = NULL;
+	struct vm_slot *s;
+
+	pthread_mutex_lock(&vm->lock);
+	s = vm_slot_of(vm, handle);
+	if (s) {
+		f = s->file;
+		f->refs++;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return f;
+}
+
+void vm_file_put(struct vm *vm, struct open_file *f)
+{
+	unsigned int refs;
+
+	pthread_mutex_lock(&vm->lock);
+	refs = --f->refs;
+	pthread_mutex_unlock(&vm->lock);
+	if (!refs)
+		open_file_close(vm, f);
+}
+
+int vm_file_remove(struct vm *vm, uint64_t handle)
+{
+	struct open_file *f = NULL;
+	struct vm_slot *s;
+
+	pthread_mutex_lock(&vm->lock);
+	s = vm_slot_of(vm, handle);
+	if (s) {
+		f = s->file;
+		s->file = NULL;
+		vm->nr_open--;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	if (!f)
+		return -EBADF;
+	vm_file_put(vm, f);
+	return 0;
+}
+
+void vm_reset(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->cfg->limits.max_open; i++) {
+		struct open_file *f;
+
+		pthread_mutex_lock(&vm->lock);
+		f = vm->slots[i].file;
+		vm->slots[i].file = NULL;
+		if (f)
+			vm->nr_open--;
+		pthread_mutex_unlock(&vm->lock);
+		/* A request still using it closes it when it is done. */
+		if (f)
+			vm_file_put(vm, f);
+	}
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	vm_reset(vm);
+	pthread_mutex_lock(&vm->lock);
+	while (vm->inflight)
+		pthread_cond_wait(&vm->idle, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+	pthread_cond_destroy(&vm->idle);
+	pthread_mutex_destroy(&vm->lock);
+	free(vm->slots);
+	free(vm);
+}
+
+unsigned int vm_open_count(struct vm *vm)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&vm->lock);
+	n = vm->nr_open;
+	pthread_mutex_unlock(&vm->lock);
+	return n;
+}
+
+unsigned int vm_inflight_count(struct vm *vm)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&vm->lock);
+	n = vm->inflight;
+	pthread_mutex_unlock(&vm->lock);
+	return n;
+}
