@@ -29,7 +29,7 @@ ifeq ($(WERROR),1)
 WARN	+= -Werror
 endif
 
-INCLUDES := -Iabi -Imemmap -Icall-mechanism-host
+INCLUDES := -Iabi -Imemmap -Icall-mechanism-host -Itests/unit
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 $(WARN) -D_GNU_SOURCE -fno-strict-aliasing \
 	   -fstack-protector-strong $(INCLUDES) -MMD -MP
@@ -43,6 +43,9 @@ all: deps
 deps:
 	$(Q)scripts/install-deps.sh build
 
+# The host library every binary links; fragments name it in their rules.
+LIB	:= $(BUILD)/libdevcall-host.a
+
 include memmap/memmap.mk
 include call-mechanism-host/call-mechanism-host.mk
 include tests/unit/unit.mk
@@ -53,7 +56,6 @@ include tests/unit/unit.mk
 
 LIB_SRCS := $(MEMMAP_SRCS) $(HOST_SRCS)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-LIB	 := $(BUILD)/libdevcall-host.a
 
 $(BUILD)/%.o: %.c
 	$(quiet) CC $@
@@ -78,4 +80,5 @@ clean:
 	$(Q)rm -rf $(BUILD)
 
 .PHONY: all deps build-all unit check clean
+.SECONDARY:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

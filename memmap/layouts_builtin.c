@@ -50,6 +50,20 @@ const struct ioctl_layout layout_builtin[] = {
 		.arg_dir = LAYOUT_DIR_BOTH,
 		.nr_ptrs = 4,
 		.ptr = {
+			{	/* the CDB */
+				.off = offsetof(struct sg_io_hdr, cmdp),
+				.kind = LAYOUT_PTR_BUF,
+				.dir = LAYOUT_DIR_IN,
+				.len_field = FIELD(struct sg_io_hdr, cmd_len, 0),
+				.len_max = SG_MAX_CDB,
+			},
+			{	/* sense data */
+				.off = offsetof(struct sg_io_hdr, sbp),
+				.kind = LAYOUT_PTR_BUF,
+				.dir = LAYOUT_DIR_OUT,
+				.len_field = FIELD(struct sg_io_hdr, mx_sb_len, 0),
+				.len_max = SG_IO_MAX_SENSE,
+			},
 			{	/* data: plain, or iovec_count sg_iovecs */
 				.off = offsetof(struct sg_io_hdr, dxferp),
 				.kind = LAYOUT_PTR_IOVEC,
@@ -66,20 +80,6 @@ const struct ioctl_layout layout_builtin[] = {
 					{ SG_DXFER_FROM_DEV, LAYOUT_DIR_OUT },
 					{ SG_DXFER_TO_FROM_DEV, LAYOUT_DIR_BOTH },
 				},
-			},
-			{	/* the CDB */
-				.off = offsetof(struct sg_io_hdr, cmdp),
-				.kind = LAYOUT_PTR_BUF,
-				.dir = LAYOUT_DIR_IN,
-				.len_field = FIELD(struct sg_io_hdr, cmd_len, 0),
-				.len_max = SG_MAX_CDB,
-			},
-			{	/* sense data */
-				.off = offsetof(struct sg_io_hdr, sbp),
-				.kind = LAYOUT_PTR_BUF,
-				.dir = LAYOUT_DIR_OUT,
-				.len_field = FIELD(struct sg_io_hdr, mx_sb_len, 0),
-				.len_max = SG_IO_MAX_SENSE,
 			},
 			{	/* the caller's cookie, echoed, never followed */
 				.off = offsetof(struct sg_io_hdr, usr_ptr),

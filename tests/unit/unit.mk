@@ -10,6 +10,9 @@ UNIT_TESTS := \
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
+UNIT_HELPERS := $(BUILD)/tests/unit/fake_guest.o
+
+$(UNIT_BINS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELPERS) $(LIB)
 	$(quiet) LD $@
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS_CMOCKA) $(LDLIBS_HOST)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(UNIT_HELPERS) $(LIB) $(LDLIBS_CMOCKA) \
+		$(LDLIBS_HOST)
