@@ -255,9 +255,8 @@ static int64_t do_ioctl(struct vm *vm, const struct request *req,
 	/* The argument: inline, or buffer 0 of exactly arg_size bytes. */
 	if (req->len != l->arg_size)
 		return -EINVAL;
-	if (req->inline_len ? req->inline_len != l->arg_size ||
-			      req->buf[0].nr_segs :
-			      req->buf[0].len != l->arg_size)
+	if (req->inline_len ? req->inline_len != l->arg_size || req->nr_bufs :
+			      !req->nr_bufs || req->buf[0].len != l->arg_size)
 		return -EINVAL;
 
 	ctx = malloc(sizeof(*ctx) + 2 * LAYOUT_ARG_MAX);

@@ -80,6 +80,8 @@ void fake_guest_read(struct fake_guest *g, uint64_t gpa, void *dst,
 void fake_req_init(struct request *req, uint16_t op, uint64_t handle)
 {
 	memset(req, 0, offsetof(struct request, seg));
+	req->nr_bufs = 0;
+	req->inline_len = 0;
 	req->op = op;
 	req->tag = 1;
 	req->handle = handle;

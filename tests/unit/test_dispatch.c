@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The dispatcher with the mock backend: every operation, exclusivity across
+ * VMs, read-only exports, handles, ioctl policy, limits, and malformed
+ * requests, each of which must still get exactly one response.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/fs.h>
+#include <scsi/sg.h>
+
+#include "harness.h"
+#include "backend_mock.h"
+#include "dispatch.h"
+#include "fake_guest.h"
+#include "log.h"
+
+enum { EXP_RW = 1, EXP_RO, EXP_EXCL };
+
+struct fixture {
+	struct config cfg;
+	struct host *host;
+	struct vm *a, *b;
+	struct fake_guest g;
+	struct request req;
+	struct response resp;
+};
+
+static char last_log[1024];
+static unsigned int nr_logs;
+
+static void capture_log(enum log_level level, const char *line)
+{
+	(void)level;
+	snprintf(last_log, sizeof(last_log), "%s", line);
+	nr_logs++;
+}
+
+static void flag(struct config *cfg, const char *f, const char *v)
+{
+	char err[256];
+
+	if (config_apply_flag(cfg, f, v, err, sizeof(err)))
+		fail_msg("%s", err);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	mock_reset();
+	config_init(&f->cfg);
+	flag(&f->cfg, "--vm", "a,max-open=4,max-request=64K,max-inflight=2");
+	flag(&f->cfg, "--export", "a:rw=/dev/null,backend=mock,allow=0x4201+0x80044202");
+	flag(&f->cfg, "--export", "a:ro=/dev/null,backend=mock,ro");
+	flag(&f->cfg, "--export", "a:excl=/dev/zero,backend=mock,exclusive,deny=0x2285");
+	flag(&f->cfg, "--export", "b:rw=/dev/null,backend=mock");
+	flag(&f->cfg, "--export", "b:ro=/dev/null,backend=mock,ro");
+	flag(&f->cfg, "--export", "b:excl=/dev/zero,backend=mock,exclusive");
+	if (config_finish(&f->cfg, err, sizeof(err)))
+		fail_msg("%s", err);
+	f->host = host_create();
+	f->a = vm_create(f->host, config_find_vm(&f->cfg, "a"));
+	f->b = vm_create(f->host, config_find_vm(&f->cfg, "b"));
+	fake_guest_init(&f->g);
+	vm_set_memory(f->a, &f->g.gm);
+	vm_set_memory(f->b, &f->g.gm);
+	log_set_sink(capture_log);
+	nr_logs = 0;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	vm_destroy(f->a);
+	vm_destroy(f->b);
+	/* Nothing leaked: every mock file was closed. */
+	assert_int_equal(mock_calls()->open_now, 0);
+	host_destroy(f->host);
+	fake_guest_fini(&f->g);
+	log_set_sink(NULL);
+	free(f);
+	return 0;
+}
+
+static int64_t do_open(struct fixture *f, struct vm *vm, uint32_t export,
+		       uint64_t flags)
+{
+	fake_req_init(&f->req, DEVCALL_OP_OPEN, 0);
+	f->req.export_id = export;
+	f->req.arg = flags;
+	dispatch_request(vm, &f->req, &f->resp);
+	return f->resp.result;
+}
+
+static int64_t do_simple(struct fixture *f, struct vm *vm, uint16_t op,
+			 uint64_t handle)
+{
+	fake_req_init(&f->req, op, handle);
+	dispatch_request(vm, &f->req, &f->resp);
+	return f->resp.result;
+}
+
+static void test_open_read_write_close(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t buf = fake_guest_alloc_straddling(&f->g, 8192);
+	uint8_t data[8192], back[8192];
+	int64_t h;
+	size_t i, len;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = i * 7;
+	h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	assert_true(h > 0);
+	assert_int_equal(f->resp.flags, DEVCALL_RESP_F_SEEKABLE |
+			 DEVCALL_RESP_F_BLOCK);
+	assert_int_equal(f->resp.size, MOCK_SIZE);
+	assert_int_equal(mock_calls()->last_oflags, O_RDWR);
+	assert_int_equal(vm_open_count(f->a), 1);
+
+	/* WRITE at offset 4096 from guest RAM spanning two regions. */
+	fake_guest_write(&f->g, buf, data, sizeof(data));
+	fake_req_init(&f->req, DEVCALL_OP_WRITE, h);
+	f->req.flags = DEVCALL_REQ_F_OFFSET;
+	f->req.offset = 4096;
+	f->req.len = 8192;
+	fake_req_seg(&f->req, buf, 8192, GUEST_SEG_TO_HOST, 0);
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 8192);
+	assert_memory_equal(mock_content(&len) + 4096, data, 8192);
+
+	/* READ it back into guest RAM. */
+	fake_guest_write(&f->g, buf, memset(back, 0, sizeof(back)), 8192);
+	f->req.op = DEVCALL_OP_READ;
+	f->req.seg[0].dir = GUEST_SEG_FROM_HOST;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 8192);
+	assert_int_equal(mock_calls()->last_off, 4096);
+	fake_guest_read(&f->g, buf, back, sizeof(back));
+	assert_memory_equal(back, data, sizeof(data));
+
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, h), 0);
+	assert_int_equal(vm_open_count(f->a), 0);
+	assert_int_equal(mock_calls()->open_now, 0);
+}
+
+static void test_inline_io_and_nonblock(void **state)
+{
+	struct fixture *f = *state;
+	int64_t h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR | DEVCALL_O_NONBLOCK);
+
+	assert_true(h > 0);
+	assert_int_equal(mock_calls()->last_oflags, O_RDWR | O_NONBLOCK);
+	fake_req_init(&f->req, DEVCALL_OP_WRITE, h);
+	f->req.len = 5;
+	f->req.inline_len = 5;
+	memcpy(f->req.inline_data, "hello", 5);
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 5);
+	assert_int_equal(mock_calls()->last_off, -1);	/* file position */
+
+	fake_req_init(&f->req, DEVCALL_OP_READ, h);
+	f->req.flags = DEVCALL_REQ_F_OFFSET | DEVCALL_REQ_F_NONBLOCK;
+	f->req.len = 5;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 5);
+	assert_int_equal(f->resp.inline_len, 5);
+	assert_memory_equal(f->resp.inline_data, "hello", 5);
+	assert_true(mock_calls()->last_nonblock);
+
+	/* Nothing to read, non-blocking: EAGAIN at once. */
+	mock_set_empty(true);
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EAGAIN);
+	assert_int_equal(f->resp.inline_len, 0);
+	/* Inline read larger than inline payloads can be. */
+	f->req.len = DEVCALL_INLINE_MAX + 1;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EINVAL);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, h), 0);
+}
+
+static void test_exclusive_across_vms(void **state)
+{
+	struct fixture *f = *state;
+	int64_t ha, hb;
+
+	ha = do_open(f, f->a, EXP_EXCL, DEVCALL_O_RDWR);
+	assert_true(ha > 0);
+	assert_int_equal(do_open(f, f->b, EXP_EXCL, DEVCALL_O_RDWR), -EBUSY);
+	assert_int_equal(do_open(f, f->a, EXP_EXCL, DEVCALL_O_RDONLY), -EBUSY);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, ha), 0);
+	hb = do_open(f, f->b, EXP_EXCL, DEVCALL_O_RDWR);
+	assert_true(hb > 0);
+	assert_int_equal(do_open(f, f->a, EXP_EXCL, DEVCALL_O_RDWR), -EBUSY);
+	/* VM b dies: its claim goes with it. */
+	vm_reset(f->b);
+	assert_int_equal(vm_open_count(f->b), 0);
+	ha = do_open(f, f->a, EXP_EXCL, DEVCALL_O_RDWR);
+	assert_true(ha > 0);
+	/* A failed backend open releases the claim it took. */
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, ha), 0);
+	mock_fail_next(MOCK_OPEN, EIO);
+	assert_int_equal(do_open(f, f->b, EXP_EXCL, DEVCALL_O_RDWR), -EIO);
+	hb = do_open(f, f->b, EXP_EXCL, DEVCALL_O_RDWR);
+	assert_true(hb > 0);
+	/* Shared exports serve both at once. */
+	assert_true(do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR) > 0);
+	assert_true(do_open(f, f->b, EXP_RW, DEVCALL_O_RDWR) > 0);
+}
+
+static void test_read_only_export(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t arg = fake_guest_alloc(&f->g, 8);
+	int64_t h;
+
+	assert_int_equal(do_open(f, f->a, EXP_RO, DEVCALL_O_RDWR), -EROFS);
+	assert_int_equal(do_open(f, f->a, EXP_RO, DEVCALL_O_WRONLY), -EROFS);
+	h = do_open(f, f->a, EXP_RO, DEVCALL_O_RDONLY);
+	assert_true(h > 0);
+	fake_req_init(&f->req, DEVCALL_OP_WRITE, h);
+	f->req.len = 1;
+	f->req.inline_len = 1;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EBADF);
+	assert_int_equal(mock_calls()->count[MOCK_WRITE], 0);
+	/* A getter is fine; a setter is not. */
+	mock_set_ioctl(NULL);
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = SG_SET_TIMEOUT;
+	f->req.len = 4;
+	f->req.inline_len = 4;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EROFS);
+	assert_int_equal(mock_calls()->count[MOCK_IOCTL], 0);
+	assert_non_null(strstr(last_log, "read-only"));
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = BLKGETSIZE64;
+	f->req.len = 8;
+	fake_req_seg(&f->req, arg, 8, GUEST_SEG_FROM_HOST, 0);
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -ENOTTY);	/* the mock's answer */
+	assert_int_equal(mock_calls()->count[MOCK_IOCTL], 1);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, h), 0);
+}
+
+static void test_bad_handles(void **state)
+{
+	struct fixture *f = *state;
+	int64_t h, h2;
+
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_READ, 0), -EBADF);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_READ, 12345), -EBADF);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, ~0ull), -EBADF);
+	h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	assert_true(h > 0);
+	/* Another VM's handle means nothing here. */
+	assert_int_equal(do_simple(f, f->b, DEVCALL_OP_CLOSE, h), -EBADF);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, h), 0);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, h), -EBADF);
+	/* The slot is reused, but the stale handle stays dead. */
+	h2 = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	assert_true(h2 > 0);
+	assert_int_not_equal(h2, h);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_READ, h), -EBADF);
+	assert_int_equal(do_open(f, f->a, 0, DEVCALL_O_RDWR), -ENODEV);
+	assert_int_equal(do_open(f, f->a, 99, DEVCALL_O_RDWR), -ENODEV);
+	assert_int_equal(do_open(f, f->a, EXP_RW, 3), -EINVAL);
+	assert_int_equal(do_open(f, f->a, EXP_RW, 1u << 20), -EINVAL);
+}
+
+static long ioctl_handler(uint32_t cmd, unsigned long arg)
+{
+	struct sg_io_hdr *h;
+
+	switch (cmd) {
+	case 0x4201:			/* integer argument */
+		return (long)arg + 1;
+	case 0x80044202:		/* _IOR('B', 2, int) */
+		*(int *)arg = 4242;
+		return 0;
+	case BLKGETSIZE64:
+		*(uint64_t *)arg = 123456789;
+		return 0;
+	case SG_IO:
+		h = (struct sg_io_hdr *)arg;
+		if (((uint8_t *)h->cmdp)[0] != 0x12 || h->dxfer_len != 36)
+			return -EINVAL;
+		memcpy(h->dxferp, "DEVCALL EMULATED INQUIRY DATA.......", 36);
+		h->status = 0;
+		h->resid = 0;
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void test_ioctl_layouts_and_policy(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t out = fake_guest_alloc(&f->g, 8);
+	uint64_t hdr = fake_guest_alloc(&f->g, sizeof(struct sg_io_hdr));
+	uint64_t cdb = fake_guest_alloc(&f->g, 6);
+	uint64_t data = fake_guest_alloc(&f->g, 36);
+	struct sg_io_hdr sg = { .interface_id = 'S',
+				.dxfer_direction = SG_DXFER_FROM_DEV,
+				.cmd_len = 6, .dxfer_len = 36,
+				.dxferp = (void *)0x7000, .cmdp = (void *)0x8000 };
+	uint64_t v;
+	int64_t h, hx;
+	char inq[36];
+
+	mock_set_ioctl(ioctl_handler);
+	h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	/* Built-in layout, argument out through guest RAM. */
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = BLKGETSIZE64;
+	f->req.len = 8;
+	fake_req_seg(&f->req, out, 8, GUEST_SEG_FROM_HOST, 0);
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 0);
+	fake_guest_read(&f->g, out, &v, 8);
+	assert_int_equal(v, 123456789);
+	/* The same with the argument inline both ways. */
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = BLKGETSIZE64;
+	f->req.len = 8;
+	f->req.inline_len = 8;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 0);
+	assert_int_equal(f->resp.inline_len, 8);
+	memcpy(&v, f->resp.inline_data, 8);
+	assert_int_equal(v, 123456789);
+	/* SG_IO with embedded pointers rewritten to guest RAM. */
+	fake_guest_write(&f->g, hdr, &sg, sizeof(sg));
+	fake_guest_write(&f->g, cdb, "\x12\0\0\0\x24\0", 6);
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = SG_IO;
+	f->req.len = sizeof(sg);
+	fake_req_seg(&f->req, hdr, sizeof(sg),
+		     GUEST_SEG_TO_HOST | GUEST_SEG_FROM_HOST, 0);
+	fake_req_seg(&f->req, cdb, 6, GUEST_SEG_TO_HOST, 1);
+	fake_req_seg(&f->req, data, 36, GUEST_SEG_FROM_HOST, 2);
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 0);
+	fake_guest_read(&f->g, data, inq, 36);
+	assert_memory_equal(inq, "DEVCALL EMULATED", 16);
+	fake_guest_read(&f->g, hdr, &sg, sizeof(sg));
+	assert_ptr_equal(sg.dxferp, (void *)0x7000);	/* guest's own */
+	/* Allow-listed integer ioctl: the value goes through. */
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = 0x4201;
+	f->req.arg = 41;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 42);
+	assert_int_equal(mock_calls()->last_arg, 41);
+	/* Allow-listed _IOC ioctl: generic by its size and direction. */
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = 0x80044202;
+	f->req.len = 4;
+	f->req.inline_len = 4;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 0);
+	assert_int_equal(*(int *)f->resp.inline_data, 4242);
+	/* Unknown: ENOTTY, never reaches the driver, one log line. */
+	nr_logs = 0;
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = 0xc0de1234;
+	f->req.len = 4;
+	f->req.inline_len = 4;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -ENOTTY);
+	assert_int_equal(nr_logs, 1);
+	assert_non_null(strstr(last_log, "0xc0de1234"));
+	assert_non_null(strstr(last_log, "export rw"));
+	assert_non_null(strstr(last_log, "vm a"));
+	/* Denied by policy even though SG_IO has a layout. */
+	hx = do_open(f, f->a, EXP_EXCL, DEVCALL_O_RDWR);
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, hx);
+	f->req.cmd = SG_IO;
+	f->req.len = sizeof(sg);
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EPERM);
+	assert_non_null(strstr(last_log, "denied"));
+	/* Argument of the wrong size. */
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = BLKGETSIZE64;
+	f->req.len = 4;
+	f->req.inline_len = 4;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EINVAL);
+}
+
+static void test_limits(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t buf = fake_guest_alloc(&f->g, 65 * 1024);
+	int64_t h[4];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		assert_true((h[i] = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR)) > 0);
+	assert_int_equal(do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR), -EMFILE);
+	assert_int_equal(mock_calls()->open_now, 4);	/* the 5th closed */
+	/* More bytes than max-request=64K. */
+	fake_req_init(&f->req, DEVCALL_OP_READ, h[0]);
+	f->req.len = 65 * 1024;
+	fake_req_seg(&f->req, buf, 65 * 1024, GUEST_SEG_FROM_HOST, 0);
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -E2BIG);
+	assert_int_equal(mock_calls()->count[MOCK_READ], 0);
+	/* More requests in flight than max-inflight=2. */
+	assert_int_equal(vm_request_begin(f->a), 0);
+	assert_int_equal(vm_request_begin(f->a), 0);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, h[0]), -EAGAIN);
+	vm_request_end(f->a);
+	vm_request_end(f->a);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, h[0]), 0);
+	assert_int_equal(vm_inflight_count(f->a), 0);
+}
+
+static void test_segments_outside_ram(void **state)
+{
+	struct fixture *f = *state;
+	int64_t h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+
+	fake_req_init(&f->req, DEVCALL_OP_READ, h);
+	f->req.len = 4096;
+	fake_req_seg(&f->req, 0x1000, 4096, GUEST_SEG_FROM_HOST, 0);
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EFAULT);
+	/* Length and segments that disagree. */
+	f->req.len = 100;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EINVAL);
+	/* The guest says "host reads this" for a READ. */
+	fake_req_init(&f->req, DEVCALL_OP_READ, h);
+	f->req.len = 64;
+	fake_req_seg(&f->req, fake_guest_alloc(&f->g, 64), 64,
+		     GUEST_SEG_TO_HOST, 0);
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EACCES);
+	assert_int_equal(mock_calls()->count[MOCK_READ], 0);
+}
+
+static void test_wire_every_request_answered(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t wire[256], out[sizeof(struct devcall_resp) + DEVCALL_INLINE_MAX];
+	struct devcall_resp *r = (struct devcall_resp *)out;
+	uint16_t ops[] = { DEVCALL_OP_POLL, DEVCALL_OP_FSYNC,
+			   DEVCALL_OP_CANCEL, DEVCALL_OP_LAYOUT };
+	size_t n;
+	int len;
+	unsigned int i;
+
+	/* Garbage gets an answer, with no tag to echo. */
+	memset(wire, 0xa5, sizeof(wire));
+	n = dispatch_wire(f->a, wire, sizeof(wire), out, sizeof(out));
+	assert_int_equal(n, sizeof(struct devcall_resp));
+	assert_int_equal((int64_t)le64toh(r->result), -EPROTO);
+	n = dispatch_wire(f->a, wire, 3, out, sizeof(out));
+	assert_int_equal((int64_t)le64toh(r->result), -EINVAL);
+	/* Reserved operations are answered, not dropped. */
+	for (i = 0; i < 4; i++) {
+		fake_req_init(&f->req, ops[i], 1);
+		f->req.tag = 77 + i;
+		len = request_encode(&f->req, wire, sizeof(wire));
+		n = dispatch_wire(f->a, wire, len, out, sizeof(out));
+		assert_int_equal(n, sizeof(struct devcall_resp));
+		assert_int_equal(le64toh(r->tag), 77 + i);
+		assert_int_equal((int64_t)le64toh(r->result), -EOPNOTSUPP);
+	}
+	/* A good OPEN through the wire, then a truncated one. */
+	fake_req_init(&f->req, DEVCALL_OP_OPEN, 0);
+	f->req.export_id = EXP_RW;
+	f->req.tag = 5;
+	len = request_encode(&f->req, wire, sizeof(wire));
+	dispatch_wire(f->a, wire, len, out, sizeof(out));
+	assert_true((int64_t)le64toh(r->result) > 0);
+	/* Truncated after a whole header: the answer still names the tag. */
+	f->req.inline_len = 1;
+	len = request_encode(&f->req, wire, sizeof(wire));
+	dispatch_wire(f->a, wire, len - 1, out, sizeof(out));
+	assert_int_equal((int64_t)le64toh(r->result), -EINVAL);
+	assert_int_equal(le64toh(r->tag), 5);
+	/* The VM still works afterwards. */
+	assert_true(do_open(f, f->a, EXP_RW, DEVCALL_O_RDONLY) > 0);
+}
+
+static void test_backend_errors_propagate(void **state)
+{
+	struct fixture *f = *state;
+	int64_t h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+
+	mock_fail_next(MOCK_READ, EIO);
+	fake_req_init(&f->req, DEVCALL_OP_READ, h);
+	f->req.len = 4;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EIO);
+	assert_int_equal(f->resp.inline_len, 0);
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 4);
+	/* A failed close still frees the handle. */
+	mock_fail_next(MOCK_CLOSE, EIO);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, h), 0);
+	assert_int_equal(vm_open_count(f->a), 0);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+static const struct CMUnitTest tests[] = {
+	T(test_open_read_write_close),
+	T(test_inline_io_and_nonblock),
+	T(test_exclusive_across_vms),
+	T(test_read_only_export),
+	T(test_bad_handles),
+	T(test_ioctl_layouts_and_policy),
+	T(test_limits),
+	T(test_segments_outside_ram),
+	T(test_wire_every_request_answered),
+	T(test_backend_errors_propagate),
+};
+
+TEST_MAIN("dispatch", tests, NULL, NULL)
