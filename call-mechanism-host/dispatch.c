@@ -255,7 +255,8 @@ static int64_t do_ioctl(struct vm *vm, const struct request *req,
 	/* The argument: inline, or buffer 0 of exactly arg_size bytes. */
 	if (req->len != l->arg_size)
 		return -EINVAL;
-	if (req->inline_len ? req->inline_len != l->arg_size || req->nr_bufs :
+	if (req->inline_len ? req->inline_len != l->arg_size ||
+			      (req->nr_bufs && req->buf[0].nr_segs) :
 			      !req->nr_bufs || req->buf[0].len != l->arg_size)
 		return -EINVAL;
 

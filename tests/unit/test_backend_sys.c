@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The sys backend on real host nodes, through the dispatcher and guest
+ * memory: /dev/zero, /dev/null, /dev/ptmx, a zram RAM disk and a loop
+ * device made by the fixtures (root needed; a missing facility fails the
+ * test with a message, it is never skipped).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/blkpg.h>
+#include <linux/fs.h>
+
+#include "harness.h"
+#include "dispatch.h"
+#include "fake_guest.h"
+
+#define DISK_SIZE	(64u << 20)
+
+struct fixture {
+	struct config cfg;
+	struct host *host;
+	struct vm *vm;
+	struct fake_guest g;
+	struct request req;
+	struct response resp;
+	int zram;		/* zram device number, or -1 */
+	char loop[64];		/* loop device path, or "" */
+	char backing[64];	/* loop backing file */
+};
+
+static int sh_read(const char *cmd, char *out, size_t len)
+{
+	FILE *p = popen(cmd, "r");
+	int ok;
+
+	if (!p)
+		return -1;
+	ok = fgets(out, len, p) != NULL;
+	if (pclose(p) != 0 || !ok)
+		return -1;
+	out[strcspn(out, "\n")] = '\0';
+	return 0;
+}
+
+static int write_sysfs(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -EIO;
+}
+
+static void make_zram(struct fixture *f)
+{
+	char buf[64], path[96];
+
+	if (sh_read("cat /sys/class/zram-control/hot_add", buf, sizeof(buf)))
+		fail_msg("cannot add a zram device (need root and zram)");
+	f->zram = atoi(buf);
+	snprintf(path, sizeof(path), "/sys/block/zram%d/disksize", f->zram);
+	snprintf(buf, sizeof(buf), "%u", DISK_SIZE);
+	if (write_sysfs(path, buf))
+		fail_msg("cannot size zram%d", f->zram);
+}
+
+static void make_loop(struct fixture *f)
+{
+	char cmd[256];
+	int fd;
+
+	strcpy(f->backing, "/tmp/devcall-loop-XXXXXX");
+	fd = mkstemp(f->backing);
+	if (fd < 0 || ftruncate(fd, DISK_SIZE))
+		fail_msg("cannot make a loop backing file");
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "losetup -f --show -P %s", f->backing);
+	if (sh_read(cmd, f->loop, sizeof(f->loop)))
+		fail_msg("losetup failed (need root and util-linux)");
+}
+
+static void flag(struct config *cfg, const char *fl, const char *v)
+{
+	char err[256];
+
+	if (config_apply_flag(cfg, fl, v, err, sizeof(err)))
+		fail_msg("%s", err);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[256], spec[128];
+
+	f->zram = -1;
+	*state = f;
+	make_zram(f);
+	make_loop(f);
+	config_init(&f->cfg);
+	flag(&f->cfg, "--vm", "t,max-request=16M");
+	flag(&f->cfg, "--export", "t:zero=/dev/zero");		/* 1 */
+	flag(&f->cfg, "--export", "t:null=/dev/null");		/* 2 */
+	flag(&f->cfg, "--export", "t:ptmx=/dev/ptmx");		/* 3 */
+	snprintf(spec, sizeof(spec), "t:disk=/dev/zram%d", f->zram);
+	flag(&f->cfg, "--export", spec);			/* 4 */
+	snprintf(spec, sizeof(spec), "t:disk-ro=/dev/zram%d,ro", f->zram);
+	flag(&f->cfg, "--export", spec);			/* 5 */
+	snprintf(spec, sizeof(spec), "t:loop=%s", f->loop);
+	flag(&f->cfg, "--export", spec);			/* 6 */
+	if (config_finish(&f->cfg, err, sizeof(err)))
+		fail_msg("%s", err);
+	f->host = host_create();
+	f->vm = vm_create(f->host, config_find_vm(&f->cfg, "t"));
+	fake_guest_init(&f->g);
+	vm_set_memory(f->vm, &f->g.gm);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[160], buf[16];
+
+	if (f->vm)
+		vm_destroy(f->vm);	/* closes every host fd first */
+	host_destroy(f->host);
+	fake_guest_fini(&f->g);
+	if (f->zram >= 0) {
+		snprintf(buf, sizeof(buf), "%d", f->zram);
+		write_sysfs("/sys/class/zram-control/hot_remove", buf);
+	}
+	if (f->loop[0]) {
+		snprintf(cmd, sizeof(cmd), "losetup -d %s", f->loop);
+		if (system(cmd))
+			fprintf(stderr, "warning: %s failed\n", cmd);
+	}
+	if (f->backing[0])
+		unlink(f->backing);
+	free(f);
+	return 0;
+}
+
+static int64_t op_open(struct fixture *f, uint32_t exp, uint64_t flags)
+{
+	fake_req_init(&f->req, DEVCALL_OP_OPEN, 0);
+	f->req.export_id = exp;
+	f->req.arg = flags;
+	dispatch_request(f->vm, &f->req, &f->resp);
+	return f->resp.result;
+}
+
+/* READ or WRITE of len bytes at gpa; off < 0 for the file position. */
+static int64_t op_rw(struct fixture *f, uint16_t op, int64_t h, uint64_t gpa,
+		     uint32_t len, int64_t off, uint32_t flags)
+{
+	fake_req_init(&f->req, op, h);
+	f->req.len = len;
+	f->req.flags = flags;
+	if (off >= 0) {
+		f->req.flags |= DEVCALL_REQ_F_OFFSET;
+		f->req.offset = off;
+	}
+	fake_req_seg(&f->req, gpa, len, op == DEVCALL_OP_READ ?
+		     GUEST_SEG_FROM_HOST : GUEST_SEG_TO_HOST, 0);
+	dispatch_request(f->vm, &f->req, &f->resp);
+	return f->resp.result;
+}
+
+static int64_t op_ioctl_out(struct fixture *f, int64_t h, uint32_t cmd,
+			    void *out, uint32_t len)
+{
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = cmd;
+	f->req.len = len;
+	f->req.inline_len = len;
+	dispatch_request(f->vm, &f->req, &f->resp);
+	if (f->resp.result >= 0)
+		memcpy(out, f->resp.inline_data, len);
+	return f->resp.result;
+}
+
+static int64_t op_close(struct fixture *f, int64_t h)
+{
+	fake_req_init(&f->req, DEVCALL_OP_CLOSE, h);
+	dispatch_request(f->vm, &f->req, &f->resp);
+	return f->resp.result;
+}
+
+static void test_dev_zero_and_null(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t buf = fake_guest_alloc_straddling(&f->g, 8192);
+	uint8_t b[8192];
+	int64_t hz, hn;
+	unsigned int i;
+
+	memset(b, 0xff, sizeof(b));
+	fake_guest_write(&f->g, buf, b, sizeof(b));
+	hz = op_open(f, 1, DEVCALL_O_RDONLY);
+	assert_true(hz > 0);
+	assert_int_equal(op_rw(f, DEVCALL_OP_READ, hz, buf, 8192, -1, 0), 8192);
+	fake_guest_read(&f->g, buf, b, sizeof(b));
+	for (i = 0; i < sizeof(b); i++)
+		assert_int_equal(b[i], 0);
+	hn = op_open(f, 2, DEVCALL_O_RDWR);
+	assert_true(hn > 0);
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, hn, buf, 8192, -1, 0), 8192);
+	assert_int_equal(op_rw(f, DEVCALL_OP_READ, hn, buf, 100, -1, 0), 0);
+	/* A character device is not seekable for the guest. */
+	assert_int_equal(op_rw(f, DEVCALL_OP_READ, hz, buf, 10, 0, 0), -ESPIPE);
+	assert_int_equal(op_close(f, hz), 0);
+	assert_int_equal(op_close(f, hn), 0);
+}
+
+static void test_ptmx_nonblock(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t buf = fake_guest_alloc(&f->g, 64);
+	unsigned int ptn;
+	int64_t h;
+
+	h = op_open(f, 3, DEVCALL_O_RDWR | DEVCALL_O_NONBLOCK);
+	assert_true(h > 0);
+	assert_int_equal(op_ioctl_out(f, h, TIOCGPTN, &ptn, 4), 0);
+	/* Nothing written to the pty: a non-blocking read fails at once. */
+	assert_int_equal(op_rw(f, DEVCALL_OP_READ, h, buf, 64, -1,
+			       DEVCALL_REQ_F_NONBLOCK), -EAGAIN);
+	assert_int_equal(op_close(f, h), 0);
+}
+
+static void test_zram_write_read_size(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t buf = fake_guest_alloc_straddling(&f->g, 65536);
+	static uint8_t pat[65536], back[65536];
+	char path[32];
+	uint64_t size = 0;
+	int sector = 0, fd;
+	int64_t h;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(pat); i++)
+		pat[i] = (i * 31 + 7) ^ (i >> 8);
+	fake_guest_write(&f->g, buf, pat, sizeof(pat));
+	h = op_open(f, 4, DEVCALL_O_RDWR);
+	assert_true(h > 0);
+	assert_int_equal(f->resp.size, DISK_SIZE);
+	assert_true(f->resp.flags & DEVCALL_RESP_F_BLOCK);
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, buf, 65536, 1 << 20, 0),
+			 65536);
+	/* The host sees the bytes where the guest put them. */
+	snprintf(path, sizeof(path), "/dev/zram%d", f->zram);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, back, sizeof(back), 1 << 20), 65536);
+	close(fd);
+	assert_memory_equal(back, pat, sizeof(pat));
+	/* And the guest reads them back. */
+	fake_guest_write(&f->g, buf, memset(back, 0, sizeof(back)), 65536);
+	assert_int_equal(op_rw(f, DEVCALL_OP_READ, h, buf, 65536, 1 << 20, 0),
+			 65536);
+	fake_guest_read(&f->g, buf, back, sizeof(back));
+	assert_memory_equal(back, pat, sizeof(pat));
+	/* A short read at the end of the device. */
+	assert_int_equal(op_rw(f, DEVCALL_OP_READ, h, buf, 65536,
+			       DISK_SIZE - 4096, 0), 4096);
+	assert_int_equal(op_rw(f, DEVCALL_OP_READ, h, buf, 4096, DISK_SIZE, 0),
+			 0);
+	/* Size and sector size through forwarded ioctls. */
+	assert_int_equal(op_ioctl_out(f, h, BLKGETSIZE64, &size, 8), 0);
+	assert_int_equal(size, DISK_SIZE);
+	assert_int_equal(op_ioctl_out(f, h, BLKSSZGET, &sector, 4), 0);
+	assert_true(sector == 512 || sector == 4096);
+	assert_int_equal(op_close(f, h), 0);
+}
+
+static void test_zram_read_only_export(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t buf = fake_guest_alloc(&f->g, 4096);
+	uint8_t b[4096], back[4096];
+	char path[32];
+	int fd;
+	int64_t h;
+
+	snprintf(path, sizeof(path), "/dev/zram%d", f->zram);
+	memset(b, 0x3c, sizeof(b));
+	fd = open(path, O_RDWR);
+	assert_int_equal(pwrite(fd, b, sizeof(b), 0), 4096);
+	assert_int_equal(op_open(f, 5, DEVCALL_O_RDWR), -EROFS);
+	h = op_open(f, 5, DEVCALL_O_RDONLY);
+	assert_true(h > 0);
+	memset(b, 0xc3, sizeof(b));
+	fake_guest_write(&f->g, buf, b, sizeof(b));
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, buf, 4096, 0, 0), -EBADF);
+	assert_int_equal(pread(fd, back, sizeof(back), 0), 4096);
+	assert_int_equal(back[0], 0x3c);
+	assert_int_equal(back[4095], 0x3c);
+	close(fd);
+	assert_int_equal(op_close(f, h), 0);
+}
+
+static int blkpg(struct fixture *f, int64_t h, int op, int pno)
+{
+	struct blkpg_partition p = { .start = 1 << 20, .length = 8 << 20,
+				     .pno = pno };
+	struct blkpg_ioctl_arg a = { .op = op, .datalen = sizeof(p),
+				     .data = (void *)0x7fffdead0000 };
+	uint64_t pgpa = fake_guest_alloc(&f->g, sizeof(p));
+
+	fake_guest_write(&f->g, pgpa, &p, sizeof(p));
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = BLKPG;
+	f->req.len = sizeof(a);
+	f->req.inline_len = sizeof(a);
+	memcpy(f->req.inline_data, &a, sizeof(a));
+	fake_req_seg(&f->req, pgpa, sizeof(p), GUEST_SEG_TO_HOST, 1);
+	dispatch_request(f->vm, &f->req, &f->resp);
+	return f->resp.result;
+}
+
+static bool partition_visible(const char *loop)
+{
+	char path[128], line[256], want[64];
+	const char *name = strrchr(loop, '/') + 1;
+	struct stat st;
+	bool found = false;
+	FILE *pp;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/%sp1", name, name);
+	snprintf(want, sizeof(want), " %sp1\n", name);
+	pp = fopen("/proc/partitions", "r");
+	while (pp && fgets(line, sizeof(line), pp))
+		if (strstr(line, want))
+			found = true;
+	if (pp)
+		fclose(pp);
+	return found && stat(path, &st) == 0;
+}
+
+static void test_loop_blkpg_partition(void **state)
+{
+	struct fixture *f = *state;
+	int64_t h = op_open(f, 6, DEVCALL_O_RDWR);
+
+	assert_true(h > 0);
+	assert_false(partition_visible(f->loop));
+	assert_int_equal(blkpg(f, h, BLKPG_ADD_PARTITION, 1), 0);
+	assert_true(partition_visible(f->loop));
+	/* Adding it twice is the kernel's error, forwarded. */
+	assert_int_equal(blkpg(f, h, BLKPG_ADD_PARTITION, 1), -EBUSY);
+	assert_int_equal(blkpg(f, h, BLKPG_DEL_PARTITION, 1), 0);
+	assert_false(partition_visible(f->loop));
+	assert_int_equal(op_close(f, h), 0);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+static const struct CMUnitTest tests[] = {
+	T(test_dev_zero_and_null),
+	T(test_ptmx_nonblock),
+	T(test_zram_write_read_size),
+	T(test_zram_read_only_export),
+	T(test_loop_blkpg_partition),
+};
+
+TEST_MAIN("backend_sys", tests, NULL, NULL)
