@@ -14,8 +14,8 @@ _Static_assert(DEVCALL_SEG_FROM_HOST == GUEST_SEG_FROM_HOST, "seg dir bits");
 
 int request_decode(const void *wire, size_t len, struct request *req)
 {
-	const struct devcall_req *h = wire;
 	const struct devcall_seg *ws;
+	struct devcall_req hcopy, *h = &hcopy;
 	size_t need;
 	unsigned int i;
 	int nr_bufs;
@@ -26,6 +26,7 @@ int request_decode(const void *wire, size_t len, struct request *req)
 	req->inline_len = 0;
 	if (len < sizeof(*h))
 		return -EINVAL;
+	memcpy(h, wire, sizeof(*h));	/* the wire may be unaligned */
 	req->tag = le64toh(h->tag);
 	if (le32toh(h->magic) != DEVCALL_REQ_MAGIC ||
 	    le16toh(h->version) != DEVCALL_ABI_VERSION || h->reserved)
@@ -57,7 +58,7 @@ int request_decode(const void *wire, size_t len, struct request *req)
 		return -EINVAL;
 	}
 
-	ws = (const struct devcall_seg *)(h + 1);
+	ws = (const struct devcall_seg *)((const uint8_t *)wire + sizeof(*h));
 	for (i = 0; i < req->nr_segs; i++) {
 		struct devcall_seg s;
 
