@@ -49,6 +49,7 @@ LIB	:= $(BUILD)/libdevcall-host.a
 include memmap/memmap.mk
 include call-mechanism-host/call-mechanism-host.mk
 include tests/unit/unit.mk
+-include call-mechanism-guest/guest.mk
 -include vmm-glue/vmm-glue.mk
 -include examples/examples.mk
 -include tests/fuzz/fuzz.mk

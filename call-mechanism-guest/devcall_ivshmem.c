@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devcall transport: a virtio device carried over QEMU's stock
+ * ivshmem-doorbell PCI device. The register block lives in the shared
+ * memory (BAR2, abi/devcall_ivshmem.h); anything the device must act on
+ * goes through a mailbox and a doorbell; MSI-X vectors carry used-buffer
+ * and configuration interrupts. The virtqueues themselves are split rings
+ * in guest RAM, which the daemon maps.
+ */
+#define pr_fmt(fmt) "devcall_ivshmem: " fmt
+
+#include <linux/delay.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/virtio.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+
+#include "devcall_ivshmem.h"
+
+#define IVSHMEM_VENDOR		0x1af4
+#define IVSHMEM_DEVICE		0x1110
+#define MAILBOX_TIMEOUT_MS	3000
+
+struct dc_ivshmem {
+	struct virtio_device vdev;
+	struct pci_dev *pdev;
+	void __iomem *regs_bar;			/* BAR0: doorbell */
+	struct devcall_shm_regs *shm;		/* BAR2: our registers */
+	u8 *config;				/* BAR2: device config space */
+	size_t shm_len;
+	u32 peer;				/* the daemon's peer id */
+	struct mutex mailbox_lock;
+	bool broken;				/* the daemon stopped answering */
+	struct virtqueue *vqs[DEVCALL_SHM_MAX_QUEUES];
+	unsigned int nr_vqs;
+	bool irqs_requested[DEVCALL_NR_VECTORS];
+};
+
+#define to_dc(v) container_of(v, struct dc_ivshmem, vdev)
+
+static u32 shm_read32(const __le32 *p)
+{
+	return le32_to_cpu(READ_ONCE(*p));
+}
+
+static void shm_write32(__le32 *p, u32 v)
+{
+	WRITE_ONCE(*p, cpu_to_le32(v));
+}
+
+static void shm_write64(__le64 *p, u64 v)
+{
+	WRITE_ONCE(*p, cpu_to_le64(v));
+}
+
+static void dc_ring(struct dc_ivshmem *dc, u32 vector)
+{
+	writel(IVSHMEM_DOORBELL(dc->peer, vector),
+	       dc->regs_bar + IVSHMEM_REG_DOORBELL);
+}
+
+/*
+ * Ask the daemon to act and wait for its answer. Polls: the callers may
+ * not sleep, and a daemon that never answers must not hang the guest - the
+ * transport is then marked broken and everything fails with -EIO.
+ */
+static int dc_mailbox(struct dc_ivshmem *dc, u32 cmd, u32 arg)
+{
+	unsigned long deadline;
+	u32 seq;
+	int ret;
+
+	mutex_lock(&dc->mailbox_lock);
+	if (dc->broken) {
+		ret = -EIO;
+		goto out;
+	}
+	seq = shm_read32(&dc->shm->cmd_seq) + 1;
+	shm_write32(&dc->shm->cmd, cmd);
+	shm_write32(&dc->shm->cmd_arg, arg);
+	/* The command must be visible before its sequence number. */
+	wmb();
+	shm_write32(&dc->shm->cmd_seq, seq);
+	wmb();
+	dc_ring(dc, DEVCALL_DB_VEC_CMD);
+
+	deadline = jiffies + msecs_to_jiffies(MAILBOX_TIMEOUT_MS);
+	while (shm_read32(&dc->shm->cmd_ack) != seq) {
+		if (time_after(jiffies, deadline)) {
+			dev_err(&dc->pdev->dev,
+				"daemon did not answer command %u\n", cmd);
+			dc->broken = true;
+			ret = -EIO;
+			goto out;
+		}
+		udelay(20);
+	}
+	rmb();
+	ret = -(int)shm_read32(&dc->shm->cmd_result);
+	if (ret > 0 || ret < -MAX_ERRNO)
+		ret = -EIO;
+out:
+	mutex_unlock(&dc->mailbox_lock);
+	return ret;
+}
+
+static void dc_get(struct virtio_device *vdev, unsigned int offset,
+		   void *buf, unsigned int len)
+{
+	struct dc_ivshmem *dc = to_dc(vdev);
+	u32 size = min_t(u32, shm_read32(&dc->shm->config_size),
+			 DEVCALL_SHM_CONFIG_MAX);
+
+	/* Bytes beyond what the device offers read as zero. */
+	memset(buf, 0, len);
+	if (offset < size)
+		memcpy(buf, dc->config + offset, min(len, size - offset));
+}
+
+static void dc_set(struct virtio_device *vdev, unsigned int offset,
+		   const void *buf, unsigned int len)
+{
+	dev_warn(&vdev->dev, "config space is read-only\n");
+}
+
+static u32 dc_generation(struct virtio_device *vdev)
+{
+	return shm_read32(&to_dc(vdev)->shm->config_generation);
+}
+
+static u8 dc_get_status(struct virtio_device *vdev)
+{
+	struct dc_ivshmem *dc = to_dc(vdev);
+
+	if (dc->broken)
+		return VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED;
+	return shm_read32(&dc->shm->status) & 0xff;
+}
+
+static void dc_set_status(struct virtio_device *vdev, u8 status)
+{
+	/* A zero status is a reset: that has its own op. */
+	WARN_ON(!status);
+	dc_mailbox(to_dc(vdev), DEVCALL_CMD_SET_STATUS, status);
+}
+
+static void dc_reset(struct virtio_device *vdev)
+{
+	dc_mailbox(to_dc(vdev), DEVCALL_CMD_SET_STATUS, 0);
+}
+
+static u64 dc_get_features(struct virtio_device *vdev)
+{
+	struct dc_ivshmem *dc = to_dc(vdev);
+
+	return le64_to_cpu(READ_ONCE(dc->shm->device_features));
+}
+
+static int dc_finalize_features(struct virtio_device *vdev)
+{
+	struct dc_ivshmem *dc = to_dc(vdev);
+
+	vring_transport_features(vdev);
+	if (!__virtio_test_bit(vdev, VIRTIO_F_VERSION_1)) {
+		dev_err(&vdev->dev, "device does not offer VIRTIO_F_VERSION_1\n");
+		return -EINVAL;
+	}
+	shm_write64(&dc->shm->driver_features, vdev->features);
+	return 0;
+}
+
+static const char *dc_bus_name(struct virtio_device *vdev)
+{
+	return pci_name(to_dc(vdev)->pdev);
+}
+
+static bool dc_notify(struct virtqueue *vq)
+{
+	struct dc_ivshmem *dc = to_dc(vq->vdev);
+
+	if (dc->broken)
+		return false;
+	dc_ring(dc, DEVCALL_DB_VEC_QUEUE(vq->index));
+	return true;
+}
+
+static irqreturn_t dc_config_irq(int irq, void *opaque)
+{
+	struct dc_ivshmem *dc = opaque;
+
+	virtio_config_changed(&dc->vdev);
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t dc_queue_irq(int irq, void *opaque)
+{
+	struct virtqueue *vq = opaque;
+
+	return vring_interrupt(irq, vq);
+}
+
+static void dc_free_irq(struct dc_ivshmem *dc, unsigned int vec, void *opaque)
+{
+	if (dc->irqs_requested[vec]) {
+		free_irq(pci_irq_vector(dc->pdev, vec), opaque);
+		dc->irqs_requested[vec] = false;
+	}
+}
+
+static void dc_del_vqs(struct virtio_device *vdev)
+{
+	struct dc_ivshmem *dc = to_dc(vdev);
+	unsigned int i;
+
+	for (i = 0; i < dc->nr_vqs; i++) {
+		if (!dc->vqs[i])
+			continue;
+		dc_free_irq(dc, DEVCALL_MSIX_VEC_QUEUE(i), dc->vqs[i]);
+		dc_mailbox(dc, DEVCALL_CMD_QUEUE_RESET, i);
+		vring_del_virtqueue(dc->vqs[i]);
+		dc->vqs[i] = NULL;
+	}
+	dc->nr_vqs = 0;
+}
+
+static struct virtqueue *dc_setup_vq(struct dc_ivshmem *dc, unsigned int i,
+				     vq_callback_t *callback, const char *name)
+{
+	struct devcall_shm_queue *q = &dc->shm->queue[i];
+	struct virtqueue *vq;
+	u32 num;
+	int ret;
+
+	num = min_t(u32, shm_read32(&q->num_max), DEVCALL_QUEUE_NUM_MAX);
+	if (!num || !is_power_of_2(num))
+		return ERR_PTR(-ENOENT);
+	vq = vring_create_virtqueue(i, num, SMP_CACHE_BYTES, &dc->vdev, true,
+				    true, false, dc_notify, callback, name);
+	if (!vq)
+		return ERR_PTR(-ENOMEM);
+
+	shm_write32(&q->num, virtqueue_get_vring_size(vq));
+	shm_write64(&q->desc, virtqueue_get_desc_addr(vq));
+	shm_write64(&q->avail, virtqueue_get_avail_addr(vq));
+	shm_write64(&q->used, virtqueue_get_used_addr(vq));
+	ret = dc_mailbox(dc, DEVCALL_CMD_QUEUE_ENABLE, i);
+	if (ret) {
+		vring_del_virtqueue(vq);
+		return ERR_PTR(ret);
+	}
+	return vq;
+}
+
+static int dc_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
+		       struct virtqueue *vqs[], vq_callback_t *callbacks[],
+		       const char * const names[], const bool *ctx,
+		       struct irq_affinity *desc)
+{
+	struct dc_ivshmem *dc = to_dc(vdev);
+	unsigned int i;
+	int ret;
+
+	if (nvqs > min_t(u32, shm_read32(&dc->shm->num_queues),
+			 DEVCALL_SHM_MAX_QUEUES))
+		return -EINVAL;
+	for (i = 0; i < nvqs; i++) {
+		if (!names[i]) {
+			vqs[i] = NULL;
+			continue;
+		}
+		vqs[i] = dc_setup_vq(dc, i, callbacks[i], names[i]);
+		if (IS_ERR(vqs[i])) {
+			ret = PTR_ERR(vqs[i]);
+			goto out_del;
+		}
+		dc->vqs[i] = vqs[i];
+		dc->nr_vqs = i + 1;
+		ret = request_irq(pci_irq_vector(dc->pdev,
+						 DEVCALL_MSIX_VEC_QUEUE(i)),
+				  dc_queue_irq, 0, names[i], vqs[i]);
+		if (ret)
+			goto out_del;
+		dc->irqs_requested[DEVCALL_MSIX_VEC_QUEUE(i)] = true;
+	}
+	return 0;
+
+out_del:
+	dc_del_vqs(vdev);
+	return ret;
+}
+
+static const struct virtio_config_ops dc_config_ops = {
+	.get			= dc_get,
+	.set			= dc_set,
+	.generation		= dc_generation,
+	.get_status		= dc_get_status,
+	.set_status		= dc_set_status,
+	.reset			= dc_reset,
+	.find_vqs		= dc_find_vqs,
+	.del_vqs		= dc_del_vqs,
+	.get_features		= dc_get_features,
+	.finalize_features	= dc_finalize_features,
+	.bus_name		= dc_bus_name,
+};
+
+static void dc_release_dev(struct device *dev)
+{
+	/* Freed in remove: the PCI device owns our lifetime. */
+}
+
+static int dc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct dc_ivshmem *dc;
+	int ret;
+
+	dc = devm_kzalloc(&pdev->dev, sizeof(*dc), GFP_KERNEL);
+	if (!dc)
+		return -ENOMEM;
+	dc->pdev = pdev;
+	mutex_init(&dc->mailbox_lock);
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = pcim_iomap_regions(pdev, BIT(0), KBUILD_MODNAME);
+	if (ret)
+		return ret;
+	dc->regs_bar = pcim_iomap_table(pdev)[0];
+
+	dc->shm_len = pci_resource_len(pdev, 2);
+	if (dc->shm_len < DEVCALL_SHM_CONFIG_OFF + DEVCALL_SHM_CONFIG_MAX)
+		return -ENODEV;
+	dc->shm = devm_memremap(&pdev->dev, pci_resource_start(pdev, 2),
+				dc->shm_len, MEMREMAP_WB);
+	if (IS_ERR(dc->shm))
+		return PTR_ERR(dc->shm);
+	/* Another user of ivshmem, or no daemon: not ours to bind. */
+	if (shm_read32(&dc->shm->magic) != DEVCALL_SHM_MAGIC ||
+	    shm_read32(&dc->shm->version) != DEVCALL_SHM_VERSION) {
+		dev_info(&pdev->dev, "no devcall daemon behind this device\n");
+		return -ENODEV;
+	}
+	dc->config = (u8 *)dc->shm + DEVCALL_SHM_CONFIG_OFF;
+	dc->peer = shm_read32(&dc->shm->server_peer_id);
+	if (dc->peer > 0xffff)
+		return -ENODEV;
+
+	ret = pci_alloc_irq_vectors(pdev, DEVCALL_NR_VECTORS,
+				    DEVCALL_NR_VECTORS, PCI_IRQ_MSIX);
+	if (ret < 0)
+		return ret;
+	/* Without bus mastering the MSI-X writes never arrive. */
+	pci_set_master(pdev);
+	ret = request_irq(pci_irq_vector(pdev, DEVCALL_MSIX_VEC_CONFIG),
+			  dc_config_irq, 0, "devcall-config", dc);
+	if (ret)
+		goto out_vectors;
+	dc->irqs_requested[DEVCALL_MSIX_VEC_CONFIG] = true;
+
+	dc->vdev.dev.parent = &pdev->dev;
+	dc->vdev.dev.release = dc_release_dev;
+	dc->vdev.config = &dc_config_ops;
+	dc->vdev.id.device = shm_read32(&dc->shm->device_id);
+	dc->vdev.id.vendor = shm_read32(&dc->shm->vendor_id);
+	pci_set_drvdata(pdev, dc);
+
+	ret = register_virtio_device(&dc->vdev);
+	if (ret)
+		goto out_put;
+	dev_info(&pdev->dev, "devcall virtio device, daemon peer %u\n",
+		 dc->peer);
+	return 0;
+
+out_put:
+	put_device(&dc->vdev.dev);
+	dc_free_irq(dc, DEVCALL_MSIX_VEC_CONFIG, dc);
+out_vectors:
+	pci_free_irq_vectors(pdev);
+	return ret;
+}
+
+static void dc_remove(struct pci_dev *pdev)
+{
+	struct dc_ivshmem *dc = pci_get_drvdata(pdev);
+
+	unregister_virtio_device(&dc->vdev);
+	dc_free_irq(dc, DEVCALL_MSIX_VEC_CONFIG, dc);
+	pci_free_irq_vectors(pdev);
+}
+
+static const struct pci_device_id dc_ids[] = {
+	{ PCI_DEVICE(IVSHMEM_VENDOR, IVSHMEM_DEVICE) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, dc_ids);
+
+static struct pci_driver dc_driver = {
+	.name		= KBUILD_MODNAME,
+	.id_table	= dc_ids,
+	.probe		= dc_probe,
+	.remove		= dc_remove,
+};
+module_pci_driver(dc_driver);
+
+MODULE_DESCRIPTION("devcall: virtio over ivshmem-doorbell");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devcall call mechanism, guest half: a virtio driver. Each call is one
+ * device-readable buffer (header, guest-physical segments, inline bytes)
+ * and one device-writable buffer (the response) on the request queue.
+ * User memory is pinned, never copied; it stays pinned until the host has
+ * answered, even if the caller was interrupted and left.
+ */
+#define pr_fmt(fmt) "devcall: " fmt
+
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/kref.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/rwsem.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/virtio.h>
+#include <linux/virtio_config.h>
+
+#include "devcall_call.h"
+#include "devcall_ivshmem.h"
+
+#define DEVCALL_RESP_CAP (sizeof(struct devcall_resp) + DEVCALL_INLINE_MAX)
+
+struct devcall_dev {
+	struct kref ref;
+	struct virtio_device *vdev;
+	struct virtqueue *vq;
+	spinlock_t lock;		/* vq, inflight, dead */
+	wait_queue_head_t space;	/* waiting for ring space */
+	struct list_head inflight;
+	bool dead;
+	atomic64_t next_tag;
+	struct rw_semaphore users;	/* submitters vs. removal */
+	struct devcall_frontend *fe;
+};
+
+struct devcall_call {
+	struct kref ref;		/* the caller's, and the ring's */
+	struct completion done;
+	struct list_head node;
+	struct devcall_req hdr;
+	struct devcall_seg *segs;
+	unsigned int nr_segs, max_segs;
+	u8 inl[DEVCALL_INLINE_MAX];
+	unsigned int inline_len;
+	u8 *wire;			/* what the host reads */
+	u8 *resp;			/* what the host writes */
+	unsigned int resp_len;
+	s64 status;			/* set when the device goes away */
+	struct page **pages;
+	unsigned int nr_pages, max_pages;
+	bool pages_dirty;
+};
+
+static void devcall_call_release(struct kref *ref)
+{
+	struct devcall_call *c = container_of(ref, struct devcall_call, ref);
+
+	if (c->nr_pages)
+		unpin_user_pages_dirty_lock(c->pages, c->nr_pages,
+					    c->pages_dirty);
+	kvfree(c->pages);
+	kvfree(c->segs);
+	kfree(c->wire);
+	kfree(c->resp);
+	kfree(c);
+}
+
+struct devcall_call *devcall_call_alloc(u16 op, unsigned int max_segs)
+{
+	struct devcall_call *c;
+
+	if (max_segs > DEVCALL_MAX_SEGS)
+		return NULL;
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return NULL;
+	kref_init(&c->ref);
+	init_completion(&c->done);
+	INIT_LIST_HEAD(&c->node);
+	c->hdr.op = cpu_to_le16(op);
+	c->max_segs = max_segs;
+	if (max_segs) {
+		c->segs = kvcalloc(max_segs, sizeof(*c->segs), GFP_KERNEL);
+		c->pages = kvcalloc(max_segs, sizeof(*c->pages), GFP_KERNEL);
+		c->max_pages = max_segs;
+		if (!c->segs || !c->pages)
+			goto fail;
+	}
+	c->resp = kzalloc(DEVCALL_RESP_CAP, GFP_KERNEL);
+	if (!c->resp)
+		goto fail;
+	return c;
+fail:
+	devcall_call_put(c);
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(devcall_call_alloc);
+
+void devcall_call_put(struct devcall_call *c)
+{
+	kref_put(&c->ref, devcall_call_release);
+}
+EXPORT_SYMBOL_GPL(devcall_call_put);
+
+struct devcall_req *devcall_call_hdr(struct devcall_call *c)
+{
+	return &c->hdr;
+}
+EXPORT_SYMBOL_GPL(devcall_call_hdr);
+
+int devcall_call_set_inline(struct devcall_call *c, const void *data,
+			    unsigned int len)
+{
+	if (len > DEVCALL_INLINE_MAX)
+		return -EINVAL;
+	memcpy(c->inl, data, len);
+	c->inline_len = len;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(devcall_call_set_inline);
+
+int devcall_call_pin(struct devcall_call *c, unsigned long uaddr, size_t len,
+		     bool host_writes, u16 buf)
+{
+	unsigned long first = uaddr & PAGE_MASK;
+	unsigned int npages, i, off;
+	struct page **pages;
+	int got;
+
+	if (!len)
+		return 0;
+	if (uaddr + len < uaddr)
+		return -EFAULT;
+	npages = (PAGE_ALIGN(uaddr + len) - first) >> PAGE_SHIFT;
+	if (npages > c->max_pages - c->nr_pages)
+		return -E2BIG;
+	pages = c->pages + c->nr_pages;
+	got = pin_user_pages_fast(first, npages, host_writes ? FOLL_WRITE : 0,
+				  pages);
+	if (got < 0)
+		return got;
+	c->nr_pages += got;
+	if (host_writes)
+		c->pages_dirty = true;
+	if (got != npages)
+		return -EFAULT;		/* what was pinned goes at release */
+
+	off = offset_in_page(uaddr);
+	for (i = 0; i < npages; i++) {
+		size_t n = min_t(size_t, PAGE_SIZE - off, len);
+		phys_addr_t pa = page_to_phys(pages[i]) + off;
+		struct devcall_seg *prev = c->nr_segs ?
+					   &c->segs[c->nr_segs - 1] : NULL;
+		u16 dir = host_writes ? DEVCALL_SEG_FROM_HOST :
+					DEVCALL_SEG_TO_HOST;
+
+		/* Physically contiguous pages make one segment. */
+		if (prev && le16_to_cpu(prev->buf) == buf &&
+		    le16_to_cpu(prev->flags) == dir &&
+		    le64_to_cpu(prev->addr) + le32_to_cpu(prev->len) == pa &&
+		    le32_to_cpu(prev->len) + n <= U32_MAX) {
+			prev->len = cpu_to_le32(le32_to_cpu(prev->len) + n);
+		} else {
+			if (c->nr_segs >= c->max_segs)
+				return -E2BIG;
+			c->segs[c->nr_segs].addr = cpu_to_le64(pa);
+			c->segs[c->nr_segs].len = cpu_to_le32(n);
+			c->segs[c->nr_segs].flags = cpu_to_le16(dir);
+			c->segs[c->nr_segs].buf = cpu_to_le16(buf);
+			c->nr_segs++;
+		}
+		len -= n;
+		off = 0;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(devcall_call_pin);
+
+const struct devcall_resp *devcall_call_resp(struct devcall_call *c)
+{
+	return (const struct devcall_resp *)c->resp;
+}
+EXPORT_SYMBOL_GPL(devcall_call_resp);
+
+unsigned int devcall_call_resp_inline(struct devcall_call *c, void *dst,
+				      unsigned int len)
+{
+	const struct devcall_resp *r = devcall_call_resp(c);
+	unsigned int n = le16_to_cpu(r->inline_len);
+
+	/* Trust no more than the host wrote, nor than the caller wants. */
+	if (c->resp_len < sizeof(*r))
+		return 0;
+	n = min3(n, c->resp_len - (unsigned int)sizeof(*r), len);
+	n = min_t(unsigned int, n, DEVCALL_INLINE_MAX);
+	memcpy(dst, c->resp + sizeof(*r), n);
+	return n;
+}
+EXPORT_SYMBOL_GPL(devcall_call_resp_inline);
+
+static int devcall_build_wire(struct devcall_call *c, u64 tag)
+{
+	size_t segs_len = c->nr_segs * sizeof(struct devcall_seg);
+	size_t len = sizeof(c->hdr) + segs_len + c->inline_len;
+
+	c->hdr.magic = cpu_to_le32(DEVCALL_REQ_MAGIC);
+	c->hdr.version = cpu_to_le16(DEVCALL_ABI_VERSION);
+	c->hdr.tag = cpu_to_le64(tag);
+	c->hdr.nr_segs = cpu_to_le16(c->nr_segs);
+	c->hdr.inline_len = cpu_to_le16(c->inline_len);
+	kfree(c->wire);
+	c->wire = kmalloc(len, GFP_KERNEL);
+	if (!c->wire)
+		return -ENOMEM;
+	memcpy(c->wire, &c->hdr, sizeof(c->hdr));
+	memcpy(c->wire + sizeof(c->hdr), c->segs, segs_len);
+	memcpy(c->wire + sizeof(c->hdr) + segs_len, c->inl, c->inline_len);
+	return len;
+}
+
+/* Queue c; -ENOSPC if the ring is full. Under d->lock. */
+static int devcall_queue(struct devcall_dev *d, struct devcall_call *c,
+			 int wire_len)
+{
+	struct scatterlist out, in, *sgs[2] = { &out, &in };
+	int ret;
+
+	sg_init_one(&out, c->wire, wire_len);
+	sg_init_one(&in, c->resp, DEVCALL_RESP_CAP);
+	ret = virtqueue_add_sgs(d->vq, sgs, 1, 1, c, GFP_ATOMIC);
+	if (ret)
+		return ret;
+	kref_get(&c->ref);		/* the ring's reference */
+	list_add_tail(&c->node, &d->inflight);
+	virtqueue_kick(d->vq);
+	return 0;
+}
+
+s64 devcall_call_submit(struct devcall_dev *d, struct devcall_call *c)
+{
+	const struct devcall_resp *r;
+	int wire_len, ret;
+	u64 tag = atomic64_inc_return(&d->next_tag);
+
+	wire_len = devcall_build_wire(c, tag);
+	if (wire_len < 0)
+		return wire_len;
+
+	down_read(&d->users);
+	for (;;) {
+		spin_lock_irq(&d->lock);
+		ret = d->dead ? -ENXIO : devcall_queue(d, c, wire_len);
+		spin_unlock_irq(&d->lock);
+		if (ret != -ENOSPC)
+			break;
+		/* The ring is full: wait for the host to hand some back. */
+		ret = wait_event_interruptible(d->space, d->dead ||
+					       d->vq->num_free >= 2);
+		if (ret)
+			break;
+	}
+	up_read(&d->users);
+	if (ret)
+		return ret == -ERESTARTSYS ? -EINTR : ret;
+
+	if (wait_for_completion_interruptible(&c->done))
+		return -EINTR;		/* the ring's reference keeps it all */
+	if (c->status)
+		return c->status;
+
+	r = devcall_call_resp(c);
+	if (c->resp_len < sizeof(*r) || le64_to_cpu(r->tag) != tag)
+		return -EIO;
+	return (s64)le64_to_cpu(r->result);
+}
+EXPORT_SYMBOL_GPL(devcall_call_submit);
+
+static void devcall_vq_done(struct virtqueue *vq)
+{
+	struct devcall_dev *d = vq->vdev->priv;
+	struct devcall_call *c;
+	unsigned long flags;
+	unsigned int len;
+
+	spin_lock_irqsave(&d->lock, flags);
+	do {
+		virtqueue_disable_cb(vq);
+		while ((c = virtqueue_get_buf(vq, &len))) {
+			c->resp_len = min_t(unsigned int, len, DEVCALL_RESP_CAP);
+			list_del_init(&c->node);
+			complete(&c->done);
+			kref_put(&c->ref, devcall_call_release);
+		}
+	} while (!virtqueue_enable_cb(vq));
+	spin_unlock_irqrestore(&d->lock, flags);
+	wake_up(&d->space);
+}
+
+static void devcall_dev_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct devcall_dev, ref));
+}
+
+void devcall_dev_get(struct devcall_dev *d)
+{
+	kref_get(&d->ref);
+}
+EXPORT_SYMBOL_GPL(devcall_dev_get);
+
+void devcall_dev_put(struct devcall_dev *d)
+{
+	kref_put(&d->ref, devcall_dev_release);
+}
+EXPORT_SYMBOL_GPL(devcall_dev_put);
+
+static struct devcall_config_export *devcall_read_exports(
+	struct virtio_device *vdev, unsigned int *nr)
+{
+	struct devcall_config_export *exps;
+	struct devcall_config cfg;
+	unsigned int i, n;
+
+	virtio_cread_bytes(vdev, 0, &cfg, sizeof(cfg));
+	if (le32_to_cpu(cfg.abi_version) != DEVCALL_ABI_VERSION) {
+		dev_err(&vdev->dev, "host speaks ABI %u, we speak %u\n",
+			le32_to_cpu(cfg.abi_version), DEVCALL_ABI_VERSION);
+		return ERR_PTR(-EPROTO);
+	}
+	n = le32_to_cpu(cfg.nr_exports);
+	if (n > (DEVCALL_SHM_CONFIG_MAX - sizeof(cfg)) / sizeof(*exps))
+		return ERR_PTR(-EINVAL);
+	exps = kcalloc(max(n, 1u), sizeof(*exps), GFP_KERNEL);
+	if (!exps)
+		return ERR_PTR(-ENOMEM);
+	virtio_cread_bytes(vdev, sizeof(cfg), exps, n * sizeof(*exps));
+	for (i = 0; i < n; i++)		/* the host's names are not trusted */
+		exps[i].name[DEVCALL_NAME_MAX - 1] = '\0';
+	*nr = n;
+	return exps;
+}
+
+static int devcall_probe(struct virtio_device *vdev)
+{
+	struct devcall_config_export *exps;
+	struct devcall_dev *d;
+	unsigned int nr = 0;
+	int ret;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	kref_init(&d->ref);
+	spin_lock_init(&d->lock);
+	init_waitqueue_head(&d->space);
+	INIT_LIST_HEAD(&d->inflight);
+	init_rwsem(&d->users);
+	d->vdev = vdev;
+	vdev->priv = d;
+
+	exps = devcall_read_exports(vdev, &nr);
+	if (IS_ERR(exps)) {
+		ret = PTR_ERR(exps);
+		goto out_free;
+	}
+	d->vq = virtio_find_single_vq(vdev, devcall_vq_done, "requests");
+	if (IS_ERR(d->vq)) {
+		ret = PTR_ERR(d->vq);
+		goto out_exports;
+	}
+	virtio_device_ready(vdev);
+
+	/* Nodes appear only now that calls can be served. */
+	d->fe = devcall_frontend_add(d, &vdev->dev, exps, nr);
+	if (IS_ERR(d->fe)) {
+		ret = PTR_ERR(d->fe);
+		goto out_reset;
+	}
+	kfree(exps);
+	dev_info(&vdev->dev, "%u export(s)\n", nr);
+	return 0;
+
+out_reset:
+	virtio_reset_device(vdev);
+	vdev->config->del_vqs(vdev);
+out_exports:
+	kfree(exps);
+out_free:
+	vdev->priv = NULL;
+	devcall_dev_put(d);
+	return ret;
+}
+
+static void devcall_remove(struct virtio_device *vdev)
+{
+	struct devcall_dev *d = vdev->priv;
+	struct devcall_call *c, *tmp;
+
+	devcall_frontend_remove(d->fe);
+
+	/* Fail every waiter; the memory they pinned stays with the ring. */
+	spin_lock_irq(&d->lock);
+	d->dead = true;
+	list_for_each_entry_safe(c, tmp, &d->inflight, node) {
+		c->status = -ENXIO;
+		list_del_init(&c->node);
+		complete(&c->done);
+	}
+	spin_unlock_irq(&d->lock);
+	wake_up_all(&d->space);
+	down_write(&d->users);		/* no submitter is still queueing */
+	up_write(&d->users);
+
+	/* The host stops touching our memory; then take it all back. */
+	virtio_reset_device(vdev);
+	while ((c = virtqueue_detach_unused_buf(d->vq)))
+		kref_put(&c->ref, devcall_call_release);
+	vdev->config->del_vqs(vdev);
+	vdev->priv = NULL;
+	devcall_dev_put(d);
+}
+
+static const struct virtio_device_id devcall_ids[] = {
+	{ DEVCALL_VIRTIO_ID, VIRTIO_DEV_ANY_ID },
+	{ 0 },
+};
+MODULE_DEVICE_TABLE(virtio, devcall_ids);
+
+static unsigned int devcall_features[] = { };
+
+static struct virtio_driver devcall_driver = {
+	.driver.name	= KBUILD_MODNAME,
+	.driver.owner	= THIS_MODULE,
+	.id_table	= devcall_ids,
+	.feature_table	= devcall_features,
+	.feature_table_size = 0,
+	.probe		= devcall_probe,
+	.remove		= devcall_remove,
+};
+
+static int __init devcall_init(void)
+{
+	int ret = devcall_frontend_init();
+
+	if (ret)
+		return ret;
+	ret = register_virtio_driver(&devcall_driver);
+	if (ret)
+		devcall_frontend_exit();
+	return ret;
+}
+
+static void __exit devcall_exit(void)
+{
+	unregister_virtio_driver(&devcall_driver);
+	devcall_frontend_exit();
+}
+
+module_init(devcall_init);
+module_exit(devcall_exit);
+MODULE_DESCRIPTION("devcall: forward driver calls to the host");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devcall guest frontend: one character device per exported host node,
+ * /dev/devcall/<export name>. Each file operation becomes one call to the
+ * host through the call mechanism; the host node is opened, read, written
+ * and ioctl'd on the host by its own driver. The frontend knows no device:
+ * ioctls go by their _IOC encoding or as plain integers.
+ */
+#define pr_fmt(fmt) "devcall: " fmt
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "devcall_call.h"
+
+#define DCF_MAX_MINORS		256
+#define DCF_CHUNK		(4u << 20)	/* bytes per call */
+#define DCF_CHUNK_SEGS		(DCF_CHUNK / PAGE_SIZE + 1)
+
+struct dcf_export {
+	struct cdev *cdev;
+	struct device *dev;
+	struct devcall_frontend *fe;
+	u32 id;
+	u32 flags;
+	char name[DEVCALL_NAME_MAX];
+};
+
+struct devcall_frontend {
+	struct devcall_dev *d;
+	dev_t base;
+	unsigned int nr;
+	struct dcf_export *exports;
+};
+
+struct dcf_file {
+	struct devcall_dev *d;
+	u64 handle;
+	u64 size;
+	bool seekable;
+};
+
+static struct class *dcf_class;
+/* dev_t -> export, so that open never touches a removed export. */
+static DEFINE_XARRAY(dcf_nodes);
+static DEFINE_MUTEX(dcf_lock);
+
+static long dcf_simple(struct dcf_file *f, u16 op)
+{
+	struct devcall_call *c = devcall_call_alloc(op, 0);
+	long ret;
+
+	if (!c)
+		return -ENOMEM;
+	devcall_call_hdr(c)->handle = cpu_to_le64(f->handle);
+	ret = devcall_call_submit(f->d, c);
+	devcall_call_put(c);
+	return ret;
+}
+
+static int dcf_open(struct inode *inode, struct file *file)
+{
+	const struct devcall_resp *r;
+	struct dcf_export *exp;
+	struct devcall_call *c;
+	struct dcf_file *f;
+	u64 flags = 0;
+	s64 ret;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	c = devcall_call_alloc(DEVCALL_OP_OPEN, 0);
+	if (!c) {
+		kfree(f);
+		return -ENOMEM;
+	}
+	mutex_lock(&dcf_lock);
+	exp = xa_load(&dcf_nodes, inode->i_rdev);
+	if (exp) {
+		f->d = exp->fe->d;
+		devcall_dev_get(f->d);
+		devcall_call_hdr(c)->export_id = cpu_to_le32(exp->id);
+	}
+	mutex_unlock(&dcf_lock);
+	if (!exp) {
+		ret = -ENXIO;
+		goto out;
+	}
+	switch (file->f_flags & O_ACCMODE) {
+	case O_WRONLY:
+		flags = DEVCALL_O_WRONLY;
+		break;
+	case O_RDWR:
+		flags = DEVCALL_O_RDWR;
+		break;
+	}
+	if (file->f_flags & O_NONBLOCK)
+		flags |= DEVCALL_O_NONBLOCK;
+	if (file->f_flags & O_EXCL)
+		flags |= DEVCALL_O_EXCL;
+	if (file->f_flags & O_SYNC)
+		flags |= DEVCALL_O_SYNC;
+	devcall_call_hdr(c)->arg = cpu_to_le64(flags);
+
+	ret = devcall_call_submit(f->d, c);
+	if (ret < 0)
+		goto out;
+	r = devcall_call_resp(c);
+	f->handle = ret;
+	f->size = le64_to_cpu(r->size);
+	f->seekable = le32_to_cpu(r->flags) & DEVCALL_RESP_F_SEEKABLE;
+	file->private_data = f;
+	ret = f->seekable ? 0 : nonseekable_open(inode, file);
+out:
+	devcall_call_put(c);
+	if (ret < 0) {
+		if (f->d)
+			devcall_dev_put(f->d);
+		kfree(f);
+	}
+	return ret;
+}
+
+static int dcf_release(struct inode *inode, struct file *file)
+{
+	struct dcf_file *f = file->private_data;
+
+	/* The host forgets the handle even if the close itself failed. */
+	dcf_simple(f, DEVCALL_OP_CLOSE);
+	devcall_dev_put(f->d);
+	kfree(f);
+	return 0;
+}
+
+/* One READ or WRITE call of up to DCF_CHUNK bytes. */
+static ssize_t dcf_rw_chunk(struct dcf_file *f, struct file *file,
+			    unsigned long ubuf, size_t len, loff_t *ppos,
+			    bool write)
+{
+	struct devcall_call *c;
+	struct devcall_req *h;
+	u32 flags = 0;
+	s64 ret;
+
+	c = devcall_call_alloc(write ? DEVCALL_OP_WRITE : DEVCALL_OP_READ,
+			       DCF_CHUNK_SEGS);
+	if (!c)
+		return -ENOMEM;
+	h = devcall_call_hdr(c);
+	h->handle = cpu_to_le64(f->handle);
+	h->len = cpu_to_le32(len);
+	if (f->seekable) {
+		flags |= DEVCALL_REQ_F_OFFSET;
+		h->offset = cpu_to_le64(*ppos);
+	}
+	if (file->f_flags & O_NONBLOCK)
+		flags |= DEVCALL_REQ_F_NONBLOCK;
+	h->flags = cpu_to_le32(flags);
+	ret = devcall_call_pin(c, ubuf, len, !write, 0);
+	if (!ret)
+		ret = devcall_call_submit(f->d, c);
+	devcall_call_put(c);
+	if (ret > (s64)len)		/* the host may not claim more */
+		ret = -EIO;
+	if (ret > 0 && f->seekable)
+		*ppos += ret;
+	return ret;
+}
+
+static ssize_t dcf_rw(struct file *file, unsigned long ubuf, size_t len,
+		      loff_t *ppos, bool write)
+{
+	struct dcf_file *f = file->private_data;
+	ssize_t done = 0, ret;
+
+	if (f->seekable && *ppos < 0)
+		return -EINVAL;
+	/* Seekable nodes loop over chunks; streams answer one call. */
+	while (len) {
+		size_t n = min_t(size_t, len, DCF_CHUNK);
+
+		ret = dcf_rw_chunk(f, file, ubuf, n, ppos, write);
+		if (ret < 0)
+			return done ? done : ret;
+		done += ret;
+		if (ret < n || !f->seekable)
+			break;
+		ubuf += n;
+		len -= n;
+	}
+	return done;
+}
+
+static ssize_t dcf_read(struct file *file, char __user *buf, size_t len,
+			loff_t *ppos)
+{
+	return dcf_rw(file, (unsigned long)buf, len, ppos, false);
+}
+
+static ssize_t dcf_write(struct file *file, const char __user *buf,
+			 size_t len, loff_t *ppos)
+{
+	return dcf_rw(file, (unsigned long)buf, len, ppos, true);
+}
+
+static loff_t dcf_llseek(struct file *file, loff_t off, int whence)
+{
+	struct dcf_file *f = file->private_data;
+
+	if (!f->seekable)
+		return -ESPIPE;
+	/* The host reported the size at open; SEEK_END uses it. */
+	return fixed_size_llseek(file, off, whence,
+				 min_t(u64, f->size, MAX_LFS_FILESIZE));
+}
+
+static long dcf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct dcf_file *f = file->private_data;
+	unsigned int dir = _IOC_DIR(cmd), size = _IOC_SIZE(cmd);
+	u8 buf[DEVCALL_INLINE_MAX];
+	struct devcall_call *c;
+	struct devcall_req *h;
+	long ret;
+
+	c = devcall_call_alloc(DEVCALL_OP_IOCTL,
+			       size > DEVCALL_INLINE_MAX ? size / PAGE_SIZE + 2 : 0);
+	if (!c)
+		return -ENOMEM;
+	h = devcall_call_hdr(c);
+	h->handle = cpu_to_le64(f->handle);
+	h->cmd = cpu_to_le32(cmd);
+	if (file->f_flags & O_NONBLOCK)
+		h->flags = cpu_to_le32(DEVCALL_REQ_F_NONBLOCK);
+
+	if (dir == _IOC_NONE || !size) {
+		/* An integer argument: its value is all there is. */
+		h->arg = cpu_to_le64(arg);
+		ret = devcall_call_submit(f->d, c);
+	} else if (size <= DEVCALL_INLINE_MAX) {
+		memset(buf, 0, size);
+		if ((dir & _IOC_WRITE) &&
+		    copy_from_user(buf, (void __user *)arg, size)) {
+			ret = -EFAULT;
+			goto out;
+		}
+		h->len = cpu_to_le32(size);
+		h->flags |= cpu_to_le32(DEVCALL_REQ_F_ARG_BUF);
+		devcall_call_set_inline(c, buf, size);
+		ret = devcall_call_submit(f->d, c);
+		if (ret >= 0 && (dir & _IOC_READ)) {
+			unsigned int n = devcall_call_resp_inline(c, buf, size);
+
+			if (n != size)
+				ret = -EIO;
+			else if (copy_to_user((void __user *)arg, buf, size))
+				ret = -EFAULT;
+		}
+	} else {
+		/* Too big to copy: the host reads and writes it in place. */
+		h->len = cpu_to_le32(size);
+		h->flags |= cpu_to_le32(DEVCALL_REQ_F_ARG_BUF);
+		ret = devcall_call_pin(c, arg, size, dir & _IOC_READ, 0);
+		if (!ret)
+			ret = devcall_call_submit(f->d, c);
+	}
+out:
+	devcall_call_put(c);
+	return ret;
+}
+
+static const struct file_operations dcf_fops = {
+	.owner		= THIS_MODULE,
+	.open		= dcf_open,
+	.release	= dcf_release,
+	.read		= dcf_read,
+	.write		= dcf_write,
+	.llseek		= dcf_llseek,
+	.unlocked_ioctl	= dcf_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+struct devcall_frontend *devcall_frontend_add(struct devcall_dev *d,
+					      struct device *parent,
+					      const struct devcall_config_export *exports,
+					      unsigned int nr)
+{
+	struct devcall_frontend *fe;
+	unsigned int i;
+	int ret;
+
+	if (nr > DCF_MAX_MINORS)
+		return ERR_PTR(-EINVAL);
+	fe = kzalloc(sizeof(*fe), GFP_KERNEL);
+	if (!fe)
+		return ERR_PTR(-ENOMEM);
+	fe->d = d;
+	fe->exports = kcalloc(max(nr, 1u), sizeof(*fe->exports), GFP_KERNEL);
+	if (!fe->exports) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	if (nr) {
+		ret = alloc_chrdev_region(&fe->base, 0, nr, "devcall");
+		if (ret)
+			goto out_free;
+	}
+	for (i = 0; i < nr; i++) {
+		struct dcf_export *e = &fe->exports[i];
+
+		e->fe = fe;
+		e->id = le32_to_cpu(exports[i].id);
+		e->flags = le32_to_cpu(exports[i].flags);
+		strscpy(e->name, exports[i].name, sizeof(e->name));
+		if (!e->name[0] || strchr(e->name, '/')) {
+			dev_warn(parent, "export %u has a bad name\n", e->id);
+			continue;
+		}
+		e->cdev = cdev_alloc();
+		if (!e->cdev) {
+			ret = -ENOMEM;
+			goto out_remove;
+		}
+		e->cdev->ops = &dcf_fops;
+		e->cdev->owner = THIS_MODULE;
+		mutex_lock(&dcf_lock);
+		ret = xa_err(xa_store(&dcf_nodes, fe->base + i, e, GFP_KERNEL));
+		mutex_unlock(&dcf_lock);
+		if (!ret)
+			ret = cdev_add(e->cdev, fe->base + i, 1);
+		if (ret) {
+			kobject_put(&e->cdev->kobj);
+			e->cdev = NULL;
+			goto out_remove;
+		}
+		e->dev = device_create(dcf_class, parent, fe->base + i, e,
+				       "devcall!%s", e->name);
+		if (IS_ERR(e->dev)) {
+			ret = PTR_ERR(e->dev);
+			e->dev = NULL;
+			goto out_remove;
+		}
+	}
+	fe->nr = nr;
+	return fe;
+
+out_remove:
+	fe->nr = nr;
+	devcall_frontend_remove(fe);
+	return ERR_PTR(ret);
+out_free:
+	kfree(fe->exports);
+	kfree(fe);
+	return ERR_PTR(ret);
+}
+
+void devcall_frontend_remove(struct devcall_frontend *fe)
+{
+	unsigned int i;
+
+	/* No new opens; files already open get -ENXIO from the device. */
+	mutex_lock(&dcf_lock);
+	for (i = 0; i < fe->nr; i++)
+		xa_erase(&dcf_nodes, fe->base + i);
+	mutex_unlock(&dcf_lock);
+	for (i = 0; i < fe->nr; i++) {
+		struct dcf_export *e = &fe->exports[i];
+
+		if (e->dev)
+			device_destroy(dcf_class, fe->base + i);
+		if (e->cdev)
+			cdev_del(e->cdev);
+	}
+	if (fe->nr)
+		unregister_chrdev_region(fe->base, fe->nr);
+	kfree(fe->exports);
+	kfree(fe);
+}
+
+int devcall_frontend_init(void)
+{
+	dcf_class = class_create(THIS_MODULE, "devcall");
+	return PTR_ERR_OR_ZERO(dcf_class);
+}
+
+void devcall_frontend_exit(void)
+{
+	class_destroy(dcf_class);
+}
