@@ -1,0 +1,110 @@
+#!/bin/bash
+# Build a guest initramfs: busybox, the virtio core and devcall modules (in
+# the order their depends= fields give), an /init that loads them, waits
+# for /dev/devcall nodes, runs the guest command and powers off, plus any
+# extra files and Debian packages (with the libraries they need).
+#
+#   scripts/mkinitramfs.sh -o OUT -m MODDIR [-k MOD.ko]... [-s SCRIPT]
+#                          [-f SRC:DEST]... [-p PACKAGE]... [--shell]
+set -euo pipefail
+
+out= moddir= script= shell=0
+mods=() files=() pkgs=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-o) out=$2; shift 2 ;;
+	-m) moddir=$2; shift 2 ;;
+	-k) mods+=("$2"); shift 2 ;;
+	-s) script=$2; shift 2 ;;
+	-f) files+=("$2"); shift 2 ;;
+	-p) pkgs+=("$2"); shift 2 ;;
+	--shell) shell=1; shift ;;
+	*) echo "mkinitramfs: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+[ -n "$out" ] && [ -d "$moddir" ] || { echo "mkinitramfs: need -o and -m" >&2; exit 2; }
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,lib/modules,etc,root,usr/bin,usr/sbin,var/tmp}
+cp /bin/busybox "$root/bin/busybox"
+
+# Modules: the virtio core from the image, then ours.
+all=("$moddir/kernel/drivers/virtio/virtio.ko"
+     "$moddir/kernel/drivers/virtio/virtio_ring.ko" "${mods[@]}")
+declare -A path deps
+for m in "${all[@]}"; do
+	name=$(basename "$m" .ko)
+	path[$name]=$m
+	deps[$name]=$(/sbin/modinfo -F depends "$m" | tr ',' ' ')
+	cp "$m" "$root/lib/modules/"
+done
+# Order by dependencies (depends= is the truth; it changed across builds).
+order=() done_=" "
+while [ ${#order[@]} -lt ${#path[@]} ]; do
+	progress=0
+	for name in "${!path[@]}"; do
+		case "$done_" in *" $name "*) continue ;; esac
+		ok=1
+		for d in ${deps[$name]}; do
+			case "$done_" in *" $d "*) ;; *) ok=0 ;; esac
+		done
+		if [ $ok = 1 ]; then
+			order+=("$name"); done_="$done_$name "; progress=1
+		fi
+	done
+	[ $progress = 1 ] || { echo "mkinitramfs: unmet module dependencies" >&2; exit 1; }
+done
+printf '%s\n' "${order[@]}" > "$root/etc/modules.order"
+
+for f in "${files[@]}"; do
+	src=${f%%:*} dst=${f#*:}
+	mkdir -p "$root/$(dirname "$dst")"
+	cp -a "$src" "$root/$dst"
+done
+
+# Debian packages, and the shared libraries their programs need.
+if [ ${#pkgs[@]} -gt 0 ]; then
+	dl=$(mktemp -d)
+	(cd "$dl" && apt-get download -qq "${pkgs[@]}" 2>/dev/null) ||
+		{ apt-get update -qq; (cd "$dl" && apt-get download -qq "${pkgs[@]}"); }
+	for deb in "$dl"/*.deb; do dpkg-deb -x "$deb" "$root"; done
+	rm -rf "$dl"
+	find "$root"/usr/bin "$root"/usr/sbin "$root"/bin "$root"/sbin -type f \
+		! -name busybox -perm -u+x 2>/dev/null | while read -r exe; do
+		ldd "$exe" 2>/dev/null | awk '/=> \//{print $3} /^\t\/lib64/{print $1}'
+	done | sort -u | while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+fi
+
+[ -n "$script" ] && install -m 0755 "$script" "$root/guest-cmd"
+cat > "$root/init" <<INIT
+#!/bin/busybox sh
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+for m in \$(cat /etc/modules.order); do
+	insmod /lib/modules/\$m.ko || echo "DEVCALL-INIT: insmod \$m failed"
+done
+i=0
+while [ ! -d /dev/devcall ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
+[ -d /dev/devcall ] || echo "DEVCALL-INIT: no /dev/devcall nodes"
+if [ $shell = 1 ]; then
+	setsid cttyhack sh
+	rc=0
+elif [ -x /guest-cmd ]; then
+	/guest-cmd
+	rc=\$?
+else
+	rc=127
+fi
+echo "DEVCALL-EXIT: \$rc"
+poweroff -f
+INIT
+chmod 0755 "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device side of a split virtqueue in guest RAM. Every index, descriptor,
+ * chain and length the guest wrote is checked; a guest that breaks the
+ * rules gets its queue marked broken, never a crash.
+ */
+#ifndef DEVCALL_VIRTQUEUE_H
+#define DEVCALL_VIRTQUEUE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+#include <linux/virtio_ring.h>
+
+#include "guest_mem.h"
+
+#define VQ_MAX_CHAIN	64	/* descriptors in one chain we accept */
+
+struct virtqueue {
+	pthread_mutex_t lock;
+	const struct guest_mem *gm;
+	uint16_t num;
+	uint16_t last_avail;
+	uint16_t used_idx;	/* ours: the guest may scribble on the ring */
+	bool ready;
+	uint32_t gen;		/* bumped on setup and reset */
+	bool broken;
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+};
+
+/* A descriptor chain, as host iovecs: device-readable, then writable. */
+struct vq_chain {
+	uint16_t head;
+	uint32_t gen;			/* the queue's, for vq_push */
+	unsigned int nr_in, nr_out;
+	struct iovec in[VQ_MAX_CHAIN];	/* the device reads these */
+	struct iovec out[VQ_MAX_CHAIN];	/* the device writes these */
+	size_t in_len, out_len;
+};
+
+void vq_init(struct virtqueue *vq);
+
+/*
+ * Start serving a ring of num entries (power of two, <= max_num) at the
+ * given guest-physical addresses, which must be RAM and aligned as the
+ * virtio spec says. 0 or -EINVAL.
+ */
+int vq_setup(struct virtqueue *vq, const struct guest_mem *gm, uint32_t num,
+	     uint32_t max_num, uint64_t desc, uint64_t avail, uint64_t used);
+
+/* Stop serving (reset). */
+void vq_reset(struct virtqueue *vq);
+
+/*
+ * Take the next available chain. 1 and *chain filled; 0 when there is
+ * none; -EIO when the guest broke the ring (queue now broken); -EINVAL
+ * when this chain is malformed: chain->head is set, the chain must still
+ * be returned (vq_push with length 0) so the guest does not wait forever.
+ */
+int vq_pop(struct virtqueue *vq, struct vq_chain *chain);
+
+/*
+ * Return a chain to the guest with len bytes written, if the queue is
+ * still the one (chain->gen) the chain came from.
+ */
+void vq_push(struct virtqueue *vq, uint32_t gen, uint16_t head, uint32_t len);
+
+#endif /* DEVCALL_VIRTQUEUE_H */

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One VM as the daemon serves it: the ivshmem server end of QEMU's
+ * ivshmem-doorbell device (socket, shared memory, eventfds), the virtio
+ * device behind the register block, the request queue, the VM's guest RAM
+ * and its host call-mechanism state.
+ */
+#ifndef DEVCALL_VM_SESSION_H
+#define DEVCALL_VM_SESSION_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "devcall_ivshmem.h"
+#include "virtqueue.h"
+#include "vm.h"
+
+#define SESSION_SERVER_PEER	0	/* our ivshmem peer id */
+#define SESSION_CLIENT_PEER	1	/* the one QEMU we serve */
+
+/* What an epoll event is about. */
+enum session_ev { SESSION_EV_LISTEN, SESSION_EV_CLIENT, SESSION_EV_DOORBELL };
+
+struct session_ev_src {
+	enum session_ev kind;
+	struct vm_session *s;
+	unsigned int vec;
+};
+
+/* Guest RAM, refcounted: requests in flight keep it mapped. */
+struct session_memory {
+	struct guest_mem gm;
+	unsigned int refs;		/* under the session's lock */
+};
+
+struct vm_session {
+	struct vm_config *cfg;
+	struct vm *vm;
+	int epfd;			/* the daemon's event loop */
+	struct session_ev_src ev_listen, ev_client;
+	struct session_ev_src ev_db[DEVCALL_NR_VECTORS];
+	pthread_mutex_t lock;		/* memory, client state */
+	int listen_fd;
+	int client_fd;
+	int shm_fd;
+	struct devcall_shm_regs *regs;
+	int db_fd[DEVCALL_NR_VECTORS];	/* the guest rings; we read */
+	int irq_fd[DEVCALL_NR_VECTORS];	/* we write; the guest is interrupted */
+	uint32_t cmd_seq_done;
+	struct virtqueue vq;
+	struct session_memory *mem;	/* mapped at QUEUE_ENABLE */
+};
+
+/*
+ * Create the session for cfg (filling default paths under run_dir):
+ * shared memory with the register block, and a listening socket.
+ */
+int session_create(struct vm_session **out, struct host *host,
+		   struct vm_config *cfg, const char *run_dir, int epfd);
+void session_destroy(struct vm_session *s);
+
+/* A QEMU connects: refuse a second one, else speak the protocol. */
+int session_accept(struct vm_session *s);
+
+/* The QEMU went away (or broke the protocol): forget all it had. */
+void session_disconnect(struct vm_session *s);
+
+/* The guest rang vector vec. Serves the mailbox or queues requests. */
+void session_doorbell(struct vm_session *s, unsigned int vec);
+
+/* Raise MSI-X vector vec in the guest. */
+void session_interrupt(struct vm_session *s, unsigned int vec);
+
+/* Memory references for requests in flight. */
+struct session_memory *session_memory_get(struct vm_session *s);
+void session_memory_put(struct vm_session *s, struct session_memory *m);
+
+/*
+ * Hand a popped chain to the worker pool (implemented by the daemon):
+ * the pool serves it and returns it with session_complete().
+ */
+void session_submit(struct vm_session *s, struct session_memory *m,
+		    const struct vq_chain *chain);
+
+/* Serve one chain: decode, dispatch, answer, interrupt. */
+void session_serve(struct vm_session *s, const struct vq_chain *chain);
+
+#endif /* DEVCALL_VM_SESSION_H */

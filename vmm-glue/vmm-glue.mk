@@ -1,0 +1,10 @@
+# vmm-glue: the devcalld daemon (ivshmem server + virtio device side).
+VMM_SRCS	:= vmm-glue/virtqueue.c vmm-glue/vm_session.c
+VMM_OBJS	:= $(VMM_SRCS:%.c=$(BUILD)/%.o)
+DEVCALLD	:= $(BUILD)/vmm-glue/devcalld
+
+$(DEVCALLD): $(BUILD)/vmm-glue/devcalld.o $(VMM_OBJS) $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_HOST)
+
+BUILD_ALL_EXTRA += $(DEVCALLD)
