@@ -248,8 +248,7 @@ int main(int argc, char **argv)
 				session_accept(src->s);
 				break;
 			case SESSION_EV_CLIENT:
-				/* QEMU never sends: data or EOF ends it. */
-				session_disconnect(src->s);
+				session_client_event(src->s, evs[k].events);
 				break;
 			case SESSION_EV_DOORBELL:
 				session_doorbell(src->s, src->vec);

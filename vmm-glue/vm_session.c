@@ -282,6 +282,22 @@ int session_accept(struct vm_session *s)
 	return 0;
 }
 
+void session_client_event(struct vm_session *s, uint32_t events)
+{
+	char byte;
+	ssize_t n;
+
+	if (s->client_fd < 0)
+		return;
+	n = recv(s->client_fd, &byte, 1, MSG_DONTWAIT | MSG_PEEK);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR) &&
+	    !(events & (EPOLLHUP | EPOLLERR)))
+		return;			/* nothing there after all */
+	if (n > 0)
+		log_warn("vm %s: QEMU sent data: protocol error", s->cfg->name);
+	session_disconnect(s);
+}
+
 void session_interrupt(struct vm_session *s, unsigned int vec)
 {
 	uint64_t one = 1;

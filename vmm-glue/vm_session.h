@@ -64,6 +64,9 @@ void session_destroy(struct vm_session *s);
 /* A QEMU connects: refuse a second one, else speak the protocol. */
 int session_accept(struct vm_session *s);
 
+/* The QEMU's socket has events: EOF or any byte ends the session. */
+void session_client_event(struct vm_session *s, uint32_t events);
+
 /* The QEMU went away (or broke the protocol): forget all it had. */
 void session_disconnect(struct vm_session *s);
 

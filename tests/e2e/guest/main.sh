@@ -1,0 +1,30 @@
+#!/bin/sh
+# Runs inside the guest: checks on /dev/devcall nodes, one line each:
+#   CHECK <name> ok|fail [detail]   and   VALUE <name> <value>
+# for the host side to verify what only it can see.
+d=/dev/devcall
+check() {
+	name=$1; shift
+	if out=$("$@" 2>&1); then echo "CHECK $name ok $out"
+	else echo "CHECK $name fail $out"; fi
+}
+
+# A pattern written to the host RAM disk and read back.
+dd if=/dev/urandom of=/tmp/p bs=1M count=4 2>/dev/null
+echo "VALUE pattern-md5 $(md5sum < /tmp/p | cut -d' ' -f1)"
+check pattern-write dd if=/tmp/p of=$d/disk bs=1M seek=32 conv=notrunc
+check pattern-readback sh -c "[ \$(dd if=$d/disk bs=1M skip=32 count=4 2>/dev/null | md5sum | cut -d' ' -f1) = \$(md5sum < /tmp/p | cut -d' ' -f1) ]"
+
+check offsets /dcprobe offsets $d/disk
+check short-read-at-end /dcprobe shortread $d/disk
+echo "VALUE size $(/dcprobe size $d/disk)"
+check big-2mib /dcprobe big $d/disk
+check eight-processes /dcprobe parallel $d/disk 8
+check read-only-export /dcprobe readonly $d/ro
+
+# Character devices behave as on the host.
+check dev-zero sh -c "[ \$(head -c 100000 $d/zero | md5sum | cut -d' ' -f1) = \$(head -c 100000 /dev/zero | md5sum | cut -d' ' -f1) ]"
+check dev-null-write sh -c "echo hello > $d/null"
+check dev-null-read sh -c "[ \$(cat $d/null | wc -c) = 0 ]"
+check dev-urandom sh -c "a=\$(head -c 4096 $d/urandom | md5sum); b=\$(head -c 4096 $d/urandom | md5sum); [ \"\$a\" != \"\$b\" ] && [ \$(head -c 65536 $d/urandom | gzip -9 | wc -c) -gt 65000 ]"
+exit 0
