@@ -51,9 +51,9 @@ include call-mechanism-host/call-mechanism-host.mk
 include tests/unit/unit.mk
 -include call-mechanism-guest/guest.mk
 -include vmm-glue/vmm-glue.mk
--include examples/examples.mk
 -include tests/fuzz/fuzz.mk
 -include tests/e2e/e2e.mk
+-include examples/examples.mk
 
 LIB_SRCS := $(MEMMAP_SRCS) $(HOST_SRCS)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)

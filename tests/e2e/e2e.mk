@@ -1,11 +1,19 @@
 # End-to-end tests in real guests (root): the daemon, the guest modules,
 # the launcher. `make check` runs them after the unit tests.
+DCPROBE		:= $(BUILD)/guest-tools/dcprobe
+E2E_DEPS	:= $(DEVCALLD) $(GUEST_MODULES) $(DCPROBE)
+
+$(DCPROBE): tests/e2e/guest/dcprobe.c
+	$(quiet) CCSTATIC $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -static -O2 $(WARN) -o $@ $<
+
 e2e-deps:
 	$(Q)scripts/install-deps.sh build e2e
 
 e2e: e2e-deps
-	$(Q)$(MAKE) --no-print-directory $(DEVCALLD) guest-modules
-	$(Q)tests/e2e/run.sh
+	$(Q)$(MAKE) -s --no-print-directory $(E2E_DEPS)
+	$(Q)DCPROBE=$(abspath $(DCPROBE)) tests/e2e/run.sh
 
 CHECK_EXTRA += e2e
 .PHONY: e2e e2e-deps

@@ -35,8 +35,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-gcc -static -O2 -Wall -Wextra -o "$out/dcprobe" "$top/tests/e2e/guest/dcprobe.c" ||
-	{ echo "0 passed, 1 failed"; exit 1; }
+dcprobe=${DCPROBE:-$build/guest-tools/dcprobe}
+[ -x "$dcprobe" ] || { echo "no $dcprobe: run 'make e2e'"; echo "0 passed, 1 failed"; exit 1; }
 
 # ---- One guest, many checks on a zram disk and character devices. ----
 zram_add disk 64M || { echo "cannot create a zram disk"; echo "0 passed, 1 failed"; exit 1; }
@@ -45,7 +45,7 @@ ro_md5=$(dd if="$disk" bs=4096 skip=$((48 * 256)) count=1 status=none | md5sum)
 "$vm" --name e2e-main --timeout 60 \
 	--export "disk=$disk" --export "ro=$disk,ro" --export zero=/dev/zero \
 	--export null=/dev/null --export urandom=/dev/urandom \
-	--file "$out/dcprobe:/dcprobe" --script "$top/tests/e2e/guest/main.sh" \
+	--file "$dcprobe:/dcprobe" --script "$top/tests/e2e/guest/main.sh" \
 	--log "$out/main-console.log" --daemon-log "$out/main-devcalld.log" \
 	> "$out/main.out" 2>&1
 rc=$?
@@ -81,7 +81,7 @@ daemon=$!
 for _ in $(seq 100); do [ -f "$run/pid" ] && break; sleep 0.05; done
 fds_before=$(ls /proc/$daemon/fd | wc -l)
 "$vm" --attach --run-dir "$run" --name ka --timeout 120 \
-	--file "$out/dcprobe:/dcprobe" --log "$out/kill-ka-console.log" \
+	--file "$dcprobe:/dcprobe" --log "$out/kill-ka-console.log" \
 	-- /dcprobe stream /dev/devcall/disk 100 > "$out/kill-ka.out" 2>&1 &
 launcher=$!
 streaming=0
