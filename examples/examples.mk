@@ -4,3 +4,10 @@ demo: e2e-deps
 	$(Q)examples/demo.sh
 
 .PHONY: demo
+
+# Numbers, not a test: devcall against virtio-blk and the host itself.
+bench: e2e-deps
+	$(Q)$(MAKE) -s --no-print-directory $(E2E_DEPS)
+	$(Q)examples/bench.sh
+
+.PHONY: bench

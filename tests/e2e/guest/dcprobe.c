@@ -11,7 +11,11 @@
  *   dcprobe parallel DEV N           N processes, each its own region
  *   dcprobe readonly DEV             writes at 48 MiB must fail, with errno
  *   dcprobe stream DEV SECONDS       read and write until killed
+ *   dcprobe bench DEV OFFSET_MIB     1 MiB sequential write and read
+ *                                    throughput, 4 KiB read latency
+ *                                    (O_DIRECT where the node takes it)
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -193,6 +197,55 @@ static int cmd_stream(const char *dev, int seconds)
 	return 0;
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmd_bench(const char *dev, int off_mib)
+{
+	const size_t blk = 1 << 20, total = 32u << 20, small = 4096;
+	const int reads = 2000;
+	off_t base = (off_t)off_mib << 20;
+	double t, wr, rd, lat;
+	const char *mode = "O_DIRECT";
+	void *buf;
+	size_t done;
+	int fd, i;
+
+	fd = open(dev, O_RDWR | O_DIRECT);
+	if (fd < 0) {
+		mode = "buffered";
+		fd = open_dev(dev, O_RDWR);
+	}
+	if (posix_memalign(&buf, 4096, blk))
+		return fail("posix_memalign");
+	fill(buf, blk, 9);
+	t = now();
+	for (done = 0; done < total; done += blk)
+		if (pwrite(fd, buf, blk, base + done) != (ssize_t)blk)
+			return fail("bench write");
+	fsync(fd);
+	wr = total / (now() - t) / 1e6;
+	t = now();
+	for (done = 0; done < total; done += blk)
+		if (pread(fd, buf, blk, base + done) != (ssize_t)blk)
+			return fail("bench read");
+	rd = total / (now() - t) / 1e6;
+	t = now();
+	for (i = 0; i < reads; i++)
+		if (pread(fd, buf, small, base + (off_t)(i % 4096) * small) !=
+		    (ssize_t)small)
+			return fail("bench 4k read");
+	lat = (now() - t) / reads * 1e6;
+	printf("BENCH %s write_MBps=%.1f read_MBps=%.1f read4k_us=%.1f\n",
+	       mode, wr, rd, lat);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -211,6 +264,8 @@ int main(int argc, char **argv)
 		return cmd_parallel(argv[2], atoi(argv[3]));
 	if (!strcmp(argv[1], "readonly"))
 		return cmd_readonly(argv[2]);
+	if (!strcmp(argv[1], "bench") && argc > 3)
+		return cmd_bench(argv[2], atoi(argv[3]));
 	if (!strcmp(argv[1], "stream") && argc > 3)
 		return cmd_stream(argv[2], atoi(argv[3]));
 	fprintf(stderr, "dcprobe: unknown command %s\n", argv[1]);
