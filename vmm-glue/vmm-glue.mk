@@ -8,3 +8,12 @@ $(DEVCALLD): $(BUILD)/vmm-glue/devcalld.o $(VMM_OBJS) $(LIB)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_HOST)
 
 BUILD_ALL_EXTRA += $(DEVCALLD)
+
+# The RAM layout devcalld uses, printed (for the mtree comparison test).
+DEVCALL_MEMMAP	:= $(BUILD)/vmm-glue/devcall-memmap
+
+$(DEVCALL_MEMMAP): $(BUILD)/vmm-glue/devcall-memmap.o $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_HOST)
+
+BUILD_ALL_EXTRA += $(DEVCALL_MEMMAP)

@@ -1,7 +1,7 @@
 # End-to-end tests in real guests (root): the daemon, the guest modules,
 # the launcher. `make check` runs them after the unit tests.
 DCPROBE		:= $(BUILD)/guest-tools/dcprobe
-E2E_DEPS	:= $(DEVCALLD) $(GUEST_MODULES) $(DCPROBE)
+E2E_DEPS	:= $(DEVCALLD) $(DEVCALL_MEMMAP) $(GUEST_MODULES) $(DCPROBE)
 
 $(DCPROBE): tests/e2e/guest/dcprobe.c
 	$(quiet) CCSTATIC $@
@@ -13,6 +13,7 @@ e2e-deps:
 
 e2e: e2e-deps
 	$(Q)$(MAKE) -s --no-print-directory $(E2E_DEPS)
+	$(Q)tests/e2e/test_memmap_mtree.sh
 	$(Q)DCPROBE=$(abspath $(DCPROBE)) tests/e2e/run.sh
 
 CHECK_EXTRA += e2e
