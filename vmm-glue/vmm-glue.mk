@@ -17,3 +17,13 @@ $(DEVCALL_MEMMAP): $(BUILD)/vmm-glue/devcall-memmap.o $(LIB)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_HOST)
 
 BUILD_ALL_EXTRA += $(DEVCALL_MEMMAP)
+
+# Unit tests of the daemon's own logic.
+VMM_UNIT_BINS	:= $(BUILD)/tests/unit/test_virtqueue
+
+$(VMM_UNIT_BINS): %: %.o $(UNIT_HELPERS) $(BUILD)/vmm-glue/virtqueue.o $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(UNIT_HELPERS) $(BUILD)/vmm-glue/virtqueue.o $(LIB) \
+		$(LDLIBS_CMOCKA) $(LDLIBS_HOST)
+
+UNIT_BINS += $(VMM_UNIT_BINS)

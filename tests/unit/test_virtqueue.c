@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The device side of the split virtqueue, against hostile rings: every
+ * index, chain and length the guest controls.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "harness.h"
+#include "fake_guest.h"
+#include "virtqueue.h"
+
+#define NUM	8
+
+struct fixture {
+	struct fake_guest g;
+	struct virtqueue vq;
+	struct vq_chain chain;
+	uint64_t desc, avail, used;
+	struct vring_desc *d;
+	struct vring_avail *a;
+	struct vring_used *u;
+	uint64_t buf;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	fake_guest_init(&f->g);
+	vq_init(&f->vq);
+	f->desc = fake_guest_alloc(&f->g, NUM * sizeof(struct vring_desc));
+	f->avail = fake_guest_alloc(&f->g, 6 + 2 * NUM);
+	f->used = fake_guest_alloc(&f->g, 6 + 8 * NUM);
+	f->buf = fake_guest_alloc(&f->g, 4096);
+	f->d = fake_guest_ptr(&f->g, f->desc);
+	f->a = fake_guest_ptr(&f->g, f->avail);
+	f->u = fake_guest_ptr(&f->g, f->used);
+	assert_int_equal(vq_setup(&f->vq, &f->g.gm, NUM, 256, f->desc,
+				  f->avail, f->used), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	fake_guest_fini(&f->g);
+	free(f);
+	return 0;
+}
+
+static void set_desc(struct fixture *f, unsigned int i, uint64_t addr,
+		     uint32_t len, uint16_t flags, uint16_t next)
+{
+	f->d[i].addr = htole64(addr);
+	f->d[i].len = htole32(len);
+	f->d[i].flags = htole16(flags);
+	f->d[i].next = htole16(next);
+}
+
+static void publish(struct fixture *f, uint16_t head)
+{
+	uint16_t idx = le16toh(f->a->idx);
+
+	f->a->ring[idx % NUM] = htole16(head);
+	f->a->idx = htole16(idx + 1);
+}
+
+static void test_round_trip(void **state)
+{
+	struct fixture *f = *state;
+
+	set_desc(f, 0, f->buf, 100, VRING_DESC_F_NEXT, 1);
+	set_desc(f, 1, f->buf + 100, 50, VRING_DESC_F_NEXT, 2);
+	set_desc(f, 2, f->buf + 1024, 552, VRING_DESC_F_WRITE, 0);
+	publish(f, 0);
+	assert_int_equal(vq_pop(&f->vq, &f->chain), 1);
+	assert_int_equal(f->chain.head, 0);
+	assert_int_equal(f->chain.nr_in, 2);
+	assert_int_equal(f->chain.in_len, 150);
+	assert_int_equal(f->chain.nr_out, 1);
+	assert_int_equal(f->chain.out_len, 552);
+	assert_ptr_equal(f->chain.out[0].iov_base,
+			 fake_guest_ptr(&f->g, f->buf + 1024));
+	assert_int_equal(vq_pop(&f->vq, &f->chain), 0);	/* nothing more */
+	vq_push(&f->vq, f->chain.gen, 0, 40);
+	assert_int_equal(le16toh(f->u->idx), 1);
+	assert_int_equal(le32toh(f->u->ring[0].id), 0);
+	assert_int_equal(le32toh(f->u->ring[0].len), 40);
+}
+
+static void test_bad_chains_answered(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		uint64_t addr_off;	/* from f->buf; ~0 = outside RAM */
+		uint32_t len;
+		uint16_t flags;
+		uint16_t next;
+	} bad[] = {
+		{ ~0ull, 16, 0, 0 },				/* not RAM */
+		{ 0, 0xffffffff, 0, 0 },			/* too long */
+		{ 0, 16, VRING_DESC_F_NEXT, NUM },		/* next out of range */
+		{ 0, 16, VRING_DESC_F_NEXT, 0 },		/* loops to itself */
+		{ 0, 16, VRING_DESC_F_INDIRECT, 0 },		/* not offered */
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		set_desc(f, 0, bad[i].addr_off == ~0ull ? 0x10 :
+			 f->buf + bad[i].addr_off, bad[i].len, bad[i].flags,
+			 bad[i].next);
+		publish(f, 0);
+		assert_int_equal(vq_pop(&f->vq, &f->chain), -EINVAL);
+		assert_int_equal(f->chain.head, 0);
+		/* The chain still goes back, so the guest never waits. */
+		vq_push(&f->vq, f->chain.gen, f->chain.head, 0);
+		assert_int_equal(le16toh(f->u->idx), i + 1);
+	}
+	/* Readable after writable. */
+	set_desc(f, 0, f->buf, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+	set_desc(f, 1, f->buf + 16, 16, 0, 0);
+	publish(f, 0);
+	assert_int_equal(vq_pop(&f->vq, &f->chain), -EINVAL);
+	/* The queue itself still works. */
+	set_desc(f, 0, f->buf, 16, 0, 0);
+	publish(f, 0);
+	assert_int_equal(vq_pop(&f->vq, &f->chain), 1);
+}
+
+static void test_broken_ring(void **state)
+{
+	struct fixture *f = *state;
+
+	/* The guest claims more new entries than the ring holds. */
+	f->a->idx = htole16(NUM + 1);
+	assert_int_equal(vq_pop(&f->vq, &f->chain), -EIO);
+	assert_int_equal(vq_pop(&f->vq, &f->chain), -EIO);	/* stays so */
+	vq_reset(&f->vq);
+	assert_int_equal(vq_pop(&f->vq, &f->chain), 0);		/* not ready */
+}
+
+static void test_head_out_of_range(void **state)
+{
+	struct fixture *f = *state;
+
+	publish(f, NUM + 3);
+	assert_int_equal(vq_pop(&f->vq, &f->chain), -EIO);
+}
+
+static void test_setup_validates(void **state)
+{
+	struct fixture *f = *state;
+
+	vq_reset(&f->vq);
+	assert_int_equal(vq_setup(&f->vq, &f->g.gm, 6, 256, f->desc, f->avail,
+				  f->used), -EINVAL);		/* not 2^n */
+	assert_int_equal(vq_setup(&f->vq, &f->g.gm, 512, 256, f->desc,
+				  f->avail, f->used), -EINVAL);	/* > max */
+	assert_int_equal(vq_setup(&f->vq, &f->g.gm, 0, 256, f->desc, f->avail,
+				  f->used), -EINVAL);
+	assert_int_equal(vq_setup(&f->vq, &f->g.gm, NUM, 256, f->desc + 8,
+				  f->avail, f->used), -EINVAL);	/* misaligned */
+	assert_int_equal(vq_setup(&f->vq, &f->g.gm, NUM, 256, 0x1000,
+				  f->avail, f->used), -EINVAL);	/* not RAM */
+	assert_int_equal(vq_setup(&f->vq, &f->g.gm, 256, 256, f->desc,
+				  f->avail, FAKE_RAM1_GPA + FAKE_RAM_SIZE - 64),
+			 -EINVAL);				/* runs off RAM */
+}
+
+static void test_stale_push_ignored(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t gen;
+
+	set_desc(f, 0, f->buf, 16, 0, 0);
+	publish(f, 0);
+	assert_int_equal(vq_pop(&f->vq, &f->chain), 1);
+	gen = f->chain.gen;
+	/* The guest resets and sets the queue up again meanwhile. */
+	vq_reset(&f->vq);
+	memset(f->u, 0, 6 + 8 * NUM);
+	assert_int_equal(vq_setup(&f->vq, &f->g.gm, NUM, 256, f->desc,
+				  f->avail, f->used), 0);
+	vq_push(&f->vq, gen, 0, 16);
+	assert_int_equal(le16toh(f->u->idx), 0);	/* not published */
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+static const struct CMUnitTest tests[] = {
+	T(test_round_trip),
+	T(test_bad_chains_answered),
+	T(test_broken_ring),
+	T(test_head_out_of_range),
+	T(test_setup_validates),
+	T(test_stale_push_ignored),
+};
+
+TEST_MAIN("virtqueue", tests, NULL, NULL)
