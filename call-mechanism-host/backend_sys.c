@@ -83,48 +83,45 @@ static int sys_wait(int fd, short events)
 	return 0;
 }
 
-static ssize_t sys_read(void *priv, const struct iovec *iov, int iovcnt,
-			int64_t off, bool nonblock)
+/*
+ * One read or write with the request's own blocking mode: the fd is
+ * O_NONBLOCK, so a blocking request waits for readiness in poll(2).
+ */
+static ssize_t sys_rw(struct sys_file *f, const struct iovec *iov, int iovcnt,
+		      int64_t off, bool nonblock, bool write)
 {
-	struct sys_file *f = priv;
 	ssize_t n;
 	int ret;
 
 	for (;;) {
-		n = off < 0 ? readv(f->fd, iov, iovcnt) :
-			      preadv(f->fd, iov, iovcnt, off);
+		if (write)
+			n = off < 0 ? writev(f->fd, iov, iovcnt) :
+				      pwritev(f->fd, iov, iovcnt, off);
+		else
+			n = off < 0 ? readv(f->fd, iov, iovcnt) :
+				      preadv(f->fd, iov, iovcnt, off);
 		if (n >= 0)
 			return n;
 		if ((errno != EAGAIN && errno != EINTR) || nonblock)
 			return -errno;
 		if (errno == EAGAIN) {
-			ret = sys_wait(f->fd, POLLIN);
+			ret = sys_wait(f->fd, write ? POLLOUT : POLLIN);
 			if (ret)
 				return ret;
 		}
 	}
 }
 
+static ssize_t sys_read(void *priv, const struct iovec *iov, int iovcnt,
+			int64_t off, bool nonblock)
+{
+	return sys_rw(priv, iov, iovcnt, off, nonblock, false);
+}
+
 static ssize_t sys_write(void *priv, const struct iovec *iov, int iovcnt,
 			 int64_t off, bool nonblock)
 {
-	struct sys_file *f = priv;
-	ssize_t n;
-	int ret;
-
-	for (;;) {
-		n = off < 0 ? writev(f->fd, iov, iovcnt) :
-			      pwritev(f->fd, iov, iovcnt, off);
-		if (n >= 0)
-			return n;
-		if ((errno != EAGAIN && errno != EINTR) || nonblock)
-			return -errno;
-		if (errno == EAGAIN) {
-			ret = sys_wait(f->fd, POLLOUT);
-			if (ret)
-				return ret;
-		}
-	}
+	return sys_rw(priv, iov, iovcnt, off, nonblock, true);
 }
 
 static long sys_ioctl(void *priv, uint32_t cmd, unsigned long arg)
