@@ -14,6 +14,7 @@
 #include "backend.h"
 #include "dispatch.h"
 #include "ioctl_layout.h"
+#include "layout_wire.h"
 #include "log.h"
 #include "ptr_rewrite.h"
 
@@ -298,6 +299,28 @@ out_free:
 	return ret;
 }
 
+/* LAYOUT: the layout the host will use for cmd on this file's export. */
+static int64_t do_layout(struct vm *vm, const struct request *req,
+			 struct response *resp, struct open_file *f)
+{
+	struct devcall_layout wire;
+	struct ioctl_layout scratch;
+	const struct ioctl_layout *l;
+	int err;
+
+	_Static_assert(sizeof(wire) <= sizeof(resp->inline_data),
+		       "a layout fits the inline payload");
+	if (req->nr_segs || req->inline_len)
+		return -EINVAL;
+	l = dispatch_ioctl_layout(vm, f->exp, req->cmd, &scratch, &err);
+	if (!l)
+		return err;
+	layout_encode(l, &wire);
+	memcpy(resp->inline_data, &wire, sizeof(wire));
+	resp->inline_len = sizeof(wire);
+	return 0;
+}
+
 static uint64_t request_bytes(const struct request *req)
 {
 	uint64_t total = req->inline_len;
@@ -322,8 +345,9 @@ static int64_t dispatch_op(struct vm *vm, const struct request *req,
 	case DEVCALL_OP_READ:
 	case DEVCALL_OP_WRITE:
 	case DEVCALL_OP_IOCTL:
+	case DEVCALL_OP_LAYOUT:
 		break;
-	default:		/* POLL, FSYNC, CANCEL, LAYOUT: not yet */
+	default:		/* POLL, FSYNC, CANCEL: not yet */
 		return -EOPNOTSUPP;
 	}
 
@@ -332,6 +356,8 @@ static int64_t dispatch_op(struct vm *vm, const struct request *req,
 		return -EBADF;
 	if (req->op == DEVCALL_OP_IOCTL)
 		ret = do_ioctl(vm, req, resp, f);
+	else if (req->op == DEVCALL_OP_LAYOUT)
+		ret = do_layout(vm, req, resp, f);
 	else
 		ret = do_read_write(vm, req, resp, f);
 	vm_file_put(vm, f);

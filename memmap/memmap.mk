@@ -4,4 +4,5 @@ MEMMAP_SRCS := \
 	memmap/guest_buf.c \
 	memmap/ioctl_layout.c \
 	memmap/layouts_builtin.c \
-	memmap/ptr_rewrite.c
+	memmap/ptr_rewrite.c \
+	memmap/layout_wire.c
