@@ -16,3 +16,14 @@ $(UNIT_BINS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELPERS) $(L
 	$(quiet) LD $@
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(UNIT_HELPERS) $(LIB) $(LDLIBS_CMOCKA) \
 		$(LDLIBS_HOST)
+
+# The guest module's layout walk, built in userspace, against the host.
+WALK_UNIT_BIN	:= $(BUILD)/tests/unit/test_layout_walk
+WALK_OBJ	:= $(BUILD)/call-mechanism-guest/layout_walk.o
+
+$(WALK_UNIT_BIN): %: %.o $(WALK_OBJ) $(UNIT_HELPERS) $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(WALK_OBJ) $(UNIT_HELPERS) $(LIB) \
+		$(LDLIBS_CMOCKA) $(LDLIBS_HOST)
+
+UNIT_BINS += $(WALK_UNIT_BIN)

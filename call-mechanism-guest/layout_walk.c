@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/* The guest's walk of a host-published ioctl layout: see layout_walk.h. */
+#include "layout_walk.h"
+
+static int field_ok(const struct devcall_layout_field *f, __u32 arg_size)
+{
+	if (!f->size)
+		return 1;
+	if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8)
+		return 0;
+	return (__u32)le16_to_cpu(f->off) + f->size <= arg_size;
+}
+
+int layout_walk_check(const struct devcall_layout *l)
+{
+	__u32 arg_size = le32_to_cpu(l->arg_size);
+	unsigned int i;
+
+	if (arg_size > LW_ARG_MAX || l->nr_ptrs > DEVCALL_LAYOUT_MAX_PTRS ||
+	    l->arg_dir > 3 || (!arg_size && l->nr_ptrs))
+		return -EPROTO;
+	for (i = 0; i < l->nr_ptrs; i++) {
+		const struct devcall_layout_ptr *p = &l->ptr[i];
+
+		if ((__u32)le16_to_cpu(p->off) + 8 > arg_size ||
+		    p->kind < 1 || p->kind > 3 || p->dir > 4 ||
+		    p->nr_dir_map > DEVCALL_LAYOUT_MAX_DIR_MAP ||
+		    !field_ok(&p->len_field, arg_size) ||
+		    !field_ok(&p->count_field, arg_size) ||
+		    !field_ok(&p->dir_field, arg_size) ||
+		    le32_to_cpu(p->len_max) > DEVCALL_MAX_IO ||
+		    le32_to_cpu(p->count_max) > LW_MAX_IOVEC)
+			return -EPROTO;
+	}
+	return 0;
+}
+
+static __s64 field_get(const struct devcall_layout_field *f, const __u8 *arg)
+{
+	const __u8 *p = arg + le16_to_cpu(f->off);
+	__u64 v = 0;
+
+	memcpy(&v, p, f->size);		/* x86_64: little-endian */
+	if (f->is_signed && f->size < 8 && (v >> (f->size * 8 - 1)) & 1)
+		v |= ~0ull << (f->size * 8);
+	return (__s64)v;
+}
+
+static int add(struct lw_buf *bufs, unsigned int max, unsigned int *n,
+	       __u64 uaddr, __u64 len, __u8 dir)
+{
+	if (*n >= max || *n + 1 >= LW_MAX_BUFS)
+		return -E2BIG;
+	bufs[*n].uaddr = uaddr;
+	bufs[*n].len = len;
+	bufs[*n].dir = dir;
+	bufs[*n].idx = *n + 1;
+	(*n)++;
+	return 0;
+}
+
+int layout_walk(const struct devcall_layout *l, const void *arg,
+		lw_read_user_fn read_user, void *ctx, struct lw_buf *bufs,
+		unsigned int max)
+{
+	__u64 iov[2 * LW_MAX_IOVEC];
+	unsigned int i, k, n = 0;
+	int ret;
+
+	ret = layout_walk_check(l);
+	if (ret)
+		return ret;
+	for (i = 0; i < l->nr_ptrs; i++) {
+		const struct devcall_layout_ptr *p = &l->ptr[i];
+		__u64 ptr, len, count = 0, left;
+		__u8 dir = p->dir;
+		__s64 v;
+
+		if (p->kind == 3)		/* opaque: never followed */
+			continue;
+		memcpy(&ptr, (const __u8 *)arg + le16_to_cpu(p->off), 8);
+		if (dir == 4) {			/* chosen by another field */
+			v = field_get(&p->dir_field, arg);
+			for (k = 0; k < p->nr_dir_map; k++)
+				if ((__s64)le64_to_cpu(p->dir_map[k].value) == v)
+					break;
+			if (k == p->nr_dir_map || p->dir_map[k].dir > 3)
+				return -EINVAL;
+			dir = p->dir_map[k].dir;
+		}
+		if (p->len_field.size) {
+			v = field_get(&p->len_field, arg);
+			if (v < 0 || (__u64)v > le32_to_cpu(p->len_max))
+				return -EINVAL;
+			len = v;
+		} else {
+			len = le32_to_cpu(p->len_const);
+		}
+		if (p->kind == 2) {
+			v = field_get(&p->count_field, arg);
+			if (v < 0 || (__u64)v > le32_to_cpu(p->count_max))
+				return -EINVAL;
+			count = v;
+		}
+		if (!dir || (!count && !len))
+			continue;
+		if (!count) {
+			ret = add(bufs, max, &n, ptr, len, dir);
+			if (ret)
+				return ret;
+			continue;
+		}
+		/* The element array, then each element, truncated to len. */
+		ret = add(bufs, max, &n, ptr, count * 16, LW_DIR_IN);
+		if (ret)
+			return ret;
+		if (read_user(ctx, iov, ptr, count * 16))
+			return -EFAULT;
+		left = len;
+		for (k = 0; k < count; k++) {
+			__u64 elen = le64_to_cpu(iov[2 * k + 1]);
+
+			if (elen > left)
+				elen = left;
+			left -= elen;
+			ret = add(bufs, max, &n, le64_to_cpu(iov[2 * k]), elen,
+				  dir);
+			if (ret)
+				return ret;
+		}
+	}
+	return n;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * The guest's walk of an ioctl layout the host published: which user
+ * memory each buffer of the request must carry (see memmap/ptr_rewrite.h
+ * for the numbering both sides follow). Plain C with no kernel calls, so
+ * the same file builds into the guest module and into a userspace unit
+ * test that checks it against the host's pointer rewriting.
+ */
+#ifndef DEVCALL_LAYOUT_WALK_H
+#define DEVCALL_LAYOUT_WALK_H
+
+#ifdef __KERNEL__
+#include <linux/errno.h>
+#include <linux/string.h>
+#include <linux/types.h>
+#include <asm/byteorder.h>
+#else
+#include <endian.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <linux/types.h>
+#define le16_to_cpu le16toh
+#define le32_to_cpu le32toh
+#define le64_to_cpu le64toh
+#endif
+
+#include "devcall_abi.h"
+
+#define LW_ARG_MAX	4096u	/* largest argument the guest copies */
+#define LW_MAX_IOVEC	32u	/* elements in one iovec pointer */
+#define LW_MAX_BUFS	DEVCALL_MAX_BUFS
+
+/* Directions, as the layout gives them (driver's view). */
+#define LW_DIR_IN	1u	/* the driver reads: host reads guest memory */
+#define LW_DIR_OUT	2u	/* the driver writes: host writes guest memory */
+
+/* One buffer of the request: user memory at uaddr, len bytes. */
+struct lw_buf {
+	__u64 uaddr;
+	__u64 len;		/* 0: the index exists, nothing to send */
+	__u8 dir;		/* LW_DIR_IN and/or LW_DIR_OUT */
+	__u16 idx;		/* buffer index (1..) */
+};
+
+/* Copy len bytes of user memory at uaddr into dst; 0 or -EFAULT. */
+typedef int (*lw_read_user_fn)(void *ctx, void *dst, __u64 uaddr,
+			       size_t len);
+
+/*
+ * Check a layout from the host (the guest trusts it no more than the host
+ * trusts the guest). 0 or -EPROTO.
+ */
+int layout_walk_check(const struct devcall_layout *l);
+
+/*
+ * Walk layout l over arg (the argument's bytes, already copied from the
+ * user; arg_size of them): fill bufs[0..max) with the buffers 1.. the
+ * request needs, reading iovec arrays through read_user. Returns the number
+ * of entries, or -EINVAL (the argument is outside the layout's bounds),
+ * -EFAULT (an iovec array could not be read), -E2BIG (too many).
+ */
+int layout_walk(const struct devcall_layout *l, const void *arg,
+		lw_read_user_fn read_user, void *ctx, struct lw_buf *bufs,
+		unsigned int max);
+
+#endif /* DEVCALL_LAYOUT_WALK_H */
