@@ -29,11 +29,11 @@ int devcall_call_set_inline(struct devcall_call *c, const void *data,
 
 /*
  * Pin len bytes of user memory at uaddr and add them as segments of
- * buffer buf; host_writes when the host fills them. -EFAULT if any page
- * cannot be pinned, -E2BIG past the segment room.
+ * buffer buf; dir is DEVCALL_SEG_TO_HOST and/or DEVCALL_SEG_FROM_HOST.
+ * -EFAULT if any page cannot be pinned, -E2BIG past the segment room.
  */
 int devcall_call_pin(struct devcall_call *c, unsigned long uaddr, size_t len,
-		     bool host_writes, u16 buf);
+		     u16 dir, u16 buf);
 
 /*
  * Send and wait. Returns the host's result (>= 0 or -errno), -EINTR if a

@@ -124,8 +124,9 @@ int devcall_call_set_inline(struct devcall_call *c, const void *data,
 EXPORT_SYMBOL_GPL(devcall_call_set_inline);
 
 int devcall_call_pin(struct devcall_call *c, unsigned long uaddr, size_t len,
-		     bool host_writes, u16 buf)
+		     u16 dir, u16 buf)
 {
+	bool host_writes = dir & DEVCALL_SEG_FROM_HOST;
 	unsigned long first = uaddr & PAGE_MASK;
 	unsigned int npages, i, off;
 	struct page **pages;
@@ -133,7 +134,8 @@ int devcall_call_pin(struct devcall_call *c, unsigned long uaddr, size_t len,
 
 	if (!len)
 		return 0;
-	if (uaddr + len < uaddr)
+	if (uaddr + len < uaddr || !(dir & DEVCALL_SEG_DIR_MASK) ||
+	    (dir & ~DEVCALL_SEG_DIR_MASK))
 		return -EFAULT;
 	npages = (PAGE_ALIGN(uaddr + len) - first) >> PAGE_SHIFT;
 	if (npages > c->max_pages - c->nr_pages)
@@ -155,8 +157,6 @@ int devcall_call_pin(struct devcall_call *c, unsigned long uaddr, size_t len,
 		phys_addr_t pa = page_to_phys(pages[i]) + off;
 		struct devcall_seg *prev = c->nr_segs ?
 					   &c->segs[c->nr_segs - 1] : NULL;
-		u16 dir = host_writes ? DEVCALL_SEG_FROM_HOST :
-					DEVCALL_SEG_TO_HOST;
 
 		/* Physically contiguous pages make one segment. */
 		if (prev && le16_to_cpu(prev->buf) == buf &&

@@ -9,7 +9,7 @@ build=${BUILD:-$top/build}
 out=$build/e2e
 vm=$top/vmm-glue/devcall-vm
 mkdir -p "$out"
-pass=0 fail=0 zram=() daemon=
+pass=0 fail=0 zram=() loops=() daemon=
 
 result() {	# result NAME ok|fail [DETAIL]
 	if [ "$2" = ok ]; then
@@ -29,6 +29,7 @@ zram_add() {	# zram_add VAR SIZE: a new zram disk, its path in VAR
 
 cleanup() {
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+	for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
 	for n in "${zram[@]}"; do
 		echo "$n" > /sys/class/zram-control/hot_remove 2>/dev/null
 	done
@@ -42,9 +43,12 @@ dcprobe=${DCPROBE:-$build/guest-tools/dcprobe}
 zram_add disk 64M || { echo "cannot create a zram disk"; echo "0 passed, 1 failed"; exit 1; }
 dd if=/dev/urandom of="$disk" bs=1M count=64 status=none
 ro_md5=$(dd if="$disk" bs=4096 skip=$((48 * 256)) count=1 status=none | md5sum)
+truncate -s 64M "$out/loop.img"
+loop=$(losetup -f --show -P "$out/loop.img") || { echo "losetup failed"; echo "0 passed, 1 failed"; exit 1; }
+loops+=("$loop")
 "$vm" --name e2e-main --timeout 60 \
 	--export "disk=$disk" --export "ro=$disk,ro" --export zero=/dev/zero \
-	--export null=/dev/null --export urandom=/dev/urandom \
+	--export null=/dev/null --export urandom=/dev/urandom --export "loop=$loop" \
 	--file "$dcprobe:/dcprobe" --script "$top/tests/e2e/guest/main.sh" \
 	--log "$out/main-console.log" --daemon-log "$out/main-devcalld.log" \
 	> "$out/main.out" 2>&1
@@ -55,7 +59,7 @@ while read -r _ name verdict detail; do
 done < <(grep '^CHECK ' "$out/main.out")
 for name in pattern-write pattern-readback offsets short-read-at-end big-2mib \
 	    eight-processes read-only-export dev-zero dev-null-write \
-	    dev-null-read dev-urandom; do
+	    dev-null-read dev-urandom blkpg-bad-pointer-efault blkpg-add; do
 	grep -q "^CHECK $name " "$out/main.out" || result "$name" fail "did not run"
 done
 
@@ -67,6 +71,18 @@ guest_size=$(sed -n 's/^VALUE size //p' "$out/main.out")
 host_size=$(blockdev --getsize64 "$disk")
 result blkgetsize64-equals-host "$([ "$guest_size" = "$host_size" ] && echo ok || echo fail)" \
 	"guest $guest_size host $host_size"
+guest_ssz=$(sed -n 's/^VALUE sectorsize //p' "$out/main.out")
+result blksszget-equals-host "$([ "$guest_ssz" = "$(blockdev --getss "$disk")" ] && echo ok || echo fail)" \
+	"guest $guest_ssz"
+# BLKPG from the guest: exactly the partition it asked for, nothing from
+# the call whose pointer was bad.
+lname=$(basename "$loop")
+parts=$(ls -d /sys/block/$lname/${lname}p* 2>/dev/null | wc -l)
+pstart=$(cat /sys/block/$lname/${lname}p1/start 2>/dev/null)
+psize=$(cat /sys/block/$lname/${lname}p1/size 2>/dev/null)
+result blkpg-partition-seen-by-host-kernel \
+	"$([ "$parts" = 1 ] && [ "$pstart" = 2048 ] && [ "$psize" = 16384 ] && grep -qw "${lname}p1" /proc/partitions && echo ok || echo fail)" \
+	"partitions $parts start $pstart size $psize"
 result read-only-host-data-unchanged \
 	"$([ "$(dd if="$disk" bs=4096 skip=$((48 * 256)) count=1 status=none | md5sum)" = "$ro_md5" ] && echo ok || echo fail)"
 

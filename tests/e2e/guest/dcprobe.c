@@ -11,6 +11,10 @@
  *   dcprobe parallel DEV N           N processes, each its own region
  *   dcprobe readonly DEV             writes at 48 MiB must fail, with errno
  *   dcprobe stream DEV SECONDS       read and write until killed
+ *   dcprobe sectorsize DEV           BLKSSZGET (no _IOC bits: host layout)
+ *   dcprobe blkpg DEV add|del        partition 1 at 1 MiB, 8 MiB long
+ *   dcprobe blkpg-fault DEV          BLKPG whose data pointer is unmapped:
+ *                                    must fail with EFAULT
  *   dcprobe bench DEV OFFSET_MIB     1 MiB sequential write and read
  *                                    throughput, 4 KiB read latency
  *                                    (O_DIRECT where the node takes it)
@@ -26,6 +30,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/blkpg.h>
 #include <linux/fs.h>
 
 #define BIG	(2u << 20)
@@ -197,6 +202,40 @@ static int cmd_stream(const char *dev, int seconds)
 	return 0;
 }
 
+static int cmd_sectorsize(const char *dev)
+{
+	int fd = open_dev(dev, O_RDONLY), ssz = 0;
+
+	if (ioctl(fd, BLKSSZGET, &ssz))
+		return fail("BLKSSZGET");
+	printf("%d\n", ssz);
+	return 0;
+}
+
+static int cmd_blkpg(const char *dev, const char *what)
+{
+	struct blkpg_partition p = { .start = 1 << 20, .length = 8 << 20,
+				     .pno = 1 };
+	struct blkpg_ioctl_arg a = { .datalen = sizeof(p), .data = &p };
+	int fd = open_dev(dev, O_RDWR);
+
+	if (!strcmp(what, "fault")) {
+		a.op = BLKPG_ADD_PARTITION;
+		a.data = (void *)8;	/* nothing is mapped there */
+		if (ioctl(fd, BLKPG, &a) == 0) {
+			printf("FAIL BLKPG with a bad pointer succeeded\n");
+			return 1;
+		}
+		printf("%s\n", strerror(errno));
+		return errno == EFAULT ? 0 : 1;
+	}
+	a.op = !strcmp(what, "add") ? BLKPG_ADD_PARTITION : BLKPG_DEL_PARTITION;
+	if (ioctl(fd, BLKPG, &a))
+		return fail("BLKPG");
+	printf("BLKPG %s ok\n", what);
+	return 0;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -264,6 +303,12 @@ int main(int argc, char **argv)
 		return cmd_parallel(argv[2], atoi(argv[3]));
 	if (!strcmp(argv[1], "readonly"))
 		return cmd_readonly(argv[2]);
+	if (!strcmp(argv[1], "sectorsize"))
+		return cmd_sectorsize(argv[2]);
+	if (!strcmp(argv[1], "blkpg") && argc > 3)
+		return cmd_blkpg(argv[2], argv[3]);
+	if (!strcmp(argv[1], "blkpg-fault"))
+		return cmd_blkpg(argv[2], "fault");
 	if (!strcmp(argv[1], "bench") && argc > 3)
 		return cmd_bench(argv[2], atoi(argv[3]));
 	if (!strcmp(argv[1], "stream") && argc > 3)

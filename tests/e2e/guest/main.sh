@@ -21,6 +21,12 @@ echo "VALUE size $(/dcprobe size $d/disk)"
 check big-2mib /dcprobe big $d/disk
 check eight-processes /dcprobe parallel $d/disk 8
 check read-only-export /dcprobe readonly $d/ro
+echo "VALUE sectorsize $(/dcprobe sectorsize $d/disk)"
+
+# Embedded pointers: BLKPG on a host loop device (the host checks it).
+check blkpg-bad-pointer-efault /dcprobe blkpg-fault $d/loop
+check blkpg-add /dcprobe blkpg $d/loop add
+
 
 # Character devices behave as on the host.
 check dev-zero sh -c "[ \$(head -c 100000 $d/zero | md5sum | cut -d' ' -f1) = \$(head -c 100000 /dev/zero | md5sum | cut -d' ' -f1) ]"
