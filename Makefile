@@ -29,7 +29,8 @@ ifeq ($(WERROR),1)
 WARN	+= -Werror
 endif
 
-INCLUDES := -Iabi -Imemmap -Icall-mechanism-host -Ivmm-glue -Icall-mechanism-guest -Itests/unit
+INCLUDES := -Iabi -Imemmap -Icall-mechanism-host -Ivmm-glue -Icall-mechanism-guest \
+	    -Iexamples/emudrive -Itests/unit
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 $(WARN) -D_GNU_SOURCE -fno-strict-aliasing \
 	   -fstack-protector-strong $(INCLUDES) -MMD -MP

@@ -72,7 +72,7 @@ if [ ${#pkgs[@]} -gt 0 ]; then
 	rm -rf "$dl"
 	find "$root"/usr/bin "$root"/usr/sbin "$root"/bin "$root"/sbin -type f \
 		! -name busybox -perm -u+x 2>/dev/null | while read -r exe; do
-		ldd "$exe" 2>/dev/null | awk '/=> \//{print $3} /^\t\/lib64/{print $1}'
+		{ ldd "$exe" 2>/dev/null || true; } | awk '/=> \//{print $3} /^\t\/lib64/{print $1}'
 	done | sort -u | while read -r lib; do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"

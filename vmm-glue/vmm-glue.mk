@@ -3,9 +3,10 @@ VMM_SRCS	:= vmm-glue/virtqueue.c vmm-glue/vm_session.c
 VMM_OBJS	:= $(VMM_SRCS:%.c=$(BUILD)/%.o)
 DEVCALLD	:= $(BUILD)/vmm-glue/devcalld
 
+# -rdynamic: plugins call backend_register() and layout_register().
 $(DEVCALLD): $(BUILD)/vmm-glue/devcalld.o $(VMM_OBJS) $(LIB)
 	$(quiet) LD $@
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_HOST)
+	$(Q)$(CC) $(CFLAGS) -rdynamic -o $@ $^ $(LDLIBS_HOST)
 
 BUILD_ALL_EXTRA += $(DEVCALLD)
 
