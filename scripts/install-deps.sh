@@ -16,7 +16,7 @@ for group in "${@:-build}"; do
 		      libseccomp-dev) ;;
 	fuzz)  want+=(clang) ;;
 	e2e)   want+=(qemu-system-x86 busybox-static cpio kmod gzip
-		      util-linux python3) ;;
+		      util-linux python3 genisoimage) ;;
 	*) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done

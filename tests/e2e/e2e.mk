@@ -15,6 +15,7 @@ e2e: e2e-deps
 	$(Q)$(MAKE) -s --no-print-directory $(E2E_DEPS)
 	$(Q)tests/e2e/test_memmap_mtree.sh
 	$(Q)DCPROBE=$(abspath $(DCPROBE)) tests/e2e/run.sh
+	$(Q)tests/e2e/test_cdrecord.sh
 
 CHECK_EXTRA += e2e
 .PHONY: e2e e2e-deps

@@ -1,0 +1,64 @@
+#!/bin/bash
+# cdrecord (Debian's wodim) in a guest against the emulated CD-RW drive
+# plugin, through devcall: every MMC command travels as SG_IO with its
+# embedded pointers rewritten by the host. The host checks the disc image.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD:-$top/build}
+out=$build/e2e/cdrecord
+vm=$top/vmm-glue/devcall-vm
+mkdir -p "$out"
+pass=0 fail=0
+
+result() {
+	if [ "$2" = ok ]; then pass=$((pass + 1)); echo "ok   $1"
+	else fail=$((fail + 1)); echo "FAIL $1 ${3:-}"; fi
+}
+
+burn() {	# burn NAME GUEST-SCRIPT: run wodim in a guest on the drive
+	"$vm" --name "cd-$1" --timeout 300 --plugin "$build/examples/devcall-emudrive.so" \
+		--export "cdrw=$out/disc.img,backend=emudrive,options=media=cdrw,exclusive" \
+		--package wodim --file "$out/small.iso:/small.iso" \
+		--log "$out/$1-console.log" --daemon-log "$out/$1-devcalld.log" \
+		-- sh -c "$2" > "$out/$1.out" 2>&1
+}
+
+# A small ISO: shorter than 300 sectors, so wodim pads the track.
+rm -rf "$out/src" "$out"/disc.img*
+mkdir -p "$out/src"
+head -c 200000 /dev/urandom > "$out/src/random.bin"
+echo "burned through devcall" > "$out/src/README"
+genisoimage -quiet -R -J -o "$out/small.iso" "$out/src" ||
+	{ echo "genisoimage failed"; echo "0 passed, 1 failed"; exit 1; }
+iso_sectors=$(( $(stat -c %s "$out/small.iso") / 2048 ))
+: > "$out/disc.img"		# an empty image is a blank disc
+
+w='wodim dev=/dev/devcall/cdrw'
+burn probe "$w -inq; echo INQ=\$?; $w -checkdrive; echo CHECKDRIVE=\$?;
+	$w -prcap; echo PRCAP=\$?; $w -atip; echo ATIP=\$?;
+	$w -dummy -tao /small.iso; echo DUMMY=\$?"
+st() { sed -n "s/^$1=//p" "$out/probe.out"; }
+result wodim-inq "$([ "$(st INQ)" = 0 ] && grep -q "Vendor_info    : 'DEVCALL '" "$out/probe.out" && echo ok || echo fail)"
+result wodim-checkdrive "$([ "$(st CHECKDRIVE)" = 0 ] && grep -q 'Supported modes: TAO' "$out/probe.out" && echo ok || echo fail)"
+result wodim-prcap "$([ "$(st PRCAP)" = 0 ] && grep -q 'Maximum write speed: *1408 kB/s' "$out/probe.out" && echo ok || echo fail)"
+result wodim-atip "$([ "$(st ATIP)" = 0 ] && grep -q 'ATIP start of lead out' "$out/probe.out" && echo ok || echo fail)"
+result wodim-dummy-tao "$([ "$(st DUMMY)" = 0 ] && grep -q 'dummy TAO' "$out/probe.out" && echo ok || echo fail)"
+result dummy-leaves-disc-blank "$([ ! -s "$out/disc.img" ] && ! grep -q '^status [12]' "$out/disc.img.state" 2>/dev/null && echo ok || echo fail)" \
+	"image $(stat -c %s "$out/disc.img") bytes"
+
+burn write "$w -tao /small.iso; echo TAO=\$?"
+result wodim-tao-write "$([ "$(sed -n 's/^TAO=//p' "$out/write.out")" = 0 ] && echo ok || echo fail)"
+img=$(stat -c %s "$out/disc.img")
+padded=$(( iso_sectors < 300 ? 300 : iso_sectors ))
+result disc-holds-iso-byte-for-byte "$(cmp -s -n "$(stat -c %s "$out/small.iso")" "$out/small.iso" "$out/disc.img" && echo ok || echo fail)"
+result short-track-zero-padded "$([ "$img" = $((padded * 2048)) ] && [ -z "$(tail -c +$((iso_sectors * 2048 + 1)) "$out/disc.img" | tr -d '\0' | head -c 1)" ] && echo ok || echo fail)" \
+	"iso $iso_sectors sectors, image $img bytes"
+result disc-closed "$(grep -q '^status 2' "$out/disc.img.state" && echo ok || echo fail)"
+
+# A closed disc refuses another TAO write; blank=fast makes it blank again.
+burn again "$w -tao /small.iso; echo AGAIN=\$?; $w blank=fast; echo BLANK=\$?"
+result closed-disc-refuses-tao "$([ "$(sed -n 's/^AGAIN=//p' "$out/again.out")" != 0 ] && echo ok || echo fail)"
+result blank-fast-on-rw "$([ "$(sed -n 's/^BLANK=//p' "$out/again.out")" = 0 ] && grep -q '^status 0' "$out/disc.img.state" && echo ok || echo fail)"
+
+echo "cdrecord: $pass passed, $fail failed"
+[ "$fail" = 0 ]
