@@ -11,3 +11,10 @@ echo "guest: wrote 1 MiB of host randomness at offset 1 MiB, md5 $(md5sum < /tmp
 echo "written by the guest through devcall" | dd of=$d/ramdisk bs=512 seek=8 conv=notrunc 2>/dev/null
 echo "guest: read back: $(dd if=$d/ramdisk bs=512 skip=8 count=1 2>/dev/null | tr -d '\0')"
 echo "discarded" > $d/null && echo "guest: /dev/null of the host took a write"
+# cdrecord, unmodified, burning an ISO to the host's (emulated) CD-RW drive:
+# every SCSI command crosses as SG_IO with its pointers remapped on the host.
+echo "guest: wodim -tao dev=/dev/devcall/cdrw /demo.iso"
+wodim -tao dev=$d/cdrw /demo.iso > /tmp/wodim.log 2>&1
+rc=$?
+grep -E 'Identification|Starting to write|Track 01: Total' /tmp/wodim.log | sed 's/^/guest:   /'
+echo "guest: wodim exit status $rc"
