@@ -41,6 +41,14 @@ struct backend_ops {
 			 int64_t off, bool nonblock);
 	/* arg is a host pointer, or the integer value for integer ioctls. */
 	long (*ioctl)(void *priv, uint32_t cmd, unsigned long arg);
+	/*
+	 * Optional: a file descriptor whose poll(2) readiness is the file's
+	 * (the host node's own). With one, read and write are always called
+	 * non-blocking and a request that would block waits in the daemon's
+	 * wait set instead of a thread; POLL reports its readiness. Without
+	 * one, the file is always ready, like a regular file.
+	 */
+	int (*poll_fd)(void *priv);
 };
 
 /* Built-in backends. */

@@ -19,9 +19,11 @@ static struct {
 	size_t size;
 	int fail[MOCK_NR_OPS];
 	bool empty;
+	int poll_fd;
 	mock_ioctl_fn ioctl;
 	struct mock_calls calls;
-} mock = { .lock = PTHREAD_MUTEX_INITIALIZER, .size = MOCK_SIZE };
+} mock = { .lock = PTHREAD_MUTEX_INITIALIZER, .size = MOCK_SIZE,
+	   .poll_fd = -1 };
 
 void mock_reset(void)
 {
@@ -30,6 +32,7 @@ void mock_reset(void)
 	mock.size = MOCK_SIZE;
 	memset(mock.fail, 0, sizeof(mock.fail));
 	mock.empty = false;
+	mock.poll_fd = -1;
 	mock.ioctl = NULL;
 	memset(&mock.calls, 0, sizeof(mock.calls));
 	pthread_mutex_unlock(&mock.lock);
@@ -59,6 +62,17 @@ void mock_fail_next(enum mock_op op, int err)
 void mock_set_empty(bool empty)
 {
 	mock.empty = empty;
+}
+
+void mock_set_poll_fd(int fd)
+{
+	mock.poll_fd = fd;
+}
+
+static int mock_poll_fd(void *priv)
+{
+	(void)priv;
+	return mock.poll_fd;
 }
 
 void mock_set_ioctl(mock_ioctl_fn fn)
@@ -189,4 +203,5 @@ const struct backend_ops backend_mock = {
 	.read = mock_read,
 	.write = mock_write,
 	.ioctl = mock_ioctl,
+	.poll_fd = mock_poll_fd,
 };

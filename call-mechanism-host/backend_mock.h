@@ -42,6 +42,12 @@ void mock_fail_next(enum mock_op op, int err);
 /* A device with nothing to read: reads return -EAGAIN if non-blocking. */
 void mock_set_empty(bool empty);
 
+/*
+ * The file descriptor the mock reports as its readiness (poll_fd), or -1
+ * for none (the default: always ready). Tests use a pipe's read end.
+ */
+void mock_set_poll_fd(int fd);
+
 void mock_set_ioctl(mock_ioctl_fn fn);
 
 const struct mock_calls *mock_calls(void);

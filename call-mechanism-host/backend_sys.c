@@ -5,8 +5,10 @@
  *
  * Non-blocking is per request (the guest may change O_NONBLOCK with fcntl
  * at any time, and two requests on one file may differ), so the host fd
- * itself is always O_NONBLOCK after open and a blocking request waits in
- * poll(2) for readiness. Block devices and regular files ignore the flag.
+ * itself is always O_NONBLOCK after open. The dispatcher parks a blocking
+ * request that would block in the daemon's wait set (poll_fd); a caller
+ * with no wait set gets the old way, a wait in poll(2) here. Block devices
+ * and regular files ignore the flag.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -124,6 +126,11 @@ static ssize_t sys_write(void *priv, const struct iovec *iov, int iovcnt,
 	return sys_rw(priv, iov, iovcnt, off, nonblock, true);
 }
 
+static int sys_poll_fd(void *priv)
+{
+	return ((struct sys_file *)priv)->fd;
+}
+
 static long sys_ioctl(void *priv, uint32_t cmd, unsigned long arg)
 {
 	struct sys_file *f = priv;
@@ -139,4 +146,5 @@ const struct backend_ops backend_sys = {
 	.read = sys_read,
 	.write = sys_write,
 	.ioctl = sys_ioctl,
+	.poll_fd = sys_poll_fd,
 };

@@ -7,8 +7,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 
 #include "backend.h"
@@ -18,7 +20,58 @@
 #include "log.h"
 #include "ptr_rewrite.h"
 
+/* dispatch_op()'s answer for "park this request" (dispatch_wait). */
+#define DISPATCH_WAIT	INT64_MIN
+
+/* poll(2) bits a POLL request may ask for (Linux values, as the ABI's). */
+#define POLL_EVENTS	(POLLIN | POLLPRI | POLLOUT | POLLRDNORM | \
+			 POLLRDBAND | POLLWRNORM | POLLWRBAND | POLLRDHUP)
+/* A file with no readiness of its own is always ready, as regular files. */
+#define POLL_ALWAYS	(POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
+
 static const struct guest_mem dispatch_no_memory;
+
+static int file_poll_fd(const struct open_file *f)
+{
+	const struct backend_ops *b = f->exp->backend;
+
+	return b->poll_fd ? b->poll_fd(f->priv) : -1;
+}
+
+/*
+ * One backend read or write with the request's blocking mode. A file with
+ * a readiness fd is always called non-blocking; a blocking request that
+ * would block then waits: parked (wait), or in poll(2) here (no wait set).
+ */
+static int64_t backend_rw(struct open_file *f, bool write,
+			  const struct iovec *iov, int iovcnt, int64_t off,
+			  bool nonblock, struct dispatch_wait *wait)
+{
+	const struct backend_ops *b = f->exp->backend;
+	int fd = file_poll_fd(f);
+	int64_t ret;
+
+	for (;;) {
+		ret = write ? b->write(f->priv, iov, iovcnt, off,
+				       nonblock || fd >= 0) :
+			      b->read(f->priv, iov, iovcnt, off,
+				      nonblock || fd >= 0);
+		if (ret != -EAGAIN || nonblock || fd < 0)
+			return ret;
+		if (wait) {
+			wait->fd = fd;
+			wait->events = write ? EPOLLOUT : EPOLLIN;
+			return DISPATCH_WAIT;
+		}
+		{
+			struct pollfd p = { .fd = fd,
+					    .events = write ? POLLOUT : POLLIN };
+
+			if (poll(&p, 1, -1) < 0 && errno != EINTR)
+				return -errno;
+		}
+	}
+}
 
 static const struct guest_mem *memory_of(const struct vm *vm)
 {
@@ -109,8 +162,10 @@ out_free:
 }
 
 static int64_t do_read_write(struct vm *vm, const struct request *req,
-			     struct response *resp, struct open_file *f)
+			     struct response *resp, struct open_file *f,
+			     struct dispatch_wait *wait)
 {
+	bool nonblock = req->flags & DEVCALL_REQ_F_NONBLOCK;
 	bool write = req->op == DEVCALL_OP_WRITE;
 	int acc = f->oflags & O_ACCMODE;
 	struct iovec *iov, one;
@@ -138,11 +193,8 @@ static int64_t do_read_write(struct vm *vm, const struct request *req,
 		one.iov_base = write ? (void *)req->inline_data :
 				       resp->inline_data;
 		one.iov_len = req->len;
-		ret = write ? f->exp->backend->write(f->priv, &one, 1, off,
-						     req->flags & DEVCALL_REQ_F_NONBLOCK) :
-			      f->exp->backend->read(f->priv, &one, 1, off,
-						    req->flags & DEVCALL_REQ_F_NONBLOCK);
-		if (!write && ret > 0)
+		ret = backend_rw(f, write, &one, 1, off, nonblock, wait);
+		if (!write && ret > 0 && ret != DISPATCH_WAIT)
 			resp->inline_len = ret > req->len ? req->len : ret;
 		return ret;
 	}
@@ -159,14 +211,11 @@ static int64_t do_read_write(struct vm *vm, const struct request *req,
 			      iov, req->buf[0].nr_segs * GUEST_MEM_MAX_REGIONS);
 	if (nr < 0)
 		ret = nr;
-	else if (write)
-		ret = f->exp->backend->write(f->priv, iov, nr, off,
-					     req->flags & DEVCALL_REQ_F_NONBLOCK);
 	else
-		ret = f->exp->backend->read(f->priv, iov, nr, off,
-					    req->flags & DEVCALL_REQ_F_NONBLOCK);
+		ret = backend_rw(f, write, iov, nr, off, nonblock, wait);
 	free(iov);
-	if (ret > (int64_t)req->len)	/* a backend must not claim more */
+	if (ret != DISPATCH_WAIT && ret > (int64_t)req->len)
+		/* a backend must not claim more */
 		ret = -EIO;
 	return ret;
 }
@@ -321,6 +370,31 @@ static int64_t do_layout(struct vm *vm, const struct request *req,
 	return 0;
 }
 
+/*
+ * POLL: the host file's readiness for the events in arg. Answered at once
+ * if any is there (or an error or hangup), or if the guest only asks
+ * (DEVCALL_REQ_F_NONBLOCK); else it waits until one is.
+ */
+static int64_t do_poll(const struct request *req, struct open_file *f,
+		       struct dispatch_wait *wait)
+{
+	struct pollfd p = { .fd = file_poll_fd(f) };
+
+	if (req->nr_segs || req->inline_len || (req->arg & ~(uint64_t)POLL_EVENTS))
+		return -EINVAL;
+	if (p.fd < 0)
+		return POLL_ALWAYS;
+	p.events = (short)req->arg;
+	if (poll(&p, 1, 0) < 0)
+		return -errno;
+	if (p.revents || (req->flags & DEVCALL_REQ_F_NONBLOCK) || !wait ||
+	    !req->arg)
+		return p.revents;
+	wait->fd = p.fd;
+	wait->events = (uint32_t)req->arg;
+	return DISPATCH_WAIT;
+}
+
 static uint64_t request_bytes(const struct request *req)
 {
 	uint64_t total = req->inline_len;
@@ -332,22 +406,30 @@ static uint64_t request_bytes(const struct request *req)
 }
 
 static int64_t dispatch_op(struct vm *vm, const struct request *req,
-			   struct response *resp)
+			   struct response *resp, struct dispatch_wait *wait)
 {
+	struct waitset *ws = host_waitset(vm_host(vm));
 	struct open_file *f;
 	int64_t ret;
 
-	if (req->op == DEVCALL_OP_OPEN)
-		return do_open(vm, req, resp);
 	switch (req->op) {
+	case DEVCALL_OP_OPEN:
+		return do_open(vm, req, resp);
 	case DEVCALL_OP_CLOSE:
+		/* Requests still waiting on the file end with it. */
+		waitset_cancel_vm(ws, vm, req->handle, -EBADF);
 		return vm_file_remove(vm, req->handle);
+	case DEVCALL_OP_CANCEL:
+		if (req->nr_segs || req->inline_len)
+			return -EINVAL;
+		return waitset_cancel_tag(ws, vm, req->arg, -EINTR);
 	case DEVCALL_OP_READ:
 	case DEVCALL_OP_WRITE:
 	case DEVCALL_OP_IOCTL:
 	case DEVCALL_OP_LAYOUT:
+	case DEVCALL_OP_POLL:
 		break;
-	default:		/* POLL, FSYNC, CANCEL: not yet */
+	default:		/* FSYNC: not yet */
 		return -EOPNOTSUPP;
 	}
 
@@ -358,14 +440,22 @@ static int64_t dispatch_op(struct vm *vm, const struct request *req,
 		ret = do_ioctl(vm, req, resp, f);
 	else if (req->op == DEVCALL_OP_LAYOUT)
 		ret = do_layout(vm, req, resp, f);
+	else if (req->op == DEVCALL_OP_POLL)
+		ret = do_poll(req, f, wait);
 	else
-		ret = do_read_write(vm, req, resp, f);
+		ret = do_read_write(vm, req, resp, f, wait);
+	if (ret == DISPATCH_WAIT) {
+		wait->file = f;		/* the caller parks it, with our ref */
+		wait->handle = req->handle;
+		wait->tag = req->tag;
+		return ret;
+	}
 	vm_file_put(vm, f);
 	return ret;
 }
 
-void dispatch_request(struct vm *vm, const struct request *req,
-		      struct response *resp)
+void dispatch_request_wait(struct vm *vm, const struct request *req,
+			   struct response *resp, struct dispatch_wait *wait)
 {
 	int64_t ret;
 
@@ -381,20 +471,26 @@ void dispatch_request(struct vm *vm, const struct request *req,
 		resp->result = ret;
 		return;
 	}
-	ret = dispatch_op(vm, req, resp);
+	if (wait)
+		wait->file = NULL;
+	ret = dispatch_op(vm, req, resp, wait);
 	vm_request_end(vm);
+	if (ret == DISPATCH_WAIT)
+		return;
 	if (ret < 0)
 		resp->inline_len = 0;
 	resp->result = ret;
 }
 
 size_t dispatch_wire(struct vm *vm, const void *req_wire, size_t len,
-		     void *resp_wire, size_t cap)
+		     void *resp_wire, size_t cap, struct dispatch_wait *wait)
 {
 	struct request *req = malloc(sizeof(*req));
 	struct response resp;
 	int ret;
 
+	if (wait)
+		wait->file = NULL;
 	memset(&resp, 0, offsetof(struct response, inline_data));
 	if (!req) {
 		resp.result = -ENOMEM;
@@ -404,7 +500,11 @@ size_t dispatch_wire(struct vm *vm, const void *req_wire, size_t len,
 			resp.tag = req->tag;
 			resp.result = ret;
 		} else {
-			dispatch_request(vm, req, &resp);
+			dispatch_request_wait(vm, req, &resp, wait);
+			if (wait && wait->file) {
+				free(req);
+				return 0;
+			}
 		}
 	}
 	free(req);

@@ -12,6 +12,7 @@
 
 #include "request.h"
 #include "vm.h"
+#include "waitset.h"
 
 struct ioctl_layout;
 
@@ -28,16 +29,40 @@ const struct ioctl_layout *dispatch_ioctl_layout(const struct vm *vm,
 						 struct ioctl_layout *scratch,
 						 int *err);
 
-/* Serve req; resp is always filled (result >= 0 or -errno). */
-void dispatch_request(struct vm *vm, const struct request *req,
-		      struct response *resp);
+/*
+ * A request that has to wait for its host file: a blocking READ or WRITE
+ * that would block, or a POLL whose events are not there yet. The caller
+ * parks it in the host's wait set (waitset_park(), which takes over the
+ * file reference) and serves it again when it is ready.
+ */
+struct dispatch_wait {
+	struct open_file *file;		/* NULL: the request was answered */
+	int fd;
+	uint32_t events;		/* EPOLLIN, EPOLLOUT, ... */
+	uint64_t handle, tag;		/* the request's */
+};
+
+/*
+ * Serve req; resp is filled (result >= 0 or -errno) unless wait->file is
+ * set on return. With wait NULL, a blocking request waits right here, in
+ * poll(2), and POLL answers at once.
+ */
+void dispatch_request_wait(struct vm *vm, const struct request *req,
+			   struct response *resp, struct dispatch_wait *wait);
+
+static inline void dispatch_request(struct vm *vm, const struct request *req,
+				    struct response *resp)
+{
+	dispatch_request_wait(vm, req, resp, NULL);
+}
 
 /*
  * Decode wire bytes, serve, encode the response into resp_wire (cap bytes,
- * at least sizeof(struct devcall_resp)). Returns the response length. A
+ * at least sizeof(struct devcall_resp)). Returns the response length, or
+ * 0 with wait->file set if the request has to wait (wait as above). A
  * request that does not decode still gets a response with its error.
  */
 size_t dispatch_wire(struct vm *vm, const void *req_wire, size_t len,
-		     void *resp_wire, size_t cap);
+		     void *resp_wire, size_t cap, struct dispatch_wait *wait);
 
 #endif /* DEVCALL_DISPATCH_H */

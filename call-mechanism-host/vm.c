@@ -14,11 +14,13 @@
 #include "backend.h"
 #include "log.h"
 #include "vm.h"
+#include "waitset.h"
 
 #define HOST_MAX_CLAIMS	256
 
 struct host {
 	pthread_mutex_t lock;
+	struct waitset *waitset;
 	unsigned int nr_claims;
 	struct claim_key claims[HOST_MAX_CLAIMS];
 };
@@ -43,15 +45,27 @@ struct host *host_create(void)
 {
 	struct host *host = calloc(1, sizeof(*host));
 
-	if (host)
-		pthread_mutex_init(&host->lock, NULL);
+	if (!host)
+		return NULL;
+	host->waitset = waitset_create();
+	if (!host->waitset) {
+		free(host);
+		return NULL;
+	}
+	pthread_mutex_init(&host->lock, NULL);
 	return host;
+}
+
+struct waitset *host_waitset(struct host *host)
+{
+	return host->waitset;
 }
 
 void host_destroy(struct host *host)
 {
 	if (!host)
 		return;
+	waitset_destroy(host->waitset);
 	pthread_mutex_destroy(&host->lock);
 	free(host);
 }
@@ -263,6 +277,7 @@ void vm_reset(struct vm *vm)
 {
 	unsigned int i;
 
+	waitset_cancel_vm(vm->host->waitset, vm, 0, -ECANCELED);
 	for (i = 0; i < vm->cfg->limits.max_open; i++) {
 		struct open_file *f;
 

@@ -20,6 +20,9 @@ struct host;
 struct host *host_create(void);
 void host_destroy(struct host *host);
 
+/* Requests waiting for host files, for every VM of the host (waitset.h). */
+struct waitset *host_waitset(struct host *host);
+
 struct vm;
 
 /*
@@ -34,9 +37,10 @@ const char *vm_name(const struct vm *vm);
 struct host *vm_host(const struct vm *vm);
 
 /*
- * The VM is gone (QEMU disconnected, reset): close every host file it had
- * open and release its exclusive claims. Requests still running finish
- * first. The VM can be served again afterwards (a reset guest).
+ * The VM is gone (QEMU disconnected, reset): cancel its waiting requests,
+ * close every host file it had open and release its exclusive claims.
+ * Requests still running close theirs when they finish. The VM can be
+ * served again afterwards (a reset guest).
  */
 void vm_reset(struct vm *vm);
 

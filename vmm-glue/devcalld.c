@@ -23,58 +23,38 @@
 
 #define MAX_WORKERS	64
 
-struct job {
-	struct job *next;
-	struct vm_session *s;
-	struct session_memory *m;
-	struct vq_chain chain;
-};
-
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t more;
-	struct job *head, **tail;
+	struct session_call *head, **tail;
 } pool = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL,
 	   &pool.head };
 
-void session_submit(struct vm_session *s, struct session_memory *m,
-		    const struct vq_chain *chain)
+void session_queue(struct session_call *call)
 {
-	struct job *j = malloc(sizeof(*j));
-
-	if (!j) {
-		vq_push(&s->vq, chain->gen, chain->head, 0);
-		session_memory_put(s, m);
-		return;
-	}
-	j->next = NULL;
-	j->s = s;
-	j->m = m;
-	j->chain = *chain;
+	call->next = NULL;
 	pthread_mutex_lock(&pool.lock);
-	*pool.tail = j;
-	pool.tail = &j->next;
+	*pool.tail = call;
+	pool.tail = &call->next;
 	pthread_cond_signal(&pool.more);
 	pthread_mutex_unlock(&pool.lock);
 }
 
 static __attribute__((noreturn)) void *worker(void *arg)
 {
-	struct job *j;
+	struct session_call *call;
 
 	(void)arg;
 	for (;;) {
 		pthread_mutex_lock(&pool.lock);
 		while (!pool.head)
 			pthread_cond_wait(&pool.more, &pool.lock);
-		j = pool.head;
-		pool.head = j->next;
+		call = pool.head;
+		pool.head = call->next;
 		if (!pool.head)
 			pool.tail = &pool.head;
 		pthread_mutex_unlock(&pool.lock);
-		session_serve(j->s, &j->chain);
-		session_memory_put(j->s, j->m);
-		free(j);
+		session_serve(call);
 	}
 }
 
@@ -124,6 +104,7 @@ int main(int argc, char **argv)
 	pthread_t thread;
 	int nr_workers = 8, epfd, sfd, c, level;
 	struct session_ev_src sig_src = { 0 };
+	struct session_ev_src waitset_src = { .kind = SESSION_EV_WAITSET };
 	struct host *host;
 	char err[512];
 	unsigned int i;
@@ -205,6 +186,14 @@ int main(int argc, char **argv)
 	host = host_create();
 	if (!host)
 		return 1;
+	{
+		/* Parked requests: no thread waits for a host file. */
+		struct epoll_event ev = { .events = EPOLLIN,
+					  .data.ptr = &waitset_src };
+
+		epoll_ctl(epfd, EPOLL_CTL_ADD, waitset_fd(host_waitset(host)),
+			  &ev);
+	}
 
 	for (i = 0; i < cfg.nr_vms; i++) {
 		int r = session_create(&sessions[i], host, &cfg.vms[i], run_dir,
@@ -253,14 +242,20 @@ int main(int argc, char **argv)
 			case SESSION_EV_DOORBELL:
 				session_doorbell(src->s, src->vec);
 				break;
+			case SESSION_EV_WAITSET:
+				waitset_run(host_waitset(host));
+				break;
+			case SESSION_EV_TIMER:
+				break;
 			}
 		}
 	}
 out_workers:
 	/*
-	 * A worker may sit in a blocking host call for as long as the host
-	 * driver likes: do not wait for it. Remove what others can see and
-	 * let exit close every host file.
+	 * Requests that wait for data are parked, not in workers; but a
+	 * worker may sit in a long host ioctl for as long as the driver
+	 * likes: do not wait for it. Remove what others can see and let exit
+	 * close every host file.
 	 */
 	for (i = 0; i < cfg.nr_vms; i++)
 		unlink(cfg.vms[i].socket_path);

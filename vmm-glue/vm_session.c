@@ -459,6 +459,7 @@ static void mailbox(struct vm_session *s)
 static void queue_kick(struct vm_session *s)
 {
 	static struct vq_chain chain;	/* event loop thread only */
+	struct session_call *call;
 	struct session_memory *m;
 	int ret;
 
@@ -482,7 +483,16 @@ static void queue_kick(struct vm_session *s)
 			vq_push(&s->vq, chain.gen, chain.head, 0);
 			continue;
 		}
-		session_submit(s, m, &chain);
+		call = calloc(1, sizeof(*call));
+		if (!call) {
+			vq_push(&s->vq, chain.gen, chain.head, 0);
+			session_memory_put(s, m);
+			continue;
+		}
+		call->s = s;
+		call->m = m;
+		call->chain = chain;
+		session_queue(call);
 	}
 }
 
@@ -498,36 +508,101 @@ void session_doorbell(struct vm_session *s, unsigned int vec)
 		queue_kick(s);
 }
 
-void session_serve(struct vm_session *s, const struct vq_chain *c)
+static void call_free(struct session_call *call)
 {
-	uint8_t resp[RESP_WIRE_MAX], *req;
-	size_t len = 0, n, done = 0;
+	session_memory_put(call->s, call->m);
+	free(call->wire);
+	free(call);
+}
+
+/* Answer the call with the response bytes resp, free it, interrupt. */
+static void call_answer(struct session_call *call, const void *resp, size_t n)
+{
+	struct vm_session *s = call->s;
+	const struct vq_chain *c = &call->chain;
+	size_t done = 0;
 	unsigned int i;
 
-	req = malloc(REQ_WIRE_MAX + 1);
-	if (!req) {
-		vq_push(&s->vq, c->gen, c->head, 0);
-		goto out;
-	}
-	/* A private copy: the guest cannot change it while we work. */
-	for (i = 0; i < c->nr_in && len <= REQ_WIRE_MAX; i++) {
-		n = c->in[i].iov_len;
-		if (n > REQ_WIRE_MAX + 1 - len)
-			n = REQ_WIRE_MAX + 1 - len;
-		memcpy(req + len, c->in[i].iov_base, n);
-		len += n;
-	}
-	n = dispatch_wire(s->vm, req, len, resp, sizeof(resp));
-	free(req);
 	for (i = 0; i < c->nr_out && done < n; i++) {
 		size_t k = c->out[i].iov_len < n - done ?
 			   c->out[i].iov_len : n - done;
 
-		memcpy(c->out[i].iov_base, resp + done, k);
+		memcpy(c->out[i].iov_base, (const uint8_t *)resp + done, k);
 		done += k;
 	}
 	/* Too small a response area: the guest sees a short answer. */
 	vq_push(&s->vq, c->gen, c->head, done);
-out:
+	call_free(call);
 	session_interrupt(s, DEVCALL_MSIX_VEC_QUEUE(DEVCALL_QUEUE_REQ));
+}
+
+/* Answer with an error alone: a cancelled or unparkable wait. */
+static void call_answer_error(struct session_call *call, int err)
+{
+	uint8_t resp[sizeof(struct devcall_resp)];
+	struct response r = { .tag = call->waiter.tag, .result = err };
+	int n = response_encode(&r, resp, sizeof(resp));
+
+	call_answer(call, resp, n < 0 ? 0 : (size_t)n);
+}
+
+/* The wait set's verdict on a parked call. */
+static void call_ready(struct waiter *w, int err)
+{
+	struct session_call *call = (struct session_call *)w;
+
+	if (err)
+		call_answer_error(call, err);
+	else
+		session_queue(call);	/* serve it again */
+}
+
+/* A private copy: the guest cannot change it while we work. */
+static int call_copy_request(struct session_call *call)
+{
+	const struct vq_chain *c = &call->chain;
+	size_t len = 0, n;
+	unsigned int i;
+
+	call->wire = malloc(REQ_WIRE_MAX + 1);
+	if (!call->wire)
+		return -ENOMEM;
+	for (i = 0; i < c->nr_in && len <= REQ_WIRE_MAX; i++) {
+		n = c->in[i].iov_len;
+		if (n > REQ_WIRE_MAX + 1 - len)
+			n = REQ_WIRE_MAX + 1 - len;
+		memcpy(call->wire + len, c->in[i].iov_base, n);
+		len += n;
+	}
+	call->wire_len = len;
+	return 0;
+}
+
+void session_serve(struct session_call *call)
+{
+	struct vm_session *s = call->s;
+	struct dispatch_wait wait;
+	uint8_t resp[RESP_WIRE_MAX];
+	size_t n;
+	int ret;
+
+	if (!call->wire && call_copy_request(call)) {
+		call_answer(call, NULL, 0);
+		return;
+	}
+	n = dispatch_wire(s->vm, call->wire, call->wire_len, resp,
+			  sizeof(resp), &wait);
+	if (!wait.file) {
+		call_answer(call, resp, n);
+		return;
+	}
+	/* No thread waits: the wait set wakes the call when it can go on. */
+	call->waiter.ready = call_ready;
+	ret = waitset_park(host_waitset(vm_host(s->vm)), s->vm, wait.file,
+			   wait.fd, wait.handle, wait.tag, wait.events,
+			   &call->waiter);
+	if (ret) {
+		call->waiter.tag = wait.tag;
+		call_answer_error(call, ret);
+	}
 }

@@ -16,12 +16,14 @@
 #include "devcall_ivshmem.h"
 #include "virtqueue.h"
 #include "vm.h"
+#include "waitset.h"
 
 #define SESSION_SERVER_PEER	0	/* our ivshmem peer id */
 #define SESSION_CLIENT_PEER	1	/* the one QEMU we serve */
 
 /* What an epoll event is about. */
-enum session_ev { SESSION_EV_LISTEN, SESSION_EV_CLIENT, SESSION_EV_DOORBELL };
+enum session_ev { SESSION_EV_LISTEN, SESSION_EV_CLIENT, SESSION_EV_DOORBELL,
+		  SESSION_EV_WAITSET, SESSION_EV_TIMER };
 
 struct session_ev_src {
 	enum session_ev kind;
@@ -81,13 +83,31 @@ struct session_memory *session_memory_get(struct vm_session *s);
 void session_memory_put(struct vm_session *s, struct session_memory *m);
 
 /*
- * Hand a popped chain to the worker pool (implemented by the daemon):
- * the pool serves it and returns it with session_complete().
+ * One request from its chain being popped to its answer. It may wait in
+ * the host's wait set in between (waiter), holding the guest memory its
+ * chain points into and a private copy of the request bytes, so that a
+ * retry serves exactly what was first read.
  */
-void session_submit(struct vm_session *s, struct session_memory *m,
-		    const struct vq_chain *chain);
+struct session_call {
+	struct waiter waiter;
+	struct vm_session *s;
+	struct session_memory *m;
+	struct session_call *next;	/* the worker pool's queue */
+	uint8_t *wire;			/* NULL until first served */
+	size_t wire_len;
+	struct vq_chain chain;
+};
 
-/* Serve one chain: decode, dispatch, answer, interrupt. */
-void session_serve(struct vm_session *s, const struct vq_chain *chain);
+/*
+ * The worker pool (implemented by the daemon): queue a call to be served
+ * by session_serve() on a worker thread.
+ */
+void session_queue(struct session_call *call);
+
+/*
+ * Serve a call: decode, dispatch, then answer it (interrupting the guest)
+ * and free it, or park it in the wait set until its host file is ready.
+ */
+void session_serve(struct session_call *call);
 
 #endif /* DEVCALL_VM_SESSION_H */

@@ -6,7 +6,8 @@ UNIT_TESTS := \
 	test_ptr_rewrite \
 	test_config \
 	test_dispatch \
-	test_backend_sys
+	test_backend_sys \
+	test_waitset
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 
