@@ -35,7 +35,7 @@
 
 #define DEVCALL_SHM_MAX_QUEUES	4u
 #define DEVCALL_QUEUE_REQ	0u	/* requests */
-#define DEVCALL_QUEUE_NUM_MAX	256u
+#define DEVCALL_QUEUE_NUM_MAX	1024u
 
 /* ivshmem interrupt vectors: configure QEMU with vectors=DEVCALL_NR_VECTORS */
 #define DEVCALL_DB_VEC_CMD	0u		/* guest -> daemon: mailbox */

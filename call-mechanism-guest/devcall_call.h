@@ -36,11 +36,25 @@ int devcall_call_pin(struct devcall_call *c, unsigned long uaddr, size_t len,
 		     u16 dir, u16 buf);
 
 /*
- * Send and wait. Returns the host's result (>= 0 or -errno), -EINTR if a
- * signal came first (the host still finishes the call; its memory stays
- * pinned until then), -ENXIO if the device went away, -EIO if it broke.
+ * Send and wait. Returns the host's result (>= 0 or -errno), -ENXIO if
+ * the device went away, -EIO if it broke. A signal sends CANCEL for the
+ * call: a call the host had parked (no data yet) returns -ERESTARTSYS,
+ * one the host finished returns its result; a fatal signal returns -EINTR
+ * at once (the host still finishes; the memory stays pinned until then).
  */
 s64 devcall_call_submit(struct devcall_dev *d, struct devcall_call *c);
+
+/*
+ * Send without waiting: done(c, ctx) runs once, in interrupt context,
+ * when the host answers or the device goes away (take a reference to c
+ * first if done needs it afterwards). 0 or -errno (then done never runs).
+ */
+typedef void (*devcall_done_fn)(struct devcall_call *c, void *ctx);
+int devcall_call_submit_async(struct devcall_dev *d, struct devcall_call *c,
+			      devcall_done_fn done, void *ctx);
+
+/* The result of an answered call (as devcall_call_submit returns it). */
+s64 devcall_call_result(struct devcall_call *c);
 
 /* The response (valid after submit returned a host result). */
 const struct devcall_resp *devcall_call_resp(struct devcall_call *c);

@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <linux/virtio.h>
 #include <linux/virtio_config.h>
+#include <linux/workqueue.h>
 
 #include "devcall_call.h"
 #include "devcall_ivshmem.h"
@@ -40,6 +41,9 @@ struct devcall_dev {
 struct devcall_call {
 	struct kref ref;		/* the caller's, and the ring's */
 	struct completion done;
+	devcall_done_fn done_fn;	/* async calls: run on completion */
+	void *done_ctx;
+	struct work_struct free_work;	/* unpinning may sleep */
 	struct list_head node;
 	struct devcall_req hdr;
 	struct devcall_seg *segs;
@@ -55,10 +59,8 @@ struct devcall_call {
 	bool pages_dirty;
 };
 
-static void devcall_call_release(struct kref *ref)
+static void devcall_call_free(struct devcall_call *c)
 {
-	struct devcall_call *c = container_of(ref, struct devcall_call, ref);
-
 	if (c->nr_pages)
 		unpin_user_pages_dirty_lock(c->pages, c->nr_pages,
 					    c->pages_dirty);
@@ -67,6 +69,24 @@ static void devcall_call_release(struct kref *ref)
 	kfree(c->wire);
 	kfree(c->resp);
 	kfree(c);
+}
+
+static void devcall_call_release(struct kref *ref)
+{
+	devcall_call_free(container_of(ref, struct devcall_call, ref));
+}
+
+static void devcall_call_free_work(struct work_struct *work)
+{
+	devcall_call_free(container_of(work, struct devcall_call, free_work));
+}
+
+/* The last reference dropped in atomic context: free it from a worker. */
+static void devcall_call_release_deferred(struct kref *ref)
+{
+	struct devcall_call *c = container_of(ref, struct devcall_call, ref);
+
+	schedule_work(&c->free_work);
 }
 
 struct devcall_call *devcall_call_alloc(u16 op, unsigned int max_segs)
@@ -80,6 +100,7 @@ struct devcall_call *devcall_call_alloc(u16 op, unsigned int max_segs)
 		return NULL;
 	kref_init(&c->ref);
 	init_completion(&c->done);
+	INIT_WORK(&c->free_work, devcall_call_free_work);
 	INIT_LIST_HEAD(&c->node);
 	c->hdr.op = cpu_to_le16(op);
 	c->max_segs = max_segs;
@@ -240,9 +261,10 @@ static int devcall_queue(struct devcall_dev *d, struct devcall_call *c,
 	return 0;
 }
 
-s64 devcall_call_submit(struct devcall_dev *d, struct devcall_call *c)
+/* Build c and put it on the ring, waiting for room if it is full. */
+static int devcall_enqueue(struct devcall_dev *d, struct devcall_call *c,
+			   bool interruptible)
 {
-	const struct devcall_resp *r;
 	int wire_len, ret;
 	u64 tag = atomic64_inc_return(&d->next_tag);
 
@@ -258,26 +280,82 @@ s64 devcall_call_submit(struct devcall_dev *d, struct devcall_call *c)
 		if (ret != -ENOSPC)
 			break;
 		/* The ring is full: wait for the host to hand some back. */
-		ret = wait_event_interruptible(d->space, d->dead ||
-					       d->vq->num_free >= 2);
+		if (interruptible)
+			ret = wait_event_interruptible(d->space, d->dead ||
+						       d->vq->num_free >= 2);
+		else
+			ret = wait_event_killable(d->space, d->dead ||
+						  d->vq->num_free >= 2);
 		if (ret)
 			break;
 	}
 	up_read(&d->users);
-	if (ret)
-		return ret == -ERESTARTSYS ? -EINTR : ret;
+	return ret == -ERESTARTSYS ? -EINTR : ret;
+}
 
-	if (wait_for_completion_interruptible(&c->done))
-		return -EINTR;		/* the ring's reference keeps it all */
+static s64 devcall_result(struct devcall_call *c)
+{
+	const struct devcall_resp *r = devcall_call_resp(c);
+
 	if (c->status)
 		return c->status;
-
-	r = devcall_call_resp(c);
-	if (c->resp_len < sizeof(*r) || le64_to_cpu(r->tag) != tag)
+	if (c->resp_len < sizeof(*r) || r->tag != c->hdr.tag)
 		return -EIO;
 	return (s64)le64_to_cpu(r->result);
 }
+
+/*
+ * A signal came while c waits on the host: ask the host to give up on it.
+ * A call parked there (waiting for data) comes back -EINTR at once; one a
+ * host driver is running finishes first. Either way we wait for the
+ * answer, so no data the host produced is lost, unless the task is being
+ * killed: then the ring's reference keeps the pinned memory until the
+ * host is done.
+ */
+static s64 devcall_cancel(struct devcall_dev *d, struct devcall_call *c)
+{
+	struct devcall_call *cancel = devcall_call_alloc(DEVCALL_OP_CANCEL, 0);
+	s64 ret;
+
+	if (cancel) {
+		cancel->hdr.arg = c->hdr.tag;
+		if (!devcall_enqueue(d, cancel, false))
+			wait_for_completion_killable(&cancel->done);
+		devcall_call_put(cancel);
+	}
+	if (wait_for_completion_killable(&c->done))
+		return -EINTR;
+	ret = devcall_result(c);
+	/* Given up before it started: the syscall may restart (SA_RESTART). */
+	return ret == -EINTR ? -ERESTARTSYS : ret;
+}
+
+s64 devcall_call_submit(struct devcall_dev *d, struct devcall_call *c)
+{
+	int ret = devcall_enqueue(d, c, true);
+
+	if (ret)
+		return ret;
+	if (wait_for_completion_interruptible(&c->done))
+		return devcall_cancel(d, c);
+	return devcall_result(c);
+}
 EXPORT_SYMBOL_GPL(devcall_call_submit);
+
+int devcall_call_submit_async(struct devcall_dev *d, struct devcall_call *c,
+			      devcall_done_fn done, void *ctx)
+{
+	c->done_fn = done;
+	c->done_ctx = ctx;
+	return devcall_enqueue(d, c, false);
+}
+EXPORT_SYMBOL_GPL(devcall_call_submit_async);
+
+s64 devcall_call_result(struct devcall_call *c)
+{
+	return devcall_result(c);
+}
+EXPORT_SYMBOL_GPL(devcall_call_result);
 
 static void devcall_vq_done(struct virtqueue *vq)
 {
@@ -293,7 +371,9 @@ static void devcall_vq_done(struct virtqueue *vq)
 			c->resp_len = min_t(unsigned int, len, DEVCALL_RESP_CAP);
 			list_del_init(&c->node);
 			complete(&c->done);
-			kref_put(&c->ref, devcall_call_release);
+			if (c->done_fn)
+				c->done_fn(c, c->done_ctx);
+			kref_put(&c->ref, devcall_call_release_deferred);
 		}
 	} while (!virtqueue_enable_cb(vq));
 	spin_unlock_irqrestore(&d->lock, flags);
@@ -408,6 +488,8 @@ static void devcall_remove(struct virtio_device *vdev)
 		c->status = -ENXIO;
 		list_del_init(&c->node);
 		complete(&c->done);
+		if (c->done_fn)
+			c->done_fn(c, c->done_ctx);
 	}
 	spin_unlock_irq(&d->lock);
 	wake_up_all(&d->space);

@@ -13,7 +13,9 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
@@ -24,6 +26,10 @@
 #define DCF_CHUNK		(4u << 20)	/* bytes per call */
 #define DCF_CHUNK_SEGS		(DCF_CHUNK / PAGE_SIZE + 1)
 #define DCF_LAYOUT_CACHE	16	/* ioctl layouts kept per open file */
+#define DCF_POLL_ARMS		4	/* POLL calls waiting on the host per file */
+#define DCF_POLL_EVENTS		(EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLRDNORM | \
+				 EPOLLRDBAND | EPOLLWRNORM | EPOLLWRBAND | \
+				 EPOLLRDHUP)
 
 struct dcf_export {
 	struct cdev *cdev;
@@ -47,8 +53,25 @@ struct dcf_layout {
 	struct devcall_layout l;
 };
 
+struct dcf_file;
+
+/*
+ * A POLL call waiting on the host for events that were not there when it
+ * was sent: until it comes back, none of them is (poll skips the round
+ * trip); when it comes back, pollers wake and ask again.
+ */
+struct dcf_poll_arm {
+	struct dcf_file *f;
+	bool pending;
+	__poll_t events;
+};
+
 struct dcf_file {
 	struct devcall_dev *d;
+	spinlock_t poll_lock;
+	wait_queue_head_t poll_wq;
+	unsigned int poll_pending;
+	struct dcf_poll_arm arms[DCF_POLL_ARMS];
 	u64 handle;
 	u64 size;
 	bool seekable;
@@ -92,6 +115,8 @@ static int dcf_open(struct inode *inode, struct file *file)
 	if (!f)
 		return -ENOMEM;
 	mutex_init(&f->layouts_lock);
+	spin_lock_init(&f->poll_lock);
+	init_waitqueue_head(&f->poll_wq);
 	c = devcall_call_alloc(DEVCALL_OP_OPEN, 0);
 	if (!c) {
 		kfree(f);
@@ -148,8 +173,12 @@ static int dcf_release(struct inode *inode, struct file *file)
 {
 	struct dcf_file *f = file->private_data;
 
-	/* The host forgets the handle even if the close itself failed. */
+	/*
+	 * The host forgets the handle even if the close itself failed, and
+	 * answers the POLL calls still waiting on it; they point at f.
+	 */
 	dcf_simple(f, DEVCALL_OP_CLOSE);
+	wait_event(f->poll_wq, !READ_ONCE(f->poll_pending));
 	devcall_dev_put(f->d);
 	kfree(f);
 	return 0;
@@ -389,6 +418,102 @@ out:
 	return ret;
 }
 
+/* A POLL call came back (or the device went): wake the pollers. */
+static void dcf_poll_done(struct devcall_call *c, void *ctx)
+{
+	struct dcf_poll_arm *arm = ctx;
+	struct dcf_file *f = arm->f;
+	unsigned long flags;
+
+	spin_lock_irqsave(&f->poll_lock, flags);
+	arm->pending = false;
+	f->poll_pending--;
+	spin_unlock_irqrestore(&f->poll_lock, flags);
+	wake_up_all(&f->poll_wq);
+}
+
+/* Send a POLL for events that waits on the host until one is there. */
+static void dcf_poll_arm(struct dcf_file *f, __poll_t events)
+{
+	struct dcf_poll_arm *arm = NULL;
+	struct devcall_call *c;
+	unsigned int i;
+
+	c = devcall_call_alloc(DEVCALL_OP_POLL, 0);
+	if (!c)
+		return;
+	devcall_call_hdr(c)->handle = cpu_to_le64(f->handle);
+	devcall_call_hdr(c)->arg = cpu_to_le64((__force u32)events);
+	spin_lock_irq(&f->poll_lock);
+	for (i = 0; i < DCF_POLL_ARMS; i++) {
+		if (!f->arms[i].pending) {
+			arm = &f->arms[i];
+			arm->f = f;
+			arm->pending = true;
+			arm->events = events;
+			f->poll_pending++;
+			break;
+		}
+	}
+	spin_unlock_irq(&f->poll_lock);
+	/* All slots busy: pollers of other events query each time. */
+	if (arm && devcall_call_submit_async(f->d, c, dcf_poll_done, arm)) {
+		spin_lock_irq(&f->poll_lock);
+		arm->pending = false;
+		f->poll_pending--;
+		spin_unlock_irq(&f->poll_lock);
+	}
+	devcall_call_put(c);
+}
+
+/* Is a POLL for a superset of events still waiting on the host? */
+static bool dcf_poll_covered(struct dcf_file *f, __poll_t events)
+{
+	bool covered = false;
+	unsigned int i;
+
+	spin_lock_irq(&f->poll_lock);
+	for (i = 0; i < DCF_POLL_ARMS && !covered; i++)
+		covered = f->arms[i].pending &&
+			  !(events & ~f->arms[i].events);
+	spin_unlock_irq(&f->poll_lock);
+	return covered;
+}
+
+/*
+ * poll, select and epoll: the host file's readiness. One round trip asks
+ * the host; if none of the events is there and the caller will sleep, a
+ * POLL call stays on the host (no host thread: the daemon's wait set)
+ * and wakes us when one is.
+ */
+static __poll_t dcf_poll(struct file *file, poll_table *wait)
+{
+	struct dcf_file *f = file->private_data;
+	__poll_t want = poll_requested_events(wait) & DCF_POLL_EVENTS;
+	struct devcall_call *c;
+	__poll_t mask;
+	s64 ret;
+
+	poll_wait(file, &f->poll_wq, wait);
+	if (want && dcf_poll_covered(f, want))
+		return 0;
+	c = devcall_call_alloc(DEVCALL_OP_POLL, 0);
+	if (!c)
+		return EPOLLERR;
+	devcall_call_hdr(c)->handle = cpu_to_le64(f->handle);
+	devcall_call_hdr(c)->arg = cpu_to_le64((__force u32)want);
+	devcall_call_hdr(c)->flags = cpu_to_le32(DEVCALL_REQ_F_NONBLOCK);
+	ret = devcall_call_submit(f->d, c);
+	devcall_call_put(c);
+	if (ret < 0)
+		return ret == -ERESTARTSYS || ret == -EINTR ? 0 :
+		       EPOLLERR | EPOLLHUP;
+	mask = (__force __poll_t)(u32)ret;
+	if (wait && want && !(mask & (want | EPOLLERR | EPOLLHUP)))
+		dcf_poll_arm(f, want);
+	return mask;
+}
+
 static const struct file_operations dcf_fops = {
 	.owner		= THIS_MODULE,
 	.open		= dcf_open,
@@ -396,6 +521,7 @@ static const struct file_operations dcf_fops = {
 	.read		= dcf_read,
 	.write		= dcf_write,
 	.llseek		= dcf_llseek,
+	.poll		= dcf_poll,
 	.unlocked_ioctl	= dcf_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };

@@ -114,8 +114,12 @@ const struct ioctl_layout layout_builtin[] = {
 	},
 	SCALAR(TCGETS, LAYOUT_DIR_OUT, struct termios),
 	SCALAR(TCSETS, LAYOUT_DIR_IN, struct termios),
+	SCALAR(TCSETSW, LAYOUT_DIR_IN, struct termios),
+	SCALAR(TCSETSF, LAYOUT_DIR_IN, struct termios),
 	SCALAR(TIOCGWINSZ, LAYOUT_DIR_OUT, struct winsize),
+	SCALAR(TIOCSWINSZ, LAYOUT_DIR_IN, struct winsize),
 	SCALAR(TIOCGPTN, LAYOUT_DIR_OUT, unsigned int),
+	SCALAR(TIOCSPTLCK, LAYOUT_DIR_IN, int),	/* unlockpt(3) */
 	SCALAR(FIONREAD, LAYOUT_DIR_OUT, int),
 };
 
