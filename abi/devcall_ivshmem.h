@@ -44,6 +44,16 @@
 #define DEVCALL_MSIX_VEC_QUEUE(q) (1u + (q))	/* daemon -> guest */
 #define DEVCALL_NR_VECTORS	(1u + DEVCALL_SHM_MAX_QUEUES)
 
+/*
+ * Liveness. The daemon bumps 'heartbeat' every DEVCALL_HEARTBEAT_MS while
+ * it serves the VM. A guest that sees it stand still for DEVCALL_DEAD_MS
+ * takes the device as gone (calls fail with EIO); when it moves again
+ * under a new device_epoch, a restarted daemon is serving and the guest
+ * attaches afresh.
+ */
+#define DEVCALL_HEARTBEAT_MS	100u
+#define DEVCALL_DEAD_MS		1500u
+
 /* Virtio device id: from the range virtio reserves for experiments. */
 #define DEVCALL_VIRTIO_ID	0xdc01u
 #define DEVCALL_VIRTIO_VENDOR	0x4c435644u	/* "DVCL" */
@@ -92,7 +102,8 @@ struct devcall_shm_regs {
 	__le32 cmd_seq;		/*  64: driver: bumped to submit a command */
 	__le32 cmd_ack;		/*  68: device: = cmd_seq when done */
 	__le32 cmd_result;	/*  72: device: 0 or a positive errno */
-	__le32 reserved[13];	/*  76 */
+	__le32 heartbeat;	/*  76: device: bumped every DEVCALL_HEARTBEAT_MS */
+	__le32 reserved[12];	/*  80 */
 	struct devcall_shm_queue queue[DEVCALL_SHM_MAX_QUEUES]; /* 128 */
 };
 

@@ -18,15 +18,29 @@
 #include <linux/virtio.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
+#include <linux/workqueue.h>
 
 #include "devcall_ivshmem.h"
 
 #define IVSHMEM_VENDOR		0x1af4
 #define IVSHMEM_DEVICE		0x1110
 #define MAILBOX_TIMEOUT_MS	3000
+#define WATCH_MS		250	/* how often the heartbeat is checked */
+
+struct dc_ivshmem;
+
+/*
+ * The virtio device on top of the transport. A daemon that goes away
+ * takes it with it; a daemon that comes back gets a new one (a device
+ * cannot be registered twice).
+ */
+struct dc_vdev {
+	struct virtio_device vdev;
+	struct dc_ivshmem *dc;
+};
 
 struct dc_ivshmem {
-	struct virtio_device vdev;
+	struct dc_vdev *cur;			/* NULL while no daemon */
 	struct pci_dev *pdev;
 	void __iomem *regs_bar;			/* BAR0: doorbell */
 	struct devcall_shm_regs *shm;		/* BAR2: our registers */
@@ -38,9 +52,14 @@ struct dc_ivshmem {
 	struct virtqueue *vqs[DEVCALL_SHM_MAX_QUEUES];
 	unsigned int nr_vqs;
 	bool irqs_requested[DEVCALL_NR_VECTORS];
+	/* Liveness: the daemon's heartbeat, watched from a work item. */
+	struct delayed_work watch;
+	u32 last_heartbeat;
+	unsigned long last_beat;		/* jiffies it last moved */
+	u32 dead_epoch;				/* device_epoch we gave up on */
 };
 
-#define to_dc(v) container_of(v, struct dc_ivshmem, vdev)
+#define to_dc(v) (container_of(v, struct dc_vdev, vdev)->dc)
 
 static u32 shm_read32(const __le32 *p)
 {
@@ -191,8 +210,11 @@ static bool dc_notify(struct virtqueue *vq)
 static irqreturn_t dc_config_irq(int irq, void *opaque)
 {
 	struct dc_ivshmem *dc = opaque;
+	struct dc_vdev *cur = READ_ONCE(dc->cur);
 
-	virtio_config_changed(&dc->vdev);
+	/* Also the mailbox's answer, which dc_mailbox() polls for. */
+	if (cur)
+		virtio_config_changed(&cur->vdev);
 	return IRQ_HANDLED;
 }
 
@@ -238,7 +260,7 @@ static struct virtqueue *dc_setup_vq(struct dc_ivshmem *dc, unsigned int i,
 	num = min_t(u32, shm_read32(&q->num_max), DEVCALL_QUEUE_NUM_MAX);
 	if (!num || !is_power_of_2(num))
 		return ERR_PTR(-ENOENT);
-	vq = vring_create_virtqueue(i, num, SMP_CACHE_BYTES, &dc->vdev, true,
+	vq = vring_create_virtqueue(i, num, SMP_CACHE_BYTES, &dc->cur->vdev, true,
 				    true, false, dc_notify, callback, name);
 	if (!vq)
 		return ERR_PTR(-ENOMEM);
@@ -309,7 +331,88 @@ static const struct virtio_config_ops dc_config_ops = {
 
 static void dc_release_dev(struct device *dev)
 {
-	/* Freed in remove: the PCI device owns our lifetime. */
+	kfree(container_of(dev, struct dc_vdev, vdev.dev));
+}
+
+/* A virtio device for the daemon now serving the shared memory. */
+static int dc_attach(struct dc_ivshmem *dc)
+{
+	struct dc_vdev *v;
+	int ret;
+
+	v = kzalloc(sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	v->dc = dc;
+	v->vdev.dev.parent = &dc->pdev->dev;
+	v->vdev.dev.release = dc_release_dev;
+	v->vdev.config = &dc_config_ops;
+	v->vdev.id.device = shm_read32(&dc->shm->device_id);
+	v->vdev.id.vendor = shm_read32(&dc->shm->vendor_id);
+	dc->peer = shm_read32(&dc->shm->server_peer_id);
+	if (dc->peer > 0xffff) {
+		kfree(v);
+		return -ENODEV;
+	}
+	dc->broken = false;
+	WRITE_ONCE(dc->cur, v);
+	ret = register_virtio_device(&v->vdev);
+	if (ret) {
+		WRITE_ONCE(dc->cur, NULL);
+		put_device(&v->vdev.dev);
+		return ret;
+	}
+	dev_info(&dc->pdev->dev, "devcall virtio device, daemon peer %u, epoch %u\n",
+		 dc->peer, shm_read32(&dc->shm->device_epoch));
+	return 0;
+}
+
+/*
+ * The daemon is gone: the virtio device goes, failing every call with
+ * EIO; files open on it fail with EIO from now on; nodes disappear until
+ * a daemon serves again.
+ */
+static void dc_detach(struct dc_ivshmem *dc)
+{
+	struct dc_vdev *v = dc->cur;
+
+	dc->broken = true;
+	dc->dead_epoch = shm_read32(&dc->shm->device_epoch);
+	unregister_virtio_device(&v->vdev);
+	WRITE_ONCE(dc->cur, NULL);
+	synchronize_irq(pci_irq_vector(dc->pdev, DEVCALL_MSIX_VEC_CONFIG));
+}
+
+static bool dc_daemon_present(struct dc_ivshmem *dc)
+{
+	return shm_read32(&dc->shm->magic) == DEVCALL_SHM_MAGIC &&
+	       shm_read32(&dc->shm->version) == DEVCALL_SHM_VERSION;
+}
+
+static void dc_watch(struct work_struct *work)
+{
+	struct dc_ivshmem *dc = container_of(to_delayed_work(work),
+					     struct dc_ivshmem, watch);
+	u32 beat = shm_read32(&dc->shm->heartbeat);
+	bool alive;
+
+	if (beat != dc->last_heartbeat) {
+		dc->last_heartbeat = beat;
+		dc->last_beat = jiffies;
+	}
+	alive = time_before(jiffies, dc->last_beat +
+				     msecs_to_jiffies(DEVCALL_DEAD_MS));
+	if (dc->cur && (!alive || dc->broken)) {
+		dev_warn(&dc->pdev->dev,
+			 "devcall daemon gone: calls fail with EIO until it is back\n");
+		dc_detach(dc);
+	} else if (!dc->cur && alive && dc_daemon_present(dc) &&
+		   shm_read32(&dc->shm->device_epoch) != dc->dead_epoch) {
+		dev_info(&dc->pdev->dev, "devcall daemon back: attaching\n");
+		if (dc_attach(dc))
+			dc->dead_epoch = shm_read32(&dc->shm->device_epoch);
+	}
+	schedule_delayed_work(&dc->watch, msecs_to_jiffies(WATCH_MS));
 }
 
 static int dc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -322,6 +425,7 @@ static int dc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	dc->pdev = pdev;
 	mutex_init(&dc->mailbox_lock);
+	INIT_DELAYED_WORK(&dc->watch, dc_watch);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
@@ -339,15 +443,11 @@ static int dc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (IS_ERR(dc->shm))
 		return PTR_ERR(dc->shm);
 	/* Another user of ivshmem, or no daemon: not ours to bind. */
-	if (shm_read32(&dc->shm->magic) != DEVCALL_SHM_MAGIC ||
-	    shm_read32(&dc->shm->version) != DEVCALL_SHM_VERSION) {
+	if (!dc_daemon_present(dc)) {
 		dev_info(&pdev->dev, "no devcall daemon behind this device\n");
 		return -ENODEV;
 	}
 	dc->config = (u8 *)dc->shm + DEVCALL_SHM_CONFIG_OFF;
-	dc->peer = shm_read32(&dc->shm->server_peer_id);
-	if (dc->peer > 0xffff)
-		return -ENODEV;
 
 	ret = pci_alloc_irq_vectors(pdev, DEVCALL_NR_VECTORS,
 				    DEVCALL_NR_VECTORS, PCI_IRQ_MSIX);
@@ -360,23 +460,17 @@ static int dc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto out_vectors;
 	dc->irqs_requested[DEVCALL_MSIX_VEC_CONFIG] = true;
-
-	dc->vdev.dev.parent = &pdev->dev;
-	dc->vdev.dev.release = dc_release_dev;
-	dc->vdev.config = &dc_config_ops;
-	dc->vdev.id.device = shm_read32(&dc->shm->device_id);
-	dc->vdev.id.vendor = shm_read32(&dc->shm->vendor_id);
 	pci_set_drvdata(pdev, dc);
 
-	ret = register_virtio_device(&dc->vdev);
+	ret = dc_attach(dc);
 	if (ret)
-		goto out_put;
-	dev_info(&pdev->dev, "devcall virtio device, daemon peer %u\n",
-		 dc->peer);
+		goto out_irq;
+	dc->last_heartbeat = shm_read32(&dc->shm->heartbeat);
+	dc->last_beat = jiffies;
+	schedule_delayed_work(&dc->watch, msecs_to_jiffies(WATCH_MS));
 	return 0;
 
-out_put:
-	put_device(&dc->vdev.dev);
+out_irq:
 	dc_free_irq(dc, DEVCALL_MSIX_VEC_CONFIG, dc);
 out_vectors:
 	pci_free_irq_vectors(pdev);
@@ -387,7 +481,9 @@ static void dc_remove(struct pci_dev *pdev)
 {
 	struct dc_ivshmem *dc = pci_get_drvdata(pdev);
 
-	unregister_virtio_device(&dc->vdev);
+	cancel_delayed_work_sync(&dc->watch);
+	if (dc->cur)
+		dc_detach(dc);
 	dc_free_irq(dc, DEVCALL_MSIX_VEC_CONFIG, dc);
 	pci_free_irq_vectors(pdev);
 }

@@ -33,6 +33,7 @@ struct devcall_dev {
 	wait_queue_head_t space;	/* waiting for ring space */
 	struct list_head inflight;
 	bool dead;
+	int dead_err;			/* -ENXIO removed, -EIO daemon gone */
 	atomic64_t next_tag;
 	struct rw_semaphore users;	/* submitters vs. removal */
 	struct devcall_frontend *fe;
@@ -275,7 +276,7 @@ static int devcall_enqueue(struct devcall_dev *d, struct devcall_call *c,
 	down_read(&d->users);
 	for (;;) {
 		spin_lock_irq(&d->lock);
-		ret = d->dead ? -ENXIO : devcall_queue(d, c, wire_len);
+		ret = d->dead ? d->dead_err : devcall_queue(d, c, wire_len);
 		spin_unlock_irq(&d->lock);
 		if (ret != -ENOSPC)
 			break;
@@ -479,13 +480,18 @@ static void devcall_remove(struct virtio_device *vdev)
 	struct devcall_dev *d = vdev->priv;
 	struct devcall_call *c, *tmp;
 
+	/* A transport that lost its daemon says FAILED: that is an I/O error. */
+	int err = vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_FAILED ?
+		  -EIO : -ENXIO;
+
 	devcall_frontend_remove(d->fe);
 
 	/* Fail every waiter; the memory they pinned stays with the ring. */
 	spin_lock_irq(&d->lock);
 	d->dead = true;
+	d->dead_err = err;
 	list_for_each_entry_safe(c, tmp, &d->inflight, node) {
-		c->status = -ENXIO;
+		c->status = err;
 		list_del_init(&c->node);
 		complete(&c->done);
 		if (c->done_fn)

@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -105,6 +106,8 @@ int main(int argc, char **argv)
 	int nr_workers = 8, epfd, sfd, c, level;
 	struct session_ev_src sig_src = { 0 };
 	struct session_ev_src waitset_src = { .kind = SESSION_EV_WAITSET };
+	struct session_ev_src timer_src = { .kind = SESSION_EV_TIMER };
+	int tfd;
 	struct host *host;
 	char err[512];
 	unsigned int i;
@@ -204,6 +207,23 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	{
+		/* The heartbeat the guests watch (DEVCALL_HEARTBEAT_MS). */
+		struct itimerspec its = {
+			.it_interval.tv_nsec = DEVCALL_HEARTBEAT_MS * 1000000L,
+			.it_value.tv_nsec = DEVCALL_HEARTBEAT_MS * 1000000L,
+		};
+		struct epoll_event ev = { .events = EPOLLIN,
+					  .data.ptr = &timer_src };
+
+		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) ||
+		    epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev)) {
+			log_err("timer: %s", strerror(errno));
+			goto out;
+		}
+	}
+	/* Threads only now: the fd keepers were forked from one thread. */
 	for (c = 0; c < nr_workers; c++)
 		pthread_create(&thread, NULL, worker, NULL);
 	if (pidfile) {
@@ -245,8 +265,15 @@ int main(int argc, char **argv)
 			case SESSION_EV_WAITSET:
 				waitset_run(host_waitset(host));
 				break;
-			case SESSION_EV_TIMER:
+			case SESSION_EV_TIMER: {
+				uint64_t ticks;
+
+				if (read(tfd, &ticks, sizeof(ticks)) < 0)
+					break;
+				for (i = 0; i < cfg.nr_vms; i++)
+					session_tick(sessions[i]);
 				break;
+			}
 			}
 		}
 	}
@@ -257,8 +284,10 @@ out_workers:
 	 * likes: do not wait for it. Remove what others can see and let exit
 	 * close every host file.
 	 */
-	for (i = 0; i < cfg.nr_vms; i++)
+	for (i = 0; i < cfg.nr_vms; i++) {
 		unlink(cfg.vms[i].socket_path);
+		session_stop(sessions[i]);	/* QEMU sees us go */
+	}
 	if (pidfile)
 		unlink(pidfile);
 	return ret;

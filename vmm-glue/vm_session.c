@@ -20,6 +20,7 @@
 #include <linux/virtio_config.h>
 
 #include "dispatch.h"
+#include "fd_keeper.h"
 #include "log.h"
 #include "vm_session.h"
 
@@ -82,6 +83,88 @@ static int epoll_add(struct vm_session *s, int fd, struct session_ev_src *src)
 	return epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+#define KEEP_NR_FDS	(2 + 2 * DEVCALL_NR_VECTORS)
+
+/*
+ * Start or reach this VM's keeper; if it holds a QEMU a killed daemon
+ * served, take that QEMU's connection, shared memory and eventfds back.
+ */
+static int session_keeper_open(struct vm_session *s)
+{
+	char path[sizeof(s->cfg->socket_path) + 8];
+	int fds[KEEPER_MAX_FDS], n, i;
+
+	snprintf(path, sizeof(path), "%s.keep", s->cfg->socket_path);
+	s->keeper = keeper_open(path);
+	if (s->keeper < 0) {
+		log_err("vm %s: fd keeper %s: %s", s->cfg->name, path,
+			strerror(-s->keeper));
+		return s->keeper;
+	}
+	n = keeper_take(s->keeper, fds, KEEPER_MAX_FDS);
+	if (n <= 0)
+		return 0;
+	if (n != KEEP_NR_FDS) {
+		log_warn("vm %s: keeper held %d descriptors; ignored",
+			 s->cfg->name, n);
+		for (i = 0; i < n; i++)
+			close(fds[i]);
+		keeper_drop(s->keeper);
+		return 0;
+	}
+	s->client_fd = fds[0];
+	s->shm_fd = fds[1];
+	for (i = 0; i < (int)DEVCALL_NR_VECTORS; i++) {
+		s->db_fd[i] = fds[2 + i];
+		s->irq_fd[i] = fds[2 + DEVCALL_NR_VECTORS + i];
+	}
+	return 0;
+}
+
+/* Hand the keeper what QEMU holds, so a new daemon can take it back. */
+static void session_keeper_put(struct vm_session *s)
+{
+	int fds[KEEP_NR_FDS], i, ret;
+
+	fds[0] = s->client_fd;
+	fds[1] = s->shm_fd;
+	for (i = 0; i < (int)DEVCALL_NR_VECTORS; i++) {
+		fds[2 + i] = s->db_fd[i];
+		fds[2 + DEVCALL_NR_VECTORS + i] = s->irq_fd[i];
+	}
+	ret = keeper_put(s->keeper, fds, KEEP_NR_FDS);
+	if (ret)
+		log_warn("vm %s: fd keeper: %s: a daemon restart will lose "
+			 "this QEMU", s->cfg->name, strerror(-ret));
+}
+
+static int epoll_add(struct vm_session *s, int fd, struct session_ev_src *src);
+
+/*
+ * Serve a QEMU an earlier daemon served: the device is new to the guest
+ * (regs_init bumped the epoch); its driver sees the heartbeat move again
+ * and attaches afresh. Nothing of the old daemon's open files survives.
+ */
+static int session_adopt(struct vm_session *s)
+{
+	unsigned int i;
+	uint64_t n;
+	int ret;
+
+	ret = epoll_add(s, s->client_fd, &s->ev_client);
+	for (i = 0; i < DEVCALL_NR_VECTORS && !ret; i++) {
+		if (read(s->db_fd[i], &n, sizeof(n)) < 0 && errno != EAGAIN)
+			ret = -errno;
+		if (!ret)
+			ret = epoll_add(s, s->db_fd[i], &s->ev_db[i]);
+	}
+	if (ret)
+		return ret;
+	log_info("vm %s: QEMU taken back from the fd keeper (device epoch %u)",
+		 s->cfg->name, le32toh(s->regs->device_epoch));
+	return 0;
+}
+
 int session_create(struct vm_session **out, struct host *host,
 		   struct vm_config *cfg, const char *run_dir, int epfd)
 {
@@ -98,7 +181,7 @@ int session_create(struct vm_session **out, struct host *host,
 		return -ENOMEM;
 	s->cfg = cfg;
 	s->epfd = epfd;
-	s->client_fd = s->listen_fd = s->shm_fd = -1;
+	s->client_fd = s->listen_fd = s->shm_fd = s->keeper = -1;
 	for (i = 0; i < DEVCALL_NR_VECTORS; i++) {
 		s->db_fd[i] = s->irq_fd[i] = -1;
 		s->ev_db[i] = (struct session_ev_src){ SESSION_EV_DOORBELL, s, i };
@@ -112,10 +195,15 @@ int session_create(struct vm_session **out, struct host *host,
 	s->vm = vm_create(host, cfg);
 	if (!s->vm)
 		goto fail;
-	s->shm_fd = memfd_create("devcall-shm", MFD_CLOEXEC);
-	if (s->shm_fd < 0 || ftruncate(s->shm_fd, DEVCALL_SHM_SIZE)) {
-		ret = -errno;
+	ret = session_keeper_open(s);
+	if (ret)
 		goto fail;
+	if (s->shm_fd < 0) {
+		s->shm_fd = memfd_create("devcall-shm", MFD_CLOEXEC);
+		if (s->shm_fd < 0 || ftruncate(s->shm_fd, DEVCALL_SHM_SIZE)) {
+			ret = -errno;
+			goto fail;
+		}
 	}
 	s->regs = mmap(NULL, DEVCALL_SHM_SIZE, PROT_READ | PROT_WRITE,
 		       MAP_SHARED, s->shm_fd, 0);
@@ -125,6 +213,11 @@ int session_create(struct vm_session **out, struct host *host,
 		goto fail;
 	}
 	regs_init(s);
+	if (s->client_fd >= 0) {
+		ret = session_adopt(s);
+		if (ret)
+			goto fail;
+	}
 
 	strcpy(sa.sun_path, cfg->socket_path);
 	unlink(sa.sun_path);
@@ -186,6 +279,8 @@ void session_disconnect(struct vm_session *s)
 		 s->cfg->name, vm_open_count(s->vm));
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->client_fd, NULL);
 	close_fd(&s->client_fd);
+	if (s->keeper >= 0)
+		keeper_drop(s->keeper);
 	pthread_mutex_lock(&s->lock);
 	for (i = 0; i < DEVCALL_NR_VECTORS; i++) {
 		if (s->db_fd[i] >= 0)
@@ -211,6 +306,7 @@ void session_destroy(struct vm_session *s)
 	if (s->regs)
 		munmap(s->regs, DEVCALL_SHM_SIZE);
 	close_fd(&s->shm_fd);
+	session_stop(s);
 	vm_destroy(s->vm);
 	free(s);
 }
@@ -278,8 +374,22 @@ int session_accept(struct vm_session *s)
 		session_disconnect(s);
 		return ret;
 	}
+	session_keeper_put(s);
 	log_info("vm %s: QEMU connected", s->cfg->name);
 	return 0;
+}
+
+void session_tick(struct vm_session *s)
+{
+	if (s->client_fd >= 0)
+		s->regs->heartbeat = htole32(le32toh(s->regs->heartbeat) + 1);
+}
+
+void session_stop(struct vm_session *s)
+{
+	if (s->keeper >= 0)
+		keeper_quit(s->keeper);
+	s->keeper = -1;
 }
 
 void session_client_event(struct vm_session *s, uint32_t events)

@@ -44,6 +44,7 @@ struct vm_session {
 	struct session_ev_src ev_listen, ev_client;
 	struct session_ev_src ev_db[DEVCALL_NR_VECTORS];
 	pthread_mutex_t lock;		/* memory, client state */
+	int keeper;			/* fd_keeper.h: survives our death */
 	int listen_fd;
 	int client_fd;
 	int shm_fd;
@@ -62,6 +63,12 @@ struct vm_session {
 int session_create(struct vm_session **out, struct host *host,
 		   struct vm_config *cfg, const char *run_dir, int epfd);
 void session_destroy(struct vm_session *s);
+
+/* Every DEVCALL_HEARTBEAT_MS: show the guest the daemon is alive. */
+void session_tick(struct vm_session *s);
+
+/* A clean stop: the keeper lets go of QEMU too. */
+void session_stop(struct vm_session *s);
 
 /* A QEMU connects: refuse a second one, else speak the protocol. */
 int session_accept(struct vm_session *s);

@@ -1,5 +1,5 @@
 # vmm-glue: the devcalld daemon (ivshmem server + virtio device side).
-VMM_SRCS	:= vmm-glue/virtqueue.c vmm-glue/vm_session.c
+VMM_SRCS	:= vmm-glue/virtqueue.c vmm-glue/vm_session.c vmm-glue/fd_keeper.c
 VMM_OBJS	:= $(VMM_SRCS:%.c=$(BUILD)/%.o)
 DEVCALLD	:= $(BUILD)/vmm-glue/devcalld
 

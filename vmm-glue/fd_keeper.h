@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The file descriptor keeper: one small process per VM that holds what
+ * the VM's QEMU was given and connected to - the ivshmem socket, the
+ * shared memory, the doorbell and interrupt eventfds - so that a daemon
+ * that was killed can be started again and take them back. QEMU never
+ * sees the daemon go: its connection stays open in the keeper. This is
+ * what systemd's file descriptor store (FDSTORE=1) does for a service,
+ * without needing systemd.
+ *
+ * QEMU's own answer, a chardev with reconnect=N, cannot be used: QEMU's
+ * ivshmem-doorbell reads the server's setup messages synchronously while
+ * the device is created, before a reconnecting chardev has connected, and
+ * never starts (QEMU 7.2); and a reconnected server could not hand QEMU
+ * new interrupt eventfds (it accepts only 'vectors' of them, ever).
+ *
+ * The keeper runs until the daemon tells it to quit (a clean shutdown) or
+ * drops a VM's descriptors (QEMU went away); a daemon that dies leaves it
+ * holding them for the next one.
+ */
+#ifndef DEVCALL_FD_KEEPER_H
+#define DEVCALL_FD_KEEPER_H
+
+#define KEEPER_MAX_FDS	16
+
+/*
+ * Connect to the keeper listening at path, starting one if there is none.
+ * Returns the connection (close-on-exec) or -errno.
+ */
+int keeper_open(const char *path);
+
+/* Hand the keeper these descriptors (replacing what it held). */
+int keeper_put(int ks, const int *fds, unsigned int nr);
+
+/*
+ * Take back what the keeper holds: the number of descriptors put in fds
+ * (0 if it holds none), or -errno. The keeper keeps its own copies.
+ */
+int keeper_take(int ks, int *fds, unsigned int max);
+
+/* Forget the descriptors (QEMU went away). */
+int keeper_drop(int ks);
+
+/* End the keeper (the daemon stops cleanly) and close ks. */
+void keeper_quit(int ks);
+
+#endif /* DEVCALL_FD_KEEPER_H */
