@@ -164,7 +164,8 @@ static int mode_select(struct disc *d, const uint8_t *cdb, const uint8_t *data,
 			/* TAO and SAO only; packet and raw are refused. */
 			if (wt != 1 && wt != 2)
 				return ILLEGAL(s, 0x26, 0);
-			if ((p[4] & 0x0f) != 8)	/* Mode 1, 2048 bytes */
+			/* 2048 user bytes: Mode 1, or Mode 2 Form 1 (-multi) */
+			if ((p[4] & 0x0f) != 8 && (p[4] & 0x0f) != 10)
 				return ILLEGAL(s, 0x26, 0);
 			d->write_type = wt;
 			d->test_write = p[2] & 0x10;

@@ -1,9 +1,11 @@
 # End-to-end tests in real guests (root): the daemon, the guest modules,
 # the launcher. `make check` runs them after the unit tests.
 DCPROBE		:= $(BUILD)/guest-tools/dcprobe
-E2E_DEPS	:= $(DEVCALLD) $(DEVCALL_MEMMAP) $(GUEST_MODULES) $(DCPROBE)
+DCWAIT		:= $(BUILD)/guest-tools/dcwait
+E2E_DEPS	:= $(DEVCALLD) $(DEVCALL_MEMMAP) $(GUEST_MODULES) $(DCPROBE) \
+		   $(DCWAIT)
 
-$(DCPROBE): tests/e2e/guest/dcprobe.c
+$(BUILD)/guest-tools/%: tests/e2e/guest/%.c
 	$(quiet) CCSTATIC $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) -static -O2 $(WARN) -o $@ $<
@@ -16,6 +18,8 @@ e2e: e2e-deps
 	$(Q)tests/e2e/test_memmap_mtree.sh
 	$(Q)DCPROBE=$(abspath $(DCPROBE)) tests/e2e/run.sh
 	$(Q)tests/e2e/test_cdrecord.sh
+	$(Q)tests/e2e/test_waiting.sh
+	$(Q)tests/e2e/test_failures.sh
 
 CHECK_EXTRA += e2e
 .PHONY: e2e e2e-deps

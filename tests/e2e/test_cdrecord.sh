@@ -60,5 +60,59 @@ burn again "$w -tao /small.iso; echo AGAIN=\$?; $w blank=fast; echo BLANK=\$?"
 result closed-disc-refuses-tao "$([ "$(sed -n 's/^AGAIN=//p' "$out/again.out")" != 0 ] && echo ok || echo fail)"
 result blank-fast-on-rw "$([ "$(sed -n 's/^BLANK=//p' "$out/again.out")" = 0 ] && grep -q '^status 0' "$out/disc.img.state" && echo ok || echo fail)"
 
+# Two guests, one drive, on one daemon: the export is exclusive across VMs,
+# so the second wodim gets EBUSY (wodim itself retries) until the first one
+# closes; both burn a session (-multi), one after the other.
+run=$out/run
+rm -rf "$run" && mkdir -p "$run"
+: > "$out/disc.img"
+rm -f "$out/disc.img.state"
+mkdir -p "$out/src2" && head -c 250000 /dev/urandom > "$out/src2/other.bin"
+genisoimage -quiet -R -o "$out/second.iso" "$out/src2"
+"$build/vmm-glue/devcalld" --run-dir "$run" --pidfile "$run/pid" \
+	--plugin "$build/examples/devcall-emudrive.so" \
+	--export "ga:cdrw=$out/disc.img,backend=emudrive,exclusive" \
+	--export "gb:cdrw=$out/disc.img,backend=emudrive,exclusive" \
+	> "$out/two-devcalld.log" 2>&1 &
+daemon=$!
+for _ in $(seq 100); do [ -f "$run/pid" ] && break; sleep 0.05; done
+# Each guest retries while the drive is busy and counts the opens that
+# were refused. The first one's wodim output reaches its console as it
+# goes, so the second starts while the first holds the drive (a long
+# gracetime keeps it held).
+g='busy=0; for i in $(seq 60); do
+	{ wodim -v -multi -tao gracetime=$GRACE dev=/dev/devcall/cdrw /x.iso
+	  echo "RC=$?"; } 2>&1 | tee /tmp/w.log
+	rc=$(sed -n "s/^RC=//p" /tmp/w.log)
+	[ "$rc" = 0 ] && break
+	grep -q "Device or resource busy" /tmp/w.log || break
+	busy=$((busy + 1)); sleep 1
+done
+echo BUSY=$busy; echo BURN=$rc'
+rm -f "$out/ga-console.log"
+"$vm" --attach --run-dir "$run" --name ga --timeout 300 --package wodim \
+	--log "$out/ga-console.log" \
+	--file "$out/small.iso:/x.iso" -- sh -c "GRACE=20; $g" > "$out/ga.out" 2>&1 &
+first=$!
+# The second guest starts once the first one holds the drive.
+for _ in $(seq 600); do
+	grep -q 'Last chance' "$out/ga-console.log" 2>/dev/null && break
+	sleep 0.1
+done
+"$vm" --attach --run-dir "$run" --name gb --timeout 300 --package wodim \
+	--file "$out/second.iso:/x.iso" -- sh -c "GRACE=2; $g" > "$out/gb.out" 2>&1
+wait "$first"
+kill "$daemon"; wait "$daemon" 2>/dev/null
+burns=$(cat "$out/ga.out" "$out/gb.out" | grep -c '^BURN=0')
+busy=$(cat "$out/ga.out" "$out/gb.out" | sed -n 's/^BUSY=//p' | awk '{s += $1} END {print s + 0}')
+result two-guests-both-burn "$([ "$burns" = 2 ] && grep -q '^tracks 2' "$out/disc.img.state" && echo ok || echo fail)" \
+	"burns $burns, $(grep '^tracks' "$out/disc.img.state" 2>/dev/null)"
+result second-guest-saw-ebusy "$([ "$busy" -gt 0 ] && echo ok || echo fail)" "busy $busy"
+# The sessions hold the two ISOs, in the order the guests got the drive.
+t2=$(sed -n 's/^track \([0-9]*\) [0-9]* 2$/\1/p' "$out/disc.img.state")
+iso_at() { tail -c +$(( $2 * 2048 + 1 )) "$out/disc.img" | cmp -s -n "$(stat -c %s "$1")" "$1" -; }
+result both-isos-on-the-disc "$({ iso_at "$out/small.iso" 0 && iso_at "$out/second.iso" "${t2:-0}"; } ||
+	{ iso_at "$out/second.iso" 0 && iso_at "$out/small.iso" "${t2:-0}"; } && echo ok || echo fail)"
+
 echo "cdrecord: $pass passed, $fail failed"
 [ "$fail" = 0 ]

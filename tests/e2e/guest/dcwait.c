@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dcwait: checks on forwarded files that wait - poll, select, epoll,
+ * O_NONBLOCK, blocking reads, signals, many waiters, a host pty - run
+ * inside the guest with plain system calls. Each command prints
+ * "CHECK <name> ok|fail [detail]" lines.
+ *
+ *   dcwait fifo DEV          DEV: a host FIFO (opened O_RDWR, so any
+ *                            number of readers and writers): poll,
+ *                            select, epoll, EAGAIN, blocking read,
+ *                            signals with and without SA_RESTART
+ *   dcwait waiters DEV N     N processes block reading DEV at once; then
+ *                            N bytes are written and every one wakes
+ *   dcwait pty DEV           DEV: the host's /dev/ptmx. Prints PTN=<n>;
+ *                            the host writes "ping\n" to /dev/pts/<n>
+ *                            and expects "pong\n" back
+ *   dcwait block DEV         a blocking read that never gets data;
+ *                            prints its errno when it ends
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/select.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failures;
+
+static void check(const char *name, int ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void check(const char *name, int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("CHECK %s %s ", name, ok ? "ok" : "fail");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	failures += !ok;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A child that writes msg to dev after delay_ms. */
+static pid_t write_later(const char *dev, const char *msg, int delay_ms)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open(dev, O_WRONLY);
+
+		usleep(delay_ms * 1000);
+		_exit(fd < 0 || write(fd, msg, strlen(msg)) !=
+		      (ssize_t)strlen(msg));
+	}
+	return pid;
+}
+
+static int reap(pid_t pid)
+{
+	int st;
+
+	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	       !WEXITSTATUS(st);
+}
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+static void set_alarm_handler(int restart)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+/* Arm a one-shot interval timer of ms milliseconds. */
+static void alarm_ms(int ms)
+{
+	struct itimerval it = { .it_value = { ms / 1000, (ms % 1000) * 1000 } };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static int cmd_fifo(const char *dev)
+{
+	int fd = open(dev, O_RDWR), ep, n;
+	struct pollfd p;
+	struct epoll_event ev, got;
+	char buf[64];
+	fd_set rfds;
+	struct timeval tv;
+	double t;
+	pid_t w;
+
+	if (fd < 0) {
+		check("fifo-open", 0, "%s", strerror(errno));
+		return 1;
+	}
+
+	/* poll: nothing to read yet, always writable. */
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	t = now();
+	n = poll(&p, 1, 300);
+	check("poll-timeout-empty", n == 0 && now() - t >= 0.25,
+	      "n=%d %.2fs", n, now() - t);
+	p = (struct pollfd){ .fd = fd, .events = POLLOUT };
+	n = poll(&p, 1, 5000);
+	check("poll-writable-now", n == 1 && (p.revents & POLLOUT),
+	      "n=%d revents=%#x", n, p.revents);
+
+	/* poll wakes when another process writes, not before. */
+	w = write_later(dev, "a", 700);
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	t = now();
+	n = poll(&p, 1, 20000);
+	t = now() - t;
+	check("poll-wakes-on-data", n == 1 && (p.revents & POLLIN) &&
+	      t >= 0.5 && t < 10, "n=%d revents=%#x after %.2fs", n,
+	      p.revents, t);
+	check("poll-data-read", read(fd, buf, sizeof(buf)) == 1 &&
+	      buf[0] == 'a' && reap(w), "-");
+
+	/* select. */
+	w = write_later(dev, "b", 700);
+	FD_ZERO(&rfds);
+	FD_SET(fd, &rfds);
+	tv = (struct timeval){ 20, 0 };
+	t = now();
+	n = select(fd + 1, &rfds, NULL, NULL, &tv);
+	t = now() - t;
+	check("select-wakes-on-data", n == 1 && FD_ISSET(fd, &rfds) &&
+	      t >= 0.5 && t < 10, "n=%d after %.2fs", n, t);
+	check("select-data-read", read(fd, buf, sizeof(buf)) == 1 &&
+	      buf[0] == 'b' && reap(w), "-");
+
+	/* epoll, level-triggered: ready while unread, quiet after. */
+	ep = epoll_create1(0);
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = fd };
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	n = epoll_wait(ep, &got, 1, 300);
+	check("epoll-timeout-empty", n == 0, "n=%d", n);
+	w = write_later(dev, "c", 700);
+	t = now();
+	n = epoll_wait(ep, &got, 1, 20000);
+	t = now() - t;
+	check("epoll-wakes-on-data", n == 1 && (got.events & EPOLLIN) &&
+	      t >= 0.5 && t < 10, "n=%d after %.2fs", n, t);
+	n = epoll_wait(ep, &got, 1, 2000);
+	check("epoll-level-still-ready", n == 1, "n=%d", n);
+	check("epoll-data-read", read(fd, buf, sizeof(buf)) == 1 &&
+	      buf[0] == 'c' && reap(w), "-");
+	n = epoll_wait(ep, &got, 1, 300);
+	check("epoll-quiet-after-read", n == 0, "n=%d", n);
+	close(ep);
+
+	/* O_NONBLOCK: EAGAIN at once, on read; the file stays usable. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	t = now();
+	n = read(fd, buf, sizeof(buf));
+	t = now() - t;
+	check("nonblock-read-eagain", n < 0 && errno == EAGAIN && t < 1,
+	      "n=%d errno=%d after %.3fs", n, errno, t);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+
+	/* A blocking read waits for a writer. */
+	w = write_later(dev, "d", 700);
+	t = now();
+	n = read(fd, buf, sizeof(buf));
+	t = now() - t;
+	check("blocking-read-waits", n == 1 && buf[0] == 'd' && t >= 0.5 &&
+	      reap(w), "n=%d after %.2fs", n, t);
+
+	/* A signal without SA_RESTART: EINTR, as from a local driver. */
+	set_alarm_handler(0);
+	alarms = 0;
+	alarm_ms(400);
+	t = now();
+	n = read(fd, buf, sizeof(buf));
+	t = now() - t;
+	check("signal-eintr", n < 0 && errno == EINTR && alarms == 1 &&
+	      t < 5, "n=%d errno=%d alarms=%d after %.2fs", n, errno,
+	      (int)alarms, t);
+	/* Nothing was lost or left behind: the next byte is the next read. */
+	w = write_later(dev, "e", 100);
+	n = read(fd, buf, sizeof(buf));
+	check("after-eintr-next-read", n == 1 && buf[0] == 'e' && reap(w),
+	      "n=%d", n);
+
+	/* With SA_RESTART the read restarts and gets the later data. */
+	set_alarm_handler(1);
+	alarms = 0;
+	alarm_ms(300);
+	w = write_later(dev, "f", 1500);
+	t = now();
+	n = read(fd, buf, sizeof(buf));
+	t = now() - t;
+	check("signal-sa-restart", n == 1 && buf[0] == 'f' && alarms == 1 &&
+	      t >= 1.2 && reap(w), "n=%d alarms=%d after %.2fs", n,
+	      (int)alarms, t);
+	close(fd);
+	return failures != 0;
+}
+
+static int cmd_waiters(const char *dev, int nr)
+{
+	int fd = open(dev, O_RDWR), i, woke = 0, wfd;
+	pid_t *pids = calloc(nr, sizeof(*pids));
+	char *bytes = malloc(nr);
+	double t;
+
+	if (fd < 0 || !pids || !bytes) {
+		check("waiters-open", 0, "%s", strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < nr; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			char c;
+
+			_exit(read(fd, &c, 1) == 1 ? 0 : 1);
+		}
+	}
+	/* Let every reader reach the host and wait there. */
+	sleep(3);
+	printf("WAITING %d\n", nr);
+	fflush(stdout);
+	/* The host counts the daemon's threads now. */
+	sleep(4);
+	memset(bytes, 'w', nr);
+	wfd = open(dev, O_WRONLY);
+	t = now();
+	if (wfd < 0 || write(wfd, bytes, nr) != nr)
+		check("waiters-write", 0, "%s", strerror(errno));
+	for (i = 0; i < nr; i++)
+		woke += reap(pids[i]);
+	t = now() - t;
+	check("waiters-all-woke", woke == nr, "%d of %d in %.2fs", woke, nr, t);
+	return woke != nr;
+}
+
+static int cmd_pty(const char *dev)
+{
+	int fd = open(dev, O_RDWR | O_NOCTTY), unlock = 0, n;
+	struct termios tio, back;
+	unsigned int ptn = ~0u;
+	struct pollfd p;
+	char buf[64] = "";
+	double t;
+
+	if (fd < 0) {
+		check("pty-open", 0, "%s", strerror(errno));
+		return 1;
+	}
+	check("pty-unlockpt", ioctl(fd, TIOCSPTLCK, &unlock) == 0, "%s",
+	      strerror(errno));
+	check("pty-tiocgptn", ioctl(fd, TIOCGPTN, &ptn) == 0 && ptn < 4096,
+	      "ptn %u", ptn);
+	/* termios round trip: raw mode set, read back as set. */
+	n = tcgetattr(fd, &tio);
+	cfmakeraw(&tio);
+	tio.c_cc[VMIN] = 1;
+	n = n || tcsetattr(fd, TCSANOW, &tio) || tcgetattr(fd, &back);
+	check("pty-tcsets-tcgets", !n && !(back.c_lflag & (ICANON | ECHO)) &&
+	      back.c_lflag == tio.c_lflag && back.c_iflag == tio.c_iflag,
+	      "lflag %#x", back.c_lflag);
+	printf("PTN=%u\n", ptn);
+	fflush(stdout);
+	/* The host opens the slave and writes; poll wakes on it. */
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	t = now();
+	n = poll(&p, 1, 60000);
+	check("pty-poll-wakes", n == 1 && (p.revents & POLLIN), "after %.2fs",
+	      now() - t);
+	usleep(100000);
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	check("pty-read-from-host", n == 5 && !strcmp(buf, "ping\n"),
+	      "got %d bytes", n);
+	check("pty-write-to-host", write(fd, "pong\n", 5) == 5, "-");
+	/* Keep the master open until the host has read. */
+	sleep(3);
+	close(fd);
+	return failures != 0;
+}
+
+static int cmd_block(const char *dev)
+{
+	int fd = open(dev, O_RDWR), n;
+	char c;
+	double t;
+
+	if (fd < 0) {
+		printf("BLOCK-OPEN errno=%d\n", errno);
+		return 1;
+	}
+	printf("BLOCKING\n");
+	fflush(stdout);
+	t = now();
+	n = read(fd, &c, 1);
+	printf("BLOCK-END n=%d errno=%d after=%.2f\n", n, n < 0 ? errno : 0,
+	       now() - t);
+	fflush(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 3) {
+		fprintf(stderr, "usage: dcwait CMD DEV [ARG]\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "fifo"))
+		return cmd_fifo(argv[2]);
+	if (!strcmp(argv[1], "waiters") && argc > 3)
+		return cmd_waiters(argv[2], atoi(argv[3]));
+	if (!strcmp(argv[1], "pty"))
+		return cmd_pty(argv[2]);
+	if (!strcmp(argv[1], "block"))
+		return cmd_block(argv[2]);
+	fprintf(stderr, "dcwait: unknown command %s\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,112 @@
+#!/bin/bash
+# Failures, in real guests on one daemon: a guest killed while it holds an
+# exclusive export and sits in a blocked call (its files close and the
+# other guest gets the export within a second); a guest reset the same
+# way; the daemon killed under a guest's blocked call (the call fails
+# with EIO at once, nothing hangs) and started again (the guest attaches
+# again without a reboot and new opens work).
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD:-$top/build}
+out=$build/e2e/failures
+vm=$top/vmm-glue/devcall-vm
+dcwait=$build/guest-tools/dcwait
+mkdir -p "$out"
+pass=0 fail=0 daemon= pids=()
+
+result() {
+	if [ "$2" = ok ]; then pass=$((pass + 1)); echo "ok   $1 ${3:-}"
+	else fail=$((fail + 1)); echo "FAIL $1 ${3:-}"; fi
+}
+cleanup() {
+	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	pkill -f "devcall-f[abc].ram" 2>/dev/null
+	rm -f "$out"/*.fifo
+}
+trap cleanup EXIT
+[ -x "$dcwait" ] || { echo "no $dcwait: run 'make e2e'"; echo "failures: 0 passed, 1 failed"; exit 1; }
+
+wait_for() {	# wait_for FILE RE SEC
+	local i
+	for i in $(seq $(($3 * 20))); do
+		grep -aq "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }	# below X LIMIT
+start_daemon() {
+	"$build/vmm-glue/devcalld" --run-dir "$run" --pidfile "$run/pid" "$@" \
+		>> "$out/devcalld.log" 2>&1 &
+	daemon=$!
+	for _ in $(seq 100); do [ -f "$run/pid" ] && break; sleep 0.05; done
+}
+guest() {	# guest NAME SCRIPT: start a guest on the daemon, in the background
+	rm -f "$out/$1-console.log"
+	"$vm" --attach --run-dir "$run" --name "$1" --timeout 300 \
+		--file "$dcwait:/dcwait" --log "$out/$1-console.log" \
+		-- sh -c "$2" > "$out/$1.out" 2>&1 &
+	pids+=($!)
+}
+
+run=$out/run
+rm -rf "$run" "$out"/*.log && mkdir -p "$run"
+rm -f "$out"/*.fifo && mkfifo "$out/a.fifo" "$out/c.fifo"
+head -c 1M /dev/urandom > "$out/disc.bin"
+args=(--export "fa:excl=$out/disc.bin,exclusive" --export "fb:excl=$out/disc.bin,exclusive"
+      --export "fa:fifo=$out/a.fifo" --export "fc:fifo=$out/c.fifo" --export fc:zero=/dev/zero)
+start_daemon "${args[@]}"
+
+# ---- A guest killed mid-call while it holds an exclusive export. ----
+guest fa 'exec 3</dev/devcall/excl && echo HOLDING; /dcwait block /dev/devcall/fifo'
+wait_for "$out/fa-console.log" '^BLOCKING' 120
+guest fb 'n=0; until head -c 1 /dev/devcall/excl >/dev/null 2>&1; do
+	[ $n = 0 ] && echo REFUSED; n=1; usleep 20000; done; echo GOT'
+ready=0
+wait_for "$out/fa-console.log" '^BLOCKING' 120 && wait_for "$out/fb-console.log" '^REFUSED' 120 && ready=1
+result other-guest-refused-while-held "$([ $ready = 1 ] && ! grep -aq '^GOT' "$out/fb-console.log" && echo ok || echo fail)"
+t0=$(now)
+pkill -9 -f "mem-path=/dev/shm/devcall-fa.ram"
+got=0
+wait_for "$out/fb-console.log" '^GOT' 10 && got=1
+t=$(elapsed "$t0")
+result killed-guest-claim-released-within-1s "$([ $got = 1 ] && below "$t" 1.0 && echo ok || echo fail)" \
+	"other guest opened it ${t}s after the kill"
+result killed-guest-files-closed "$(grep -q 'vm fa: QEMU disconnected: closing its 2 open file' "$out/devcalld.log" && echo ok || echo fail)"
+
+# ---- The daemon killed under a blocked call, then started again. ----
+guest fc 'exec 4</dev/devcall/zero; /dcwait block /dev/devcall/fifo
+	head -c 1 <&4 >/dev/null 2>/tmp/e; echo "OLDFD=$? $(cat /tmp/e)"
+	for i in $(seq 600); do
+		[ "$(head -c 4096 /dev/devcall/zero 2>/dev/null | wc -c)" = 4096 ] && { echo REATTACHED; break; }
+		usleep 50000
+	done'
+wait_for "$out/fc-console.log" '^BLOCKING' 120
+kill -9 "$daemon"; wait "$daemon" 2>/dev/null; daemon=
+t0=$(now)
+ended=0
+wait_for "$out/fc-console.log" '^BLOCK-END' 10 && ended=1
+t=$(elapsed "$t0")
+line=$(grep -a '^BLOCK-END' "$out/fc-console.log" | tr -d '\r')
+result daemon-killed-call-fails-eio "$([ $ended = 1 ] && echo "$line" | grep -q 'errno=5 ' && echo ok || echo fail)" \
+	"${line:-no answer} (${t}s after the kill)"
+result daemon-killed-fails-within-3s "$([ $ended = 1 ] && below "$t" 3.0 && echo ok || echo fail)" "${t}s"
+wait_for "$out/fc-console.log" '^OLDFD=' 10
+result old-file-fails-eio "$(grep -aq '^OLDFD=1 .*Input/output error' "$out/fc-console.log" && echo ok || echo fail)" \
+	"$(grep -a '^OLDFD' "$out/fc-console.log" | tr -d '\r')"
+rm -f "$run/pid"
+t0=$(now)
+start_daemon "${args[@]}"
+back=0
+wait_for "$out/fc-console.log" '^REATTACHED' 30 && back=1
+t=$(elapsed "$t0")
+result daemon-restarted-guest-reattaches "$([ $back = 1 ] && echo ok || echo fail)" "new open worked ${t}s after the restart"
+result restarted-daemon-took-qemu-back "$(grep -q 'vm fc: QEMU taken back from the fd keeper' "$out/devcalld.log" && echo ok || echo fail)"
+
+for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+pids=()
+echo "failures: $pass passed, $fail failed"
+[ "$fail" = 0 ]
