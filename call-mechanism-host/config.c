@@ -193,6 +193,9 @@ static int set_vm_key(struct vm_config *vm, const char *key, const char *val,
 	if (!strcmp(key, "socket")) {
 		if (copy_str(vm->socket_path, sizeof(vm->socket_path), val))
 			return fail(e, "socket: path too long");
+	} else if (!strcmp(key, "qmp")) {
+		if (copy_str(vm->qmp_path, sizeof(vm->qmp_path), val))
+			return fail(e, "qmp: path too long");
 	} else if (!strcmp(key, "memory")) {
 		if (copy_str(vm->memory_path, sizeof(vm->memory_path), val))
 			return fail(e, "memory: path too long");

@@ -56,6 +56,7 @@ struct vm_limits {
 struct vm_config {
 	char name[CONFIG_VM_NAME_MAX];
 	char socket_path[PATH_MAX];	/* ivshmem server socket */
+	char qmp_path[PATH_MAX];	/* QMP events socket QEMU connects to */
 	char memory_path[PATH_MAX];	/* guest RAM backing file */
 	uint64_t memory_size;
 	char machine[16];		/* "pc" or "q35" */

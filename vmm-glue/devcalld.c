@@ -262,6 +262,12 @@ int main(int argc, char **argv)
 			case SESSION_EV_DOORBELL:
 				session_doorbell(src->s, src->vec);
 				break;
+			case SESSION_EV_QMP_LISTEN:
+				session_qmp_accept(src->s);
+				break;
+			case SESSION_EV_QMP:
+				session_qmp_event(src->s);
+				break;
 			case SESSION_EV_WAITSET:
 				waitset_run(host_waitset(host));
 				break;
@@ -286,6 +292,7 @@ out_workers:
 	 */
 	for (i = 0; i < cfg.nr_vms; i++) {
 		unlink(cfg.vms[i].socket_path);
+		unlink(cfg.vms[i].qmp_path);
 		session_stop(sessions[i]);	/* QEMU sees us go */
 	}
 	if (pidfile)

@@ -69,6 +69,9 @@ static void fill_defaults(struct vm_config *cfg, const char *run_dir)
 	if (!cfg->socket_path[0])
 		snprintf(cfg->socket_path, sizeof(cfg->socket_path),
 			 "%s/%s.sock", run_dir, cfg->name);
+	if (!cfg->qmp_path[0])
+		snprintf(cfg->qmp_path, sizeof(cfg->qmp_path), "%s/%s.qmp",
+			 run_dir, cfg->name);
 	if (!cfg->memory_path[0])
 		snprintf(cfg->memory_path, sizeof(cfg->memory_path),
 			 "/dev/shm/devcall-%s.ram", cfg->name);
@@ -165,6 +168,27 @@ static int session_adopt(struct vm_session *s)
 	return 0;
 }
 
+/* QEMU's QMP monitor connects here (a client chardev with reconnect). */
+static int qmp_listen(struct vm_session *s)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	if (strlen(s->cfg->qmp_path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	s->qmp = qmp_events_new();
+	if (!s->qmp)
+		return -ENOMEM;
+	strcpy(sa.sun_path, s->cfg->qmp_path);
+	unlink(sa.sun_path);
+	s->qmp_listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+				  SOCK_NONBLOCK, 0);
+	if (s->qmp_listen_fd < 0 ||
+	    bind(s->qmp_listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(s->qmp_listen_fd, 2))
+		return -errno;
+	return epoll_add(s, s->qmp_listen_fd, &s->ev_qmp_listen);
+}
+
 int session_create(struct vm_session **out, struct host *host,
 		   struct vm_config *cfg, const char *run_dir, int epfd)
 {
@@ -182,6 +206,9 @@ int session_create(struct vm_session **out, struct host *host,
 	s->cfg = cfg;
 	s->epfd = epfd;
 	s->client_fd = s->listen_fd = s->shm_fd = s->keeper = -1;
+	s->qmp_listen_fd = -1;
+	s->ev_qmp_listen = (struct session_ev_src){ SESSION_EV_QMP_LISTEN, s, 0 };
+	s->ev_qmp = (struct session_ev_src){ SESSION_EV_QMP, s, 0 };
 	for (i = 0; i < DEVCALL_NR_VECTORS; i++) {
 		s->db_fd[i] = s->irq_fd[i] = -1;
 		s->ev_db[i] = (struct session_ev_src){ SESSION_EV_DOORBELL, s, i };
@@ -230,6 +257,9 @@ int session_create(struct vm_session **out, struct host *host,
 		goto fail;
 	}
 	ret = epoll_add(s, s->listen_fd, &s->ev_listen);
+	if (ret)
+		goto fail;
+	ret = qmp_listen(s);
 	if (ret)
 		goto fail;
 	log_info("vm %s: listening on %s, %u export(s)", cfg->name,
@@ -303,6 +333,11 @@ void session_destroy(struct vm_session *s)
 		unlink(s->cfg->socket_path);
 		close_fd(&s->listen_fd);
 	}
+	if (s->qmp_listen_fd >= 0) {
+		unlink(s->cfg->qmp_path);
+		close_fd(&s->qmp_listen_fd);
+	}
+	qmp_events_free(s->qmp);
 	if (s->regs)
 		munmap(s->regs, DEVCALL_SHM_SIZE);
 	close_fd(&s->shm_fd);
@@ -377,6 +412,51 @@ int session_accept(struct vm_session *s)
 	session_keeper_put(s);
 	log_info("vm %s: QEMU connected", s->cfg->name);
 	return 0;
+}
+
+void session_qmp_accept(struct vm_session *s)
+{
+	int fd = accept4(s->qmp_listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (qmp_events_fd(s->qmp) >= 0)
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, qmp_events_fd(s->qmp), NULL);
+	qmp_events_attach(s->qmp, fd);
+	if (qmp_events_fd(s->qmp) >= 0 &&
+	    epoll_add(s, qmp_events_fd(s->qmp), &s->ev_qmp) == 0)
+		log_info("vm %s: QEMU's QMP events connected", s->cfg->name);
+}
+
+/*
+ * The guest was reset (QEMU's RESET event): its driver is gone with
+ * everything it had open. Close its host files and release its claims
+ * now, as a disconnect would; the guest's new driver finds a device that
+ * is reset too.
+ */
+static void session_on_qmp(void *ctx, enum qmp_event ev)
+{
+	struct vm_session *s = ctx;
+	unsigned int i;
+
+	if (ev != QMP_EV_RESET)
+		return;
+	log_info("vm %s: guest reset: closing its %u open file(s)",
+		 s->cfg->name, vm_open_count(s->vm));
+	device_reset(s);
+	s->regs->status = 0;
+	for (i = 0; i < DEVCALL_SHM_MAX_QUEUES; i++)
+		s->regs->queue[i].ready = 0;
+}
+
+void session_qmp_event(struct vm_session *s)
+{
+	int fd = qmp_events_fd(s->qmp);
+
+	if (fd >= 0 && qmp_events_read(s->qmp, session_on_qmp, s) < 0) {
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
+		log_info("vm %s: QEMU's QMP events disconnected", s->cfg->name);
+	}
 }
 
 void session_tick(struct vm_session *s)

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "devcall_ivshmem.h"
+#include "qmp_events.h"
 #include "virtqueue.h"
 #include "vm.h"
 #include "waitset.h"
@@ -23,7 +24,8 @@
 
 /* What an epoll event is about. */
 enum session_ev { SESSION_EV_LISTEN, SESSION_EV_CLIENT, SESSION_EV_DOORBELL,
-		  SESSION_EV_WAITSET, SESSION_EV_TIMER };
+		  SESSION_EV_WAITSET, SESSION_EV_TIMER, SESSION_EV_QMP_LISTEN,
+		  SESSION_EV_QMP };
 
 struct session_ev_src {
 	enum session_ev kind;
@@ -42,6 +44,9 @@ struct vm_session {
 	struct vm *vm;
 	int epfd;			/* the daemon's event loop */
 	struct session_ev_src ev_listen, ev_client;
+	struct session_ev_src ev_qmp_listen, ev_qmp;
+	int qmp_listen_fd;
+	struct qmp_events *qmp;		/* QEMU's events: resets */
 	struct session_ev_src ev_db[DEVCALL_NR_VECTORS];
 	pthread_mutex_t lock;		/* memory, client state */
 	int keeper;			/* fd_keeper.h: survives our death */
@@ -72,6 +77,10 @@ void session_stop(struct vm_session *s);
 
 /* A QEMU connects: refuse a second one, else speak the protocol. */
 int session_accept(struct vm_session *s);
+
+/* QEMU's QMP connection: a new one, and its events. */
+void session_qmp_accept(struct vm_session *s);
+void session_qmp_event(struct vm_session *s);
 
 /* The QEMU's socket has events: EOF or any byte ends the session. */
 void session_client_event(struct vm_session *s, uint32_t events);

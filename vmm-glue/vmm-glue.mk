@@ -1,12 +1,14 @@
 # vmm-glue: the devcalld daemon (ivshmem server + virtio device side).
-VMM_SRCS	:= vmm-glue/virtqueue.c vmm-glue/vm_session.c vmm-glue/fd_keeper.c
+VMM_SRCS	:= vmm-glue/virtqueue.c vmm-glue/vm_session.c vmm-glue/fd_keeper.c \
+		   vmm-glue/qmp_events.c
+LDLIBS_JSON	:= $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 VMM_OBJS	:= $(VMM_SRCS:%.c=$(BUILD)/%.o)
 DEVCALLD	:= $(BUILD)/vmm-glue/devcalld
 
 # -rdynamic: plugins call backend_register() and layout_register().
 $(DEVCALLD): $(BUILD)/vmm-glue/devcalld.o $(VMM_OBJS) $(LIB)
 	$(quiet) LD $@
-	$(Q)$(CC) $(CFLAGS) -rdynamic -o $@ $^ $(LDLIBS_HOST)
+	$(Q)$(CC) $(CFLAGS) -rdynamic -o $@ $^ $(LDLIBS_HOST) $(LDLIBS_JSON)
 
 BUILD_ALL_EXTRA += $(DEVCALLD)
 
@@ -28,3 +30,11 @@ $(VMM_UNIT_BINS): %: %.o $(UNIT_HELPERS) $(BUILD)/vmm-glue/virtqueue.o $(LIB)
 		$(LDLIBS_CMOCKA) $(LDLIBS_HOST)
 
 UNIT_BINS += $(VMM_UNIT_BINS)
+
+QMP_UNIT_BIN	:= $(BUILD)/tests/unit/test_qmp_events
+
+$(QMP_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/qmp_events.o
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA) $(LDLIBS_JSON)
+
+UNIT_BINS += $(QMP_UNIT_BIN)

@@ -21,7 +21,7 @@ result() {
 cleanup() {
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	pkill -f "devcall-f[abc].ram" 2>/dev/null
+	pkill -f "devcall-f[abcrs].ram" 2>/dev/null
 	rm -f "$out"/*.fifo
 }
 trap cleanup EXIT
@@ -44,27 +44,48 @@ start_daemon() {
 	daemon=$!
 	for _ in $(seq 100); do [ -f "$run/pid" ] && break; sleep 0.05; done
 }
-guest() {	# guest NAME SCRIPT: start a guest on the daemon, in the background
-	rm -f "$out/$1-console.log"
-	"$vm" --attach --run-dir "$run" --name "$1" --timeout 300 \
-		--file "$dcwait:/dcwait" --log "$out/$1-console.log" \
-		-- sh -c "$2" > "$out/$1.out" 2>&1 &
+guest() {	# guest NAME SCRIPT [QEMU-ARG...]: start a guest on the daemon
+	local name=$1 script=$2 extra=() a
+	shift 2
+	for a in "$@"; do extra+=(--qemu-arg "$a"); done
+	rm -f "$out/$name-console.log"
+	"$vm" --attach --run-dir "$run" --name "$name" --timeout 300 \
+		--file "$dcwait:/dcwait" --log "$out/$name-console.log" "${extra[@]}" \
+		-- sh -c "$script" > "$out/$name.out" 2>&1 &
 	pids+=($!)
 }
+qmp() {		# qmp SOCKET COMMAND: one QMP command to a QEMU
+	python3 - "$1" "$2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+f.readline()
+for cmd in ("qmp_capabilities", sys.argv[2]):
+    f.write(json.dumps({"execute": cmd}) + "\n")
+    f.flush()
+    while "return" not in json.loads(f.readline()):
+        pass
+PY
+}
+waiter='n=0; until head -c 1 /dev/devcall/excl >/dev/null 2>&1; do
+	[ $n = 0 ] && echo REFUSED; n=1; usleep 20000; done; echo GOT'
+holder='exec 3</dev/devcall/excl && echo HOLDING; /dcwait block /dev/devcall/fifo'
 
 run=$out/run
 rm -rf "$run" "$out"/*.log && mkdir -p "$run"
-rm -f "$out"/*.fifo && mkfifo "$out/a.fifo" "$out/c.fifo"
+rm -f "$out"/*.fifo && mkfifo "$out/a.fifo" "$out/c.fifo" "$out/r.fifo"
 head -c 1M /dev/urandom > "$out/disc.bin"
 args=(--export "fa:excl=$out/disc.bin,exclusive" --export "fb:excl=$out/disc.bin,exclusive"
-      --export "fa:fifo=$out/a.fifo" --export "fc:fifo=$out/c.fifo" --export fc:zero=/dev/zero)
+      --export "fr:excl=$out/disc.bin,exclusive" --export "fs:excl=$out/disc.bin,exclusive"
+      --export "fa:fifo=$out/a.fifo" --export "fr:fifo=$out/r.fifo"
+      --export "fc:fifo=$out/c.fifo" --export fc:zero=/dev/zero)
 start_daemon "${args[@]}"
 
 # ---- A guest killed mid-call while it holds an exclusive export. ----
-guest fa 'exec 3</dev/devcall/excl && echo HOLDING; /dcwait block /dev/devcall/fifo'
+guest fa "$holder"
 wait_for "$out/fa-console.log" '^BLOCKING' 120
-guest fb 'n=0; until head -c 1 /dev/devcall/excl >/dev/null 2>&1; do
-	[ $n = 0 ] && echo REFUSED; n=1; usleep 20000; done; echo GOT'
+guest fb "$waiter"
 ready=0
 wait_for "$out/fa-console.log" '^BLOCKING' 120 && wait_for "$out/fb-console.log" '^REFUSED' 120 && ready=1
 result other-guest-refused-while-held "$([ $ready = 1 ] && ! grep -aq '^GOT' "$out/fb-console.log" && echo ok || echo fail)"
@@ -76,6 +97,23 @@ t=$(elapsed "$t0")
 result killed-guest-claim-released-within-1s "$([ $got = 1 ] && below "$t" 1.0 && echo ok || echo fail)" \
 	"other guest opened it ${t}s after the kill"
 result killed-guest-files-closed "$(grep -q 'vm fa: QEMU disconnected: closing its 2 open file' "$out/devcalld.log" && echo ok || echo fail)"
+
+# ---- A guest reset mid-call while it holds an exclusive export. ----
+# QEMU would exit on a reset under the launcher's -no-reboot: reset instead.
+guest fr "$holder" -action reboot=reset -qmp "unix:$out/fr-mon.qmp,server=on,wait=off"
+wait_for "$out/fr-console.log" '^BLOCKING' 120
+guest fs "$waiter"
+ready=0
+wait_for "$out/fs-console.log" '^REFUSED' 120 && ready=1
+t0=$(now)
+qmp "$out/fr-mon.qmp" system_reset
+got=0
+wait_for "$out/fs-console.log" '^GOT' 10 && got=1
+t=$(elapsed "$t0")
+result reset-guest-claim-released-within-1s "$([ $ready = 1 ] && [ $got = 1 ] && below "$t" 1.0 && echo ok || echo fail)" \
+	"other guest opened it ${t}s after the reset"
+result reset-guest-files-closed "$(grep -q 'vm fr: guest reset: closing its 2 open file' "$out/devcalld.log" && echo ok || echo fail)"
+pkill -9 -f "mem-path=/dev/shm/devcall-fr.ram"
 
 # ---- The daemon killed under a blocked call, then started again. ----
 guest fc 'exec 4</dev/devcall/zero; /dcwait block /dev/devcall/fifo
@@ -105,6 +143,11 @@ wait_for "$out/fc-console.log" '^REATTACHED' 30 && back=1
 t=$(elapsed "$t0")
 result daemon-restarted-guest-reattaches "$([ $back = 1 ] && echo ok || echo fail)" "new open worked ${t}s after the restart"
 result restarted-daemon-took-qemu-back "$(grep -q 'vm fc: QEMU taken back from the fd keeper' "$out/devcalld.log" && echo ok || echo fail)"
+for _ in $(seq 40); do
+	[ "$(grep -c "vm fc: QEMU's QMP events connected" "$out/devcalld.log")" -ge 2 ] && break
+	sleep 0.1
+done
+result qmp-reconnects-to-restarted-daemon "$([ "$(grep -c "vm fc: QEMU's QMP events connected" "$out/devcalld.log")" -ge 2 ] && echo ok || echo fail)"
 
 for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 pids=()
