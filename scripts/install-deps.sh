@@ -3,8 +3,7 @@
 # when everything is there it only asks dpkg and returns.
 #   scripts/install-deps.sh [build] [fuzz] [e2e] ...
 # Groups:
-#   build  compiler, libinih, libcmocka, libseccomp, json-c (host daemon,
-#          unit tests)
+#   build  compiler, libinih, libcmocka, json-c (host daemon, unit tests)
 #   fuzz   clang with libFuzzer
 #   e2e    QEMU, busybox, cpio, kmod, python3 (QEMU monitor); the Debian
 #          cloud kernel and headers come from scripts/guest-kernel.sh
@@ -14,7 +13,7 @@ want=()
 for group in "${@:-build}"; do
 	case "$group" in
 	build) want+=(gcc make pkg-config libc6-dev libinih-dev libcmocka-dev
-		      libseccomp-dev libjson-c-dev) ;;
+		      libjson-c-dev) ;;
 	fuzz)  want+=(clang) ;;
 	e2e)   want+=(qemu-system-x86 busybox-static cpio kmod gzip
 		      util-linux python3 genisoimage) ;;

@@ -86,7 +86,7 @@ static void close_all(int *fds, unsigned int *nr)
  * QEMU connection (the first descriptor put): once QEMU has gone there is
  * nothing left to keep, and the keeper exits.
  */
-static __attribute__((noreturn)) void keeper_main(int ls)
+static __attribute__((noreturn)) void keeper_main(int ls, const char *path)
 {
 	int held[KEEPER_MAX_FDS], got[KEEPER_MAX_FDS];
 	unsigned int nr_held = 0;
@@ -101,8 +101,10 @@ static __attribute__((noreturn)) void keeper_main(int ls)
 
 		if (poll(p, c >= 0 ? 1 : 2, -1) < 0)
 			continue;
-		if (c < 0 && (p[1].revents & (POLLHUP | POLLRDHUP | POLLERR)))
+		if (c < 0 && (p[1].revents & (POLLHUP | POLLRDHUP | POLLERR))) {
+			unlink(path);
 			_exit(0);
+		}
 		if (!p[0].revents)
 			continue;
 		if (c < 0) {
@@ -133,6 +135,9 @@ static __attribute__((noreturn)) void keeper_main(int ls)
 			send_op(c, op, NULL, 0);
 			break;
 		case KEEP_QUIT:
+			/* Gone before the answer: a new daemon finds no keeper. */
+			unlink(path);
+			close(ls);
 			send_op(c, op, NULL, 0);
 			_exit(0);
 		default:
@@ -212,7 +217,7 @@ int keeper_open(const char *path)
 			_exit(1);
 		dup2(0, 1);
 		dup2(0, 2);
-		keeper_main(3);
+		keeper_main(3, path);
 	}
 	close(ls);
 	waitpid(pid, NULL, 0);

@@ -38,3 +38,11 @@ $(QMP_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/qmp_events.o
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA) $(LDLIBS_JSON)
 
 UNIT_BINS += $(QMP_UNIT_BIN)
+
+KEEPER_UNIT_BIN	:= $(BUILD)/tests/unit/test_fd_keeper
+
+$(KEEPER_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/fd_keeper.o
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA)
+
+UNIT_BINS += $(KEEPER_UNIT_BIN)

@@ -68,7 +68,8 @@ while read -r _ name verdict detail; do
 done < <(grep '^CHECK ' "$out/one.out" | tr -d '\r')
 for name in poll-timeout-empty poll-writable-now poll-wakes-on-data select-wakes-on-data \
 	    epoll-timeout-empty epoll-wakes-on-data epoll-level-still-ready \
-	    epoll-quiet-after-read nonblock-read-eagain blocking-read-waits \
+	    epoll-quiet-after-read nonblock-read-eagain nonblock-write-eagain \
+	    blocking-write-waits-for-room blocking-write-data blocking-read-waits \
 	    signal-eintr after-eintr-next-read signal-sa-restart pty-unlockpt \
 	    pty-tiocgptn pty-tcsets-tcgets pty-poll-wakes pty-read-from-host \
 	    pty-write-to-host; do

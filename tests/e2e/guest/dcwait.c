@@ -190,6 +190,39 @@ static int cmd_fifo(const char *dev)
 	      "n=%d errno=%d after %.3fs", n, errno, t);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 
+	/* Writes: EAGAIN once the host pipe is full, a blocking one waits. */
+	{
+		static char chunk[4096];
+		long filled = 0;
+
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		while (filled < (4l << 20) &&
+		       (n = write(fd, chunk, sizeof(chunk))) > 0)
+			filled += n;
+		check("nonblock-write-eagain", n < 0 && errno == EAGAIN &&
+		      filled > 0, "after %ld bytes, errno=%d", filled, errno);
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		w = fork();
+		if (w == 0) {
+			/* Make room after a while: the blocked write goes on. */
+			int r = open(dev, O_RDWR | O_NONBLOCK);
+			long drained = 0;
+
+			usleep(700000);
+			while (r >= 0 && drained < filled &&
+			       (n = read(r, chunk, sizeof(chunk))) > 0)
+				drained += n;
+			_exit(drained < filled);
+		}
+		t = now();
+		n = write(fd, "z", 1);
+		t = now() - t;
+		check("blocking-write-waits-for-room", n == 1 && t >= 0.5 &&
+		      reap(w), "n=%d after %.2fs", n, t);
+		n = read(fd, buf, 1);	/* the byte the blocked write put */
+		check("blocking-write-data", n == 1 && buf[0] == 'z', "n=%d", n);
+	}
+
 	/* A blocking read waits for a writer. */
 	w = write_later(dev, "d", 700);
 	t = now();
