@@ -8,12 +8,7 @@ build=${BUILD:-$top/build}
 out=$build/e2e/cdrecord
 vm=$top/vmm-glue/devcall-vm
 mkdir -p "$out"
-pass=0 fail=0
-
-result() {
-	if [ "$2" = ok ]; then pass=$((pass + 1)); echo "ok   $1"
-	else fail=$((fail + 1)); echo "FAIL $1 ${3:-}"; fi
-}
+. "$top/tests/e2e/lib.sh"
 
 burn() {	# burn NAME GUEST-SCRIPT: run wodim in a guest on the drive
 	"$vm" --name "cd-$1" --timeout 300 --plugin "$build/examples/devcall-emudrive.so" \

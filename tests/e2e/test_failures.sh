@@ -12,12 +12,9 @@ out=$build/e2e/failures
 vm=$top/vmm-glue/devcall-vm
 dcwait=$build/guest-tools/dcwait
 mkdir -p "$out"
-pass=0 fail=0 daemon= pids=()
+daemon= pids=()
+. "$top/tests/e2e/lib.sh"
 
-result() {
-	if [ "$2" = ok ]; then pass=$((pass + 1)); echo "ok   $1 ${3:-}"
-	else fail=$((fail + 1)); echo "FAIL $1 ${3:-}"; fi
-}
 cleanup() {
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -27,17 +24,6 @@ cleanup() {
 trap cleanup EXIT
 [ -x "$dcwait" ] || { echo "no $dcwait: run 'make e2e'"; echo "failures: 0 passed, 1 failed"; exit 1; }
 
-wait_for() {	# wait_for FILE RE SEC
-	local i
-	for i in $(seq $(($3 * 20))); do
-		grep -aq "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
-below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }	# below X LIMIT
 start_daemon() {
 	"$build/vmm-glue/devcalld" --run-dir "$run" --pidfile "$run/pid" "$@" \
 		>> "$out/devcalld.log" 2>&1 &
@@ -121,7 +107,8 @@ guest fc 'exec 4</dev/devcall/zero; /dcwait block /dev/devcall/fifo
 	for i in $(seq 600); do
 		[ "$(head -c 4096 /dev/devcall/zero 2>/dev/null | wc -c)" = 4096 ] && { echo REATTACHED; break; }
 		usleep 50000
-	done'
+	done
+	sleep 3	# QEMU reconnects its QMP monitor meanwhile'
 wait_for "$out/fc-console.log" '^BLOCKING' 120
 kill -9 "$daemon"; wait "$daemon" 2>/dev/null; daemon=
 t0=$(now)

@@ -11,12 +11,9 @@ out=$build/e2e/waiting
 vm=$top/vmm-glue/devcall-vm
 dcwait=$build/guest-tools/dcwait
 mkdir -p "$out"
-pass=0 fail=0 daemon= slave_pid=
+daemon= slave_pid=
+. "$top/tests/e2e/lib.sh"
 
-result() {
-	if [ "$2" = ok ]; then pass=$((pass + 1)); echo "ok   $1"
-	else fail=$((fail + 1)); echo "FAIL $1 ${3:-}"; fi
-}
 cleanup() {
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
 	[ -n "$slave_pid" ] && kill "$slave_pid" 2>/dev/null
@@ -24,16 +21,6 @@ cleanup() {
 }
 trap cleanup EXIT
 [ -x "$dcwait" ] || { echo "no $dcwait: run 'make e2e'"; echo "waiting: 0 passed, 1 failed"; exit 1; }
-
-# Wait until FILE has a line matching RE; 0 if it came within SEC seconds.
-wait_for() {	# wait_for FILE RE SEC
-	local i
-	for i in $(seq $(($3 * 10))); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # The host side of the pty check: open the slave the guest names, say
 # "ping", expect "pong".

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "fake_guest.h"
+#include "harness.h"
 
 void fake_guest_init(struct fake_guest *g)
 {
@@ -102,4 +104,12 @@ void fake_req_seg(struct request *req, uint64_t gpa, uint32_t len,
 	if (n < 0)
 		abort();
 	req->nr_bufs = n;
+}
+
+void fake_config_flag(struct config *cfg, const char *flag, const char *value)
+{
+	char err[256];
+
+	if (config_apply_flag(cfg, flag, value, err, sizeof(err)))
+		fail_msg("%s", err);
 }

@@ -45,6 +45,11 @@ void fake_guest_read(struct fake_guest *g, uint64_t gpa, void *dst,
 /* A request header (tag 1). */
 void fake_req_init(struct request *req, uint16_t op, uint64_t handle);
 
+struct config;
+
+/* A command-line flag applied to cfg (--vm, --export...); fails the test if refused. */
+void fake_config_flag(struct config *cfg, const char *flag, const char *value);
+
 /* Append a segment and regroup buffers as request_decode would. */
 void fake_req_seg(struct request *req, uint64_t gpa, uint32_t len,
 		  uint16_t dir, uint16_t buf);

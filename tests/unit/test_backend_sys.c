@@ -87,14 +87,6 @@ static void make_loop(struct fixture *f)
 		fail_msg("losetup failed (need root and util-linux)");
 }
 
-static void flag(struct config *cfg, const char *fl, const char *v)
-{
-	char err[256];
-
-	if (config_apply_flag(cfg, fl, v, err, sizeof(err)))
-		fail_msg("%s", err);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -105,16 +97,16 @@ static int setup(void **state)
 	make_zram(f);
 	make_loop(f);
 	config_init(&f->cfg);
-	flag(&f->cfg, "--vm", "t,max-request=16M");
-	flag(&f->cfg, "--export", "t:zero=/dev/zero");		/* 1 */
-	flag(&f->cfg, "--export", "t:null=/dev/null");		/* 2 */
-	flag(&f->cfg, "--export", "t:ptmx=/dev/ptmx");		/* 3 */
+	fake_config_flag(&f->cfg, "--vm", "t,max-request=16M");
+	fake_config_flag(&f->cfg, "--export", "t:zero=/dev/zero");		/* 1 */
+	fake_config_flag(&f->cfg, "--export", "t:null=/dev/null");		/* 2 */
+	fake_config_flag(&f->cfg, "--export", "t:ptmx=/dev/ptmx");		/* 3 */
 	snprintf(spec, sizeof(spec), "t:disk=/dev/zram%d", f->zram);
-	flag(&f->cfg, "--export", spec);			/* 4 */
+	fake_config_flag(&f->cfg, "--export", spec);			/* 4 */
 	snprintf(spec, sizeof(spec), "t:disk-ro=/dev/zram%d,ro", f->zram);
-	flag(&f->cfg, "--export", spec);			/* 5 */
+	fake_config_flag(&f->cfg, "--export", spec);			/* 5 */
 	snprintf(spec, sizeof(spec), "t:loop=%s", f->loop);
-	flag(&f->cfg, "--export", spec);			/* 6 */
+	fake_config_flag(&f->cfg, "--export", spec);			/* 6 */
 	if (config_finish(&f->cfg, err, sizeof(err)))
 		fail_msg("%s", err);
 	f->host = host_create();

@@ -40,14 +40,6 @@ static void capture_log(enum log_level level, const char *line)
 	nr_logs++;
 }
 
-static void flag(struct config *cfg, const char *f, const char *v)
-{
-	char err[256];
-
-	if (config_apply_flag(cfg, f, v, err, sizeof(err)))
-		fail_msg("%s", err);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -55,13 +47,13 @@ static int setup(void **state)
 
 	mock_reset();
 	config_init(&f->cfg);
-	flag(&f->cfg, "--vm", "a,max-open=4,max-request=64K,max-inflight=2");
-	flag(&f->cfg, "--export", "a:rw=/dev/null,backend=mock,allow=0x4201+0x80044202");
-	flag(&f->cfg, "--export", "a:ro=/dev/null,backend=mock,ro");
-	flag(&f->cfg, "--export", "a:excl=/dev/zero,backend=mock,exclusive,deny=0x2285");
-	flag(&f->cfg, "--export", "b:rw=/dev/null,backend=mock");
-	flag(&f->cfg, "--export", "b:ro=/dev/null,backend=mock,ro");
-	flag(&f->cfg, "--export", "b:excl=/dev/zero,backend=mock,exclusive");
+	fake_config_flag(&f->cfg, "--vm", "a,max-open=4,max-request=64K,max-inflight=2");
+	fake_config_flag(&f->cfg, "--export", "a:rw=/dev/null,backend=mock,allow=0x4201+0x80044202");
+	fake_config_flag(&f->cfg, "--export", "a:ro=/dev/null,backend=mock,ro");
+	fake_config_flag(&f->cfg, "--export", "a:excl=/dev/zero,backend=mock,exclusive,deny=0x2285");
+	fake_config_flag(&f->cfg, "--export", "b:rw=/dev/null,backend=mock");
+	fake_config_flag(&f->cfg, "--export", "b:ro=/dev/null,backend=mock,ro");
+	fake_config_flag(&f->cfg, "--export", "b:excl=/dev/zero,backend=mock,exclusive");
 	if (config_finish(&f->cfg, err, sizeof(err)))
 		fail_msg("%s", err);
 	f->host = host_create();

@@ -99,17 +99,11 @@ static void test_exits_when_peer_gone(void **state)
 	assert_true(i < 100);
 }
 
-int main(int argc, char **argv)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_put_take_across_connections,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exits_when_peer_gone,
-						setup, teardown),
-	};
-	const char *filter = argc > 1 ? argv[1] : getenv("DEVCALL_TEST_FILTER");
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup_teardown(test_put_take_across_connections,
+			setup, teardown),
+	cmocka_unit_test_setup_teardown(test_exits_when_peer_gone,
+			setup, teardown),
+};
 
-	if (filter && *filter)
-		cmocka_set_test_filter(filter);
-	return cmocka_run_group_tests_name("fd_keeper", tests, NULL, NULL);
-}
+TEST_MAIN("fd_keeper", tests, NULL, NULL)

@@ -68,15 +68,9 @@ static void test_bad_streams(void **state)
 	qmp_events_free(q);
 }
 
-int main(int argc, char **argv)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_events),
-		cmocka_unit_test(test_bad_streams),
-	};
-	const char *filter = argc > 1 ? argv[1] : getenv("DEVCALL_TEST_FILTER");
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_events),
+	cmocka_unit_test(test_bad_streams),
+};
 
-	if (filter && *filter)
-		cmocka_set_test_filter(filter);
-	return cmocka_run_group_tests_name("qmp_events", tests, NULL, NULL);
-}
+TEST_MAIN("qmp_events", tests, NULL, NULL)

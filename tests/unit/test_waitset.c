@@ -41,14 +41,6 @@ struct fixture {
 	struct response resp;
 };
 
-static void flag(struct config *cfg, const char *f, const char *v)
-{
-	char err[256];
-
-	if (config_apply_flag(cfg, f, v, err, sizeof(err)))
-		fail_msg("%s", err);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -56,9 +48,9 @@ static int setup(void **state)
 
 	mock_reset();
 	config_init(&f->cfg);
-	flag(&f->cfg, "--vm", "a,max-open=64");
-	flag(&f->cfg, "--export", "a:dev=/dev/null,backend=mock");
-	flag(&f->cfg, "--export", "a:ptmx=/dev/ptmx");
+	fake_config_flag(&f->cfg, "--vm", "a,max-open=64");
+	fake_config_flag(&f->cfg, "--export", "a:dev=/dev/null,backend=mock");
+	fake_config_flag(&f->cfg, "--export", "a:ptmx=/dev/ptmx");
 	if (config_finish(&f->cfg, err, sizeof(err)))
 		fail_msg("%s", err);
 	f->host = host_create();
@@ -327,21 +319,16 @@ static void test_pty_sys_backend(void **state)
 	free(p);
 }
 
-int main(int argc, char **argv)
-{
-	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-		T(test_blocking_read_parks_then_wakes),
-		T(test_nonblock_read_eagain),
-		T(test_cancel_by_tag),
-		T(test_reset_cancels),
-		T(test_poll),
-		T(test_many_waiters),
-		T(test_pty_sys_backend),
-	};
-	const char *filter = argc > 1 ? argv[1] : getenv("DEVCALL_TEST_FILTER");
 
-	if (filter && *filter)
-		cmocka_set_test_filter(filter);
-	return cmocka_run_group_tests_name("waitset", tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+	T(test_blocking_read_parks_then_wakes),
+	T(test_nonblock_read_eagain),
+	T(test_cancel_by_tag),
+	T(test_reset_cancels),
+	T(test_poll),
+	T(test_many_waiters),
+	T(test_pty_sys_backend),
+};
+
+TEST_MAIN("waitset", tests, NULL, NULL)
