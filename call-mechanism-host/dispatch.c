@@ -415,10 +415,13 @@ static int64_t dispatch_op(struct vm *vm, const struct request *req,
 	switch (req->op) {
 	case DEVCALL_OP_OPEN:
 		return do_open(vm, req, resp);
-	case DEVCALL_OP_CLOSE:
-		/* Requests still waiting on the file end with it. */
+	case DEVCALL_OP_CLOSE: {
+		/* Out of the table, then its waiters end (waitset_park()). */
+		int ret = vm_file_remove(vm, req->handle);
+
 		waitset_cancel_vm(ws, vm, req->handle, -EBADF);
-		return vm_file_remove(vm, req->handle);
+		return ret;
+	}
 	case DEVCALL_OP_CANCEL:
 		if (req->nr_segs || req->inline_len)
 			return -EINVAL;

@@ -277,7 +277,6 @@ void vm_reset(struct vm *vm)
 {
 	unsigned int i;
 
-	waitset_cancel_vm(vm->host->waitset, vm, 0, -ECANCELED);
 	for (i = 0; i < vm->cfg->limits.max_open; i++) {
 		struct open_file *f;
 
@@ -291,6 +290,8 @@ void vm_reset(struct vm *vm)
 		if (f)
 			vm_file_put(vm, f);
 	}
+	/* Out of the table first: no waiter can park on them after this. */
+	waitset_cancel_vm(vm->host->waitset, vm, 0, -ECANCELED);
 }
 
 void vm_destroy(struct vm *vm)

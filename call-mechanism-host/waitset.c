@@ -149,6 +149,7 @@ int waitset_park(struct waitset *ws, struct vm *vm, struct open_file *f,
 		 struct waiter *w)
 {
 	struct waitset_done done = { 0 };
+	struct open_file *cur;
 	struct epoll_event ev;
 	struct watch *x;
 	int ret = 0;
@@ -160,6 +161,19 @@ int waitset_park(struct waitset *ws, struct vm *vm, struct open_file *f,
 	pthread_mutex_lock(&ws->lock);
 	if (take_cancelled(ws, vm, tag)) {
 		ret = -EINTR;
+		goto out_put;
+	}
+	/*
+	 * A CLOSE or reset that ran since the request was dispatched has
+	 * taken the file out of the table and then cancelled the waiters:
+	 * parking now would wait forever. Checked under our lock, so one
+	 * that runs later cancels this waiter.
+	 */
+	cur = vm_file_get(vm, handle);
+	if (cur)
+		vm_file_put(vm, cur);	/* the table still holds it */
+	if (cur != f) {
+		ret = -EBADF;
 		goto out_put;
 	}
 	for (x = ws->watches; x; x = x->next)

@@ -41,8 +41,11 @@ int waitset_fd(const struct waitset *ws);
 
 /*
  * Park w until the host file f (fd, a reference the caller hands over)
- * has one of events, or it is cancelled. -EINTR, w not parked, if its tag
- * was cancelled before it got here (a CANCEL that raced a retry).
+ * has one of events, or it is cancelled. Not parked: -EINTR if its tag was
+ * cancelled before it got here (a CANCEL that raced a retry), -EBADF if
+ * handle no longer names f (a CLOSE or reset that raced it). Whoever
+ * closes or resets takes files out of the table first and then cancels
+ * (waitset_cancel_vm), so no waiter outlives its file's handle.
  */
 int waitset_park(struct waitset *ws, struct vm *vm, struct open_file *f,
 		 int fd, uint64_t handle, uint64_t tag, uint32_t events,

@@ -219,6 +219,31 @@ static void test_cancel_by_tag(void **state)
 	free(p);
 }
 
+/* A CLOSE between a request's dispatch and its parking: it must not park. */
+static void test_park_after_close_refused(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t h = open_export(f, 1);
+	struct request *req = calloc(1, sizeof(*req));
+	struct dispatch_wait wait;
+	struct parked p = { 0 };
+
+	read_req(&p, h, 50, false);
+	dispatch_request_wait(f->vm, &p.req, &f->resp, &wait);
+	assert_non_null(wait.file);
+	fake_req_init(req, DEVCALL_OP_CLOSE, h);
+	dispatch_request(f->vm, req, &f->resp);
+	assert_int_equal(f->resp.result, 0);
+	assert_int_equal(mock_calls()->open_now, 1);	/* our reference */
+	p.w.ready = ready;
+	assert_int_equal(waitset_park(f->ws, f->vm, wait.file, wait.fd,
+				      wait.handle, wait.tag, wait.events, &p.w),
+			 -EBADF);
+	assert_int_equal(waitset_count(f->ws), 0);
+	assert_int_equal(mock_calls()->open_now, 0);
+	free(req);
+}
+
 static void test_reset_cancels(void **state)
 {
 	struct fixture *f = *state;
@@ -325,6 +350,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_blocking_read_parks_then_wakes),
 	T(test_nonblock_read_eagain),
 	T(test_cancel_by_tag),
+	T(test_park_after_close_refused),
 	T(test_reset_cancels),
 	T(test_poll),
 	T(test_many_waiters),
