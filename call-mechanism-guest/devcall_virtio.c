@@ -45,6 +45,8 @@ struct devcall_call {
 	devcall_done_fn done_fn;	/* async calls: run on completion */
 	void *done_ctx;
 	struct work_struct free_work;	/* unpinning may sleep */
+	struct devcall_dev *orphan_dev;	/* an OPEN its caller gave up on */
+	struct work_struct orphan_work;
 	struct list_head node;
 	struct devcall_req hdr;
 	struct devcall_seg *segs;
@@ -90,6 +92,31 @@ static void devcall_call_release_deferred(struct kref *ref)
 	schedule_work(&c->free_work);
 }
 
+static s64 devcall_result(struct devcall_call *c);
+
+/*
+ * The host opened a file for an OPEN whose caller was killed before the
+ * answer came: close it, so neither the host file nor an exclusive claim
+ * outlives the caller.
+ */
+static void devcall_orphan_close(struct work_struct *work)
+{
+	struct devcall_call *c = container_of(work, struct devcall_call,
+					      orphan_work);
+	struct devcall_dev *d = c->orphan_dev;
+	s64 handle = devcall_result(c);
+	struct devcall_call *close;
+
+	close = devcall_call_alloc(DEVCALL_OP_CLOSE, 0);
+	if (close) {
+		close->hdr.handle = cpu_to_le64(handle);
+		devcall_call_submit(d, close);
+		devcall_call_put(close);
+	}
+	devcall_call_put(c);
+	devcall_dev_put(d);
+}
+
 struct devcall_call *devcall_call_alloc(u16 op, unsigned int max_segs)
 {
 	struct devcall_call *c;
@@ -102,6 +129,7 @@ struct devcall_call *devcall_call_alloc(u16 op, unsigned int max_segs)
 	kref_init(&c->ref);
 	init_completion(&c->done);
 	INIT_WORK(&c->free_work, devcall_call_free_work);
+	INIT_WORK(&c->orphan_work, devcall_orphan_close);
 	INIT_LIST_HEAD(&c->node);
 	c->hdr.op = cpu_to_le16(op);
 	c->max_segs = max_segs;
@@ -291,7 +319,8 @@ static int devcall_enqueue(struct devcall_dev *d, struct devcall_call *c,
 			break;
 	}
 	up_read(&d->users);
-	return ret == -ERESTARTSYS ? -EINTR : ret;
+	/* Interrupted before anything was sent: the syscall may restart. */
+	return ret;
 }
 
 static s64 devcall_result(struct devcall_call *c)
@@ -324,8 +353,29 @@ static s64 devcall_cancel(struct devcall_dev *d, struct devcall_call *c)
 			wait_for_completion_killable(&cancel->done);
 		devcall_call_put(cancel);
 	}
-	if (wait_for_completion_killable(&c->done))
+	if (wait_for_completion_killable(&c->done)) {
+		/* Killed: an OPEN that still succeeds gets closed for us. */
+		if (le16_to_cpu(c->hdr.op) == DEVCALL_OP_OPEN) {
+			unsigned long flags;
+			bool answered;
+
+			spin_lock_irqsave(&d->lock, flags);
+			answered = completion_done(&c->done);
+			if (!answered) {
+				devcall_dev_get(d);
+				kref_get(&c->ref);	/* the work's */
+				c->orphan_dev = d;
+			}
+			spin_unlock_irqrestore(&d->lock, flags);
+			if (answered && devcall_result(c) > 0) {
+				devcall_dev_get(d);
+				kref_get(&c->ref);
+				c->orphan_dev = d;
+				schedule_work(&c->orphan_work);
+			}
+		}
 		return -EINTR;
+	}
 	ret = devcall_result(c);
 	/* Given up before it started: the syscall may restart (SA_RESTART). */
 	return ret == -EINTR ? -ERESTARTSYS : ret;
@@ -374,6 +424,14 @@ static void devcall_vq_done(struct virtqueue *vq)
 			complete(&c->done);
 			if (c->done_fn)
 				c->done_fn(c, c->done_ctx);
+			if (c->orphan_dev) {
+				if (devcall_result(c) > 0) {
+					schedule_work(&c->orphan_work);
+				} else {
+					devcall_dev_put(c->orphan_dev);	/* a kfree at most */
+					kref_put(&c->ref, devcall_call_release_deferred);
+				}
+			}
 			kref_put(&c->ref, devcall_call_release_deferred);
 		}
 	} while (!virtqueue_enable_cb(vq));
@@ -496,6 +554,10 @@ static void devcall_remove(struct virtio_device *vdev)
 		complete(&c->done);
 		if (c->done_fn)
 			c->done_fn(c, c->done_ctx);
+		if (c->orphan_dev) {	/* nothing was opened to close */
+			devcall_dev_put(c->orphan_dev);
+			kref_put(&c->ref, devcall_call_release_deferred);
+		}
 	}
 	spin_unlock_irq(&d->lock);
 	wake_up_all(&d->space);
