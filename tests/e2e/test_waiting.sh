@@ -38,17 +38,28 @@ pty_host() {	# pty_host CONSOLE-LOG RESULT-FILE
 # ---- One guest: FIFO waits and signals, then the pty. ----
 rm -f "$out"/*.fifo
 mkfifo "$out/w.fifo" "$out/a.fifo" "$out/b.fifo"
-rm -f "$out/one-console.log" "$out/pty.result"
+# Once the FIFO checks are done, the daemon must hold no file on the FIFO:
+# every guest open was closed, the open of the killed process too.
+fifo_host() {	# fifo_host CONSOLE-LOG RESULT-FILE
+	local d
+	wait_for "$1" '^FIFO-DONE' 120 || { echo "no FIFO-DONE" > "$2"; return; }
+	d=$(pgrep -f -- "--vm wait-one," | head -1)
+	ls -l "/proc/$d/fd" 2>/dev/null | grep -c -- "-> $out/w.fifo" > "$2"
+}
+rm -f "$out/one-console.log" "$out/pty.result" "$out/fifo.result"
 pty_host "$out/one-console.log" "$out/pty.result" &
 slave_pid=$!
+fifo_host "$out/one-console.log" "$out/fifo.result" &
+fifo_pid=$!
 "$vm" --name wait-one --timeout 180 \
 	--export "fifo=$out/w.fifo" --export ptmx=/dev/ptmx \
 	--file "$dcwait:/dcwait" --log "$out/one-console.log" \
 	--daemon-log "$out/one-devcalld.log" \
-	-- sh -c '/dcwait fifo /dev/devcall/fifo; /dcwait pty /dev/devcall/ptmx' \
+	-- sh -c '/dcwait fifo /dev/devcall/fifo; /dcwait orphan /dev/devcall/fifo
+		  echo FIFO-DONE; sleep 2; /dcwait pty /dev/devcall/ptmx' \
 	> "$out/one.out" 2>&1
 rc=$?
-wait "$slave_pid"; slave_pid=
+wait "$slave_pid" "$fifo_pid"; slave_pid=
 result guest-ran "$([ $rc = 0 ] && echo ok || echo fail)" "status $rc"
 while read -r _ name verdict detail; do
 	result "$name" "$verdict" "$detail"
@@ -58,13 +69,15 @@ for name in poll-timeout-empty poll-writable-now poll-wakes-on-data select-wakes
 	    epoll-quiet-after-read nonblock-read-eagain nonblock-write-eagain \
 	    blocking-write-waits-for-room blocking-write-data blocking-read-waits \
 	    signal-eintr after-eintr-next-read signal-sa-restart pty-unlockpt \
+	    orphan-open-killed orphan-reader-open \
 	    pty-tiocgptn pty-tcsets-tcgets pty-poll-wakes pty-read-from-host \
 	    pty-write-to-host; do
 	grep -q "^CHECK $name " "$out/one.out" || result "$name" fail "did not run"
 done
 result pty-host-got-pong "$(grep -q '^GOT pong$' "$out/pty.result" 2>/dev/null && echo ok || echo fail)" \
 	"$(cat "$out/pty.result" 2>/dev/null)"
-result no-file-left-open "$(grep -q 'closing its 0 open file' "$out/one-devcalld.log" && echo ok || echo fail)"
+result no-host-file-left-on-fifo "$([ "$(cat "$out/fifo.result" 2>/dev/null)" = 0 ] && echo ok || echo fail)" \
+	"daemon holds $(cat "$out/fifo.result" 2>/dev/null) descriptor(s) of the FIFO"
 
 # ---- Two guests, one daemon: 2 x N blocked readers, a shared export. ----
 n=200

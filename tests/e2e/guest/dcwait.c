@@ -16,6 +16,10 @@
  *                            and expects "pong\n" back
  *   dcwait block DEV         a blocking read that never gets data;
  *                            prints its errno when it ends
+ *   dcwait orphan DEV        DEV: a host FIFO nobody has open. A process
+ *                            killed in a blocking open for writing; then
+ *                            a reader opens (the host checks that the
+ *                            orphaned open was closed)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -344,6 +348,34 @@ static int cmd_pty(const char *dev)
 	return failures != 0;
 }
 
+/*
+ * A process killed while its open(2) waits on the host (a FIFO opened for
+ * writing with no reader blocks in the host's open): the host open
+ * finishes once a reader comes, and the guest must close what it opened
+ * for nobody. The host checks no file is left open at the end.
+ */
+static int cmd_orphan(const char *dev)
+{
+	pid_t pid = fork();
+	int r, st;
+
+	if (pid == 0) {
+		int fd = open(dev, O_WRONLY);
+
+		_exit(fd < 0);
+	}
+	usleep(800000);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	check("orphan-open-killed", WIFSIGNALED(st), "status %#x", st);
+	/* A reader lets the host's open finish; its answer has no owner. */
+	r = open(dev, O_RDONLY | O_NONBLOCK);
+	check("orphan-reader-open", r >= 0, "%s", r < 0 ? strerror(errno) : "-");
+	usleep(1500000);
+	close(r);
+	return failures != 0;
+}
+
 static int cmd_block(const char *dev)
 {
 	int fd = open(dev, O_RDWR), n;
@@ -379,6 +411,8 @@ int main(int argc, char **argv)
 		return cmd_pty(argv[2]);
 	if (!strcmp(argv[1], "block"))
 		return cmd_block(argv[2]);
+	if (!strcmp(argv[1], "orphan"))
+		return cmd_orphan(argv[2]);
 	fprintf(stderr, "dcwait: unknown command %s\n", argv[1]);
 	return 2;
 }
