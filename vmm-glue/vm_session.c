@@ -141,8 +141,6 @@ static void session_keeper_put(struct vm_session *s)
 			 "this QEMU", s->cfg->name, strerror(-ret));
 }
 
-static int epoll_add(struct vm_session *s, int fd, struct session_ev_src *src);
-
 /*
  * Serve a QEMU an earlier daemon served: the device is new to the guest
  * (regs_init bumped the epoch); its driver sees the heartbeat move again
@@ -299,6 +297,19 @@ static void device_reset(struct vm_session *s)
 	memory_drop(s);
 }
 
+/* A reset the guest can see: the registers back to power-on too. */
+static void device_reset_regs(struct vm_session *s)
+{
+	struct devcall_shm_regs *r = s->regs;
+	unsigned int i;
+
+	device_reset(s);
+	r->status = 0;
+	r->driver_features = 0;
+	for (i = 0; i < DEVCALL_SHM_MAX_QUEUES; i++)
+		r->queue[i].ready = 0;
+}
+
 void session_disconnect(struct vm_session *s)
 {
 	unsigned int i;
@@ -414,12 +425,34 @@ int session_accept(struct vm_session *s)
 	return 0;
 }
 
+static pid_t peer_pid(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return -1;
+	return cred.pid;
+}
+
+/*
+ * Events are taken only from the QEMU this VM's ivshmem connection comes
+ * from: anyone else on the socket could otherwise reset the VM's files.
+ */
 void session_qmp_accept(struct vm_session *s)
 {
 	int fd = accept4(s->qmp_listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	pid_t pid;
 
 	if (fd < 0)
 		return;
+	pid = peer_pid(fd);
+	if (s->client_fd < 0 || pid <= 0 || pid != peer_pid(s->client_fd)) {
+		log_warn("vm %s: QMP connection from pid %d refused: not the "
+			 "QEMU of this VM", s->cfg->name, (int)pid);
+		close(fd);
+		return;
+	}
 	if (qmp_events_fd(s->qmp) >= 0)
 		epoll_ctl(s->epfd, EPOLL_CTL_DEL, qmp_events_fd(s->qmp), NULL);
 	qmp_events_attach(s->qmp, fd);
@@ -437,16 +470,12 @@ void session_qmp_accept(struct vm_session *s)
 static void session_on_qmp(void *ctx, enum qmp_event ev)
 {
 	struct vm_session *s = ctx;
-	unsigned int i;
 
 	if (ev != QMP_EV_RESET)
 		return;
 	log_info("vm %s: guest reset: closing its %u open file(s)",
 		 s->cfg->name, vm_open_count(s->vm));
-	device_reset(s);
-	s->regs->status = 0;
-	for (i = 0; i < DEVCALL_SHM_MAX_QUEUES; i++)
-		s->regs->queue[i].ready = 0;
+	device_reset_regs(s);
 }
 
 void session_qmp_event(struct vm_session *s)
@@ -568,9 +597,7 @@ static uint32_t mailbox_set_status(struct vm_session *s, uint32_t status)
 	uint64_t dev = le64toh(r->device_features);
 
 	if (!status) {
-		device_reset(s);
-		r->status = 0;
-		r->driver_features = 0;
+		device_reset_regs(s);
 		return 0;
 	}
 	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) &&

@@ -75,6 +75,17 @@ guest fb "$waiter"
 ready=0
 wait_for "$out/fa-console.log" '^BLOCKING' 120 && wait_for "$out/fb-console.log" '^REFUSED' 120 && ready=1
 result other-guest-refused-while-held "$([ $ready = 1 ] && ! grep -aq '^GOT' "$out/fb-console.log" && echo ok || echo fail)"
+# A stranger on the VM's QMP socket cannot fake a reset.
+python3 - "$run/fa.qmp" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b'{"QMP": {}}\r\n{"event": "RESET", "data": {"guest": true}}\r\n')
+time.sleep(0.5)
+PY
+sleep 0.5
+result fake-qmp-reset-refused "$(grep -q 'vm fa: QMP connection from pid [0-9]* refused' "$out/devcalld.log" &&
+	! grep -q 'vm fa: guest reset' "$out/devcalld.log" && ! grep -aq '^GOT' "$out/fb-console.log" && echo ok || echo fail)"
 t0=$(now)
 pkill -9 -f "mem-path=/dev/shm/devcall-fa.ram"
 got=0
