@@ -5,14 +5,14 @@
  *
  * Non-blocking is per request (the guest may change O_NONBLOCK with fcntl
  * at any time, and two requests on one file may differ), so the host fd
- * itself is always O_NONBLOCK after open. The dispatcher parks a blocking
- * request that would block in the daemon's wait set (poll_fd); a caller
- * with no wait set gets the old way, a wait in poll(2) here. Block devices
- * and regular files ignore the flag.
+ * itself is always O_NONBLOCK after open, and the dispatcher, seeing
+ * poll_fd, always calls read and write non-blocking: a blocking request
+ * that would block waits in the daemon's wait set, or in the dispatcher's
+ * poll(2) for callers without one. Block devices and regular files ignore
+ * the flag.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -76,54 +76,38 @@ static int sys_close(void *priv)
 	return ret;
 }
 
-static int sys_wait(int fd, short events)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-
-	if (poll(&p, 1, -1) < 0)
-		return errno == EINTR ? 0 : -errno;
-	return 0;
-}
-
 /*
- * One read or write with the request's own blocking mode: the fd is
- * O_NONBLOCK, so a blocking request waits for readiness in poll(2).
+ * One read or write. The fd is O_NONBLOCK and the dispatcher always calls
+ * us non-blocking (poll_fd): a request that has to wait waits there.
  */
 static ssize_t sys_rw(struct sys_file *f, const struct iovec *iov, int iovcnt,
-		      int64_t off, bool nonblock, bool write)
+		      int64_t off, bool write)
 {
 	ssize_t n;
-	int ret;
 
-	for (;;) {
+	do {
 		if (write)
 			n = off < 0 ? writev(f->fd, iov, iovcnt) :
 				      pwritev(f->fd, iov, iovcnt, off);
 		else
 			n = off < 0 ? readv(f->fd, iov, iovcnt) :
 				      preadv(f->fd, iov, iovcnt, off);
-		if (n >= 0)
-			return n;
-		if ((errno != EAGAIN && errno != EINTR) || nonblock)
-			return -errno;
-		if (errno == EAGAIN) {
-			ret = sys_wait(f->fd, write ? POLLOUT : POLLIN);
-			if (ret)
-				return ret;
-		}
-	}
+	} while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
 }
 
 static ssize_t sys_read(void *priv, const struct iovec *iov, int iovcnt,
 			int64_t off, bool nonblock)
 {
-	return sys_rw(priv, iov, iovcnt, off, nonblock, false);
+	(void)nonblock;		/* always: see sys_rw() */
+	return sys_rw(priv, iov, iovcnt, off, false);
 }
 
 static ssize_t sys_write(void *priv, const struct iovec *iov, int iovcnt,
 			 int64_t off, bool nonblock)
 {
-	return sys_rw(priv, iov, iovcnt, off, nonblock, true);
+	(void)nonblock;
+	return sys_rw(priv, iov, iovcnt, off, true);
 }
 
 static int sys_poll_fd(void *priv)

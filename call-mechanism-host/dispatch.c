@@ -194,7 +194,7 @@ static int64_t do_read_write(struct vm *vm, const struct request *req,
 				       resp->inline_data;
 		one.iov_len = req->len;
 		ret = backend_rw(f, write, &one, 1, off, nonblock, wait);
-		if (!write && ret > 0 && ret != DISPATCH_WAIT)
+		if (!write && ret > 0)
 			resp->inline_len = ret > req->len ? req->len : ret;
 		return ret;
 	}
@@ -214,8 +214,7 @@ static int64_t do_read_write(struct vm *vm, const struct request *req,
 	else
 		ret = backend_rw(f, write, iov, nr, off, nonblock, wait);
 	free(iov);
-	if (ret != DISPATCH_WAIT && ret > (int64_t)req->len)
-		/* a backend must not claim more */
+	if (ret > (int64_t)req->len)	/* a backend must not claim more */
 		ret = -EIO;
 	return ret;
 }
@@ -415,13 +414,11 @@ static int64_t dispatch_op(struct vm *vm, const struct request *req,
 	switch (req->op) {
 	case DEVCALL_OP_OPEN:
 		return do_open(vm, req, resp);
-	case DEVCALL_OP_CLOSE: {
+	case DEVCALL_OP_CLOSE:
 		/* Out of the table, then its waiters end (waitset_park()). */
-		int ret = vm_file_remove(vm, req->handle);
-
+		ret = vm_file_remove(vm, req->handle);
 		waitset_cancel_vm(ws, vm, req->handle, -EBADF);
 		return ret;
-	}
 	case DEVCALL_OP_CANCEL:
 		if (req->nr_segs || req->inline_len)
 			return -EINVAL;
