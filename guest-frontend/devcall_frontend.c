@@ -15,6 +15,7 @@
 #include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
+#include <linux/timer.h>
 #include <linux/wait.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -27,6 +28,7 @@
 #define DCF_CHUNK_SEGS		(DCF_CHUNK / PAGE_SIZE + 1)
 #define DCF_LAYOUT_CACHE	16	/* ioctl layouts kept per open file */
 #define DCF_POLL_ARMS		4	/* POLL calls waiting on the host per file */
+#define DCF_POLL_RETRY_MS	50	/* re-poll period when no arm was free */
 #define DCF_POLL_EVENTS		(EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLRDNORM | \
 				 EPOLLRDBAND | EPOLLWRNORM | EPOLLWRBAND | \
 				 EPOLLRDHUP)
@@ -72,6 +74,7 @@ struct dcf_file {
 	wait_queue_head_t poll_wq;
 	unsigned int poll_pending;
 	struct dcf_poll_arm arms[DCF_POLL_ARMS];
+	struct timer_list poll_retry;	/* all arms busy: wake and ask again */
 	u64 handle;
 	u64 size;
 	bool seekable;
@@ -102,6 +105,13 @@ static long dcf_simple(struct dcf_file *f, u16 op)
 	return ret;
 }
 
+static void dcf_poll_retry(struct timer_list *t)
+{
+	struct dcf_file *f = from_timer(f, t, poll_retry);
+
+	wake_up_all(&f->poll_wq);
+}
+
 static int dcf_open(struct inode *inode, struct file *file)
 {
 	const struct devcall_resp *r;
@@ -117,6 +127,7 @@ static int dcf_open(struct inode *inode, struct file *file)
 	mutex_init(&f->layouts_lock);
 	spin_lock_init(&f->poll_lock);
 	init_waitqueue_head(&f->poll_wq);
+	timer_setup(&f->poll_retry, dcf_poll_retry, 0);
 	c = devcall_call_alloc(DEVCALL_OP_OPEN, 0);
 	if (!c) {
 		kfree(f);
@@ -179,6 +190,7 @@ static int dcf_release(struct inode *inode, struct file *file)
 	 */
 	dcf_simple(f, DEVCALL_OP_CLOSE);
 	wait_event(f->poll_wq, !READ_ONCE(f->poll_pending));
+	del_timer_sync(&f->poll_retry);
 	devcall_dev_put(f->d);
 	kfree(f);
 	return 0;
@@ -456,7 +468,13 @@ static void dcf_poll_arm(struct dcf_file *f, __poll_t events)
 		}
 	}
 	spin_unlock_irq(&f->poll_lock);
-	/* All slots busy: pollers of other events query each time. */
+	/*
+	 * All slots busy (five different event sets polled at once): no
+	 * call will wake these pollers, so a timer does, and they ask again.
+	 */
+	if (!arm)
+		mod_timer(&f->poll_retry,
+			  jiffies + msecs_to_jiffies(DCF_POLL_RETRY_MS));
 	if (arm && devcall_call_submit_async(f->d, c, dcf_poll_done, arm)) {
 		spin_lock_irq(&f->poll_lock);
 		arm->pending = false;

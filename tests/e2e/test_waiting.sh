@@ -64,7 +64,8 @@ result guest-ran "$([ $rc = 0 ] && echo ok || echo fail)" "status $rc"
 while read -r _ name verdict detail; do
 	result "$name" "$verdict" "$detail"
 done < <(grep '^CHECK ' "$out/one.out" | tr -d '\r')
-for name in poll-timeout-empty poll-writable-now poll-wakes-on-data select-wakes-on-data \
+for name in poll-timeout-empty poll-writable-now poll-wakes-on-data poll-slots-full-still-wakes \
+	    poll-slots-data-read poll-never-events-time-out select-wakes-on-data \
 	    epoll-timeout-empty epoll-wakes-on-data epoll-level-still-ready \
 	    epoll-quiet-after-read nonblock-read-eagain nonblock-write-eagain \
 	    blocking-write-waits-for-room blocking-write-data blocking-read-waits \

@@ -88,6 +88,26 @@ static int reap(pid_t pid)
 	       !WEXITSTATUS(st);
 }
 
+/* Wait (at most 10 s) until process pid sleeps in poll(2). */
+static void wait_in_poll(pid_t pid)
+{
+	char path[64], wchan[64];
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+	for (i = 0; i < 1000; i++) {
+		FILE *f = fopen(path, "r");
+		int got = f && fgets(wchan, sizeof(wchan), f) &&
+			  strstr(wchan, "poll");
+
+		if (f)
+			fclose(f);
+		if (got)
+			return;
+		usleep(10000);
+	}
+}
+
 static volatile sig_atomic_t alarms;
 
 static void on_alarm(int sig)
@@ -151,6 +171,42 @@ static int cmd_fifo(const char *dev)
 	      p.revents, t);
 	check("poll-data-read", read(fd, buf, sizeof(buf)) == 1 &&
 	      buf[0] == 'a' && reap(w), "-");
+
+	/*
+	 * Four pollers hold every POLL slot of the file with events a FIFO
+	 * never reports; a fifth poller, for POLLIN, must still wake.
+	 */
+	{
+		/* None a subset of another: each takes a slot of its own. */
+		static const short never[] = { POLLPRI, POLLRDBAND,
+					       POLLWRBAND, POLLRDHUP };
+		pid_t kids[4];
+		int k;
+
+		for (k = 0; k < 4; k++) {
+			kids[k] = fork();
+			if (kids[k] == 0) {
+				struct pollfd q = { .fd = fd, .events = never[k] };
+
+				_exit(poll(&q, 1, 4000) != 0);
+			}
+		}
+		/* Until each of them sleeps in poll, its slot taken. */
+		for (k = 0; k < 4; k++)
+			wait_in_poll(kids[k]);
+		w = write_later(dev, "p", 700);
+		p = (struct pollfd){ .fd = fd, .events = POLLIN };
+		t = now();
+		n = poll(&p, 1, 20000);
+		t = now() - t;
+		check("poll-slots-full-still-wakes", n == 1 &&
+		      (p.revents & POLLIN) && t < 5, "n=%d after %.2fs", n, t);
+		check("poll-slots-data-read", read(fd, buf, sizeof(buf)) == 1 &&
+		      buf[0] == 'p' && reap(w), "-");
+		for (k = 0; k < 4; k++)
+			check("poll-never-events-time-out", reap(kids[k]),
+			      "poller %d", k);
+	}
 
 	/* select. */
 	w = write_later(dev, "b", 700);
