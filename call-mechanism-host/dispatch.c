@@ -73,6 +73,57 @@ static int64_t backend_rw(struct open_file *f, bool write,
 	}
 }
 
+/* Drop the first skip bytes of *iov (in place); the new count. */
+static int iov_advance(struct iovec **iov, int nr, uint64_t skip)
+{
+	struct iovec *v = *iov;
+
+	while (nr && skip >= v->iov_len) {
+		skip -= v->iov_len;
+		v++;
+		nr--;
+	}
+	if (nr) {
+		v->iov_base = (uint8_t *)v->iov_base + skip;
+		v->iov_len -= skip;
+	}
+	*iov = v;
+	return nr;
+}
+
+/*
+ * backend_rw() for a request of len bytes. A blocking write to a stream
+ * (pipe, FIFO, tty, socket) writes all of it, as write(2) does there: a
+ * partial write parks for room, the progress travelling in wait->done
+ * from try to try; an error after some progress reports the bytes that
+ * went (the caller does the same for a cancel).
+ */
+static int64_t rw_request(struct open_file *f, bool write, struct iovec *iov,
+			  int nr, int64_t off, bool nonblock,
+			  struct dispatch_wait *wait, uint32_t len)
+{
+	bool whole = write && !nonblock && off < 0 && wait &&
+		     file_poll_fd(f) >= 0;
+	uint64_t done = whole ? wait->done : 0;
+	int64_t ret;
+
+	if (done > len)
+		return -EINVAL;
+	nr = iov_advance(&iov, nr, done);
+	ret = backend_rw(f, write, iov, nr, off, nonblock, wait);
+	if (!whole || ret == DISPATCH_WAIT)
+		return ret;
+	if (ret > 0 && done + ret < len) {
+		wait->done = done + ret;
+		wait->fd = file_poll_fd(f);
+		wait->events = EPOLLOUT;
+		return DISPATCH_WAIT;
+	}
+	if (ret < 0)
+		return done ? (int64_t)done : ret;
+	return (int64_t)done + ret;
+}
+
 static const struct guest_mem *memory_of(const struct vm *vm)
 {
 	const struct guest_mem *gm = vm_memory(vm);
@@ -193,7 +244,8 @@ static int64_t do_read_write(struct vm *vm, const struct request *req,
 		one.iov_base = write ? (void *)req->inline_data :
 				       resp->inline_data;
 		one.iov_len = req->len;
-		ret = backend_rw(f, write, &one, 1, off, nonblock, wait);
+		ret = rw_request(f, write, &one, 1, off, nonblock, wait,
+				 req->len);
 		if (!write && ret > 0)
 			resp->inline_len = ret > req->len ? req->len : ret;
 		return ret;
@@ -212,7 +264,8 @@ static int64_t do_read_write(struct vm *vm, const struct request *req,
 	if (nr < 0)
 		ret = nr;
 	else
-		ret = backend_rw(f, write, iov, nr, off, nonblock, wait);
+		ret = rw_request(f, write, iov, nr, off, nonblock, wait,
+				 req->len);
 	free(iov);
 	if (ret > (int64_t)req->len)	/* a backend must not claim more */
 		ret = -EIO;

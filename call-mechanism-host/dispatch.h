@@ -40,6 +40,12 @@ struct dispatch_wait {
 	int fd;
 	uint32_t events;		/* EPOLLIN, EPOLLOUT, ... */
 	uint64_t handle, tag;		/* the request's */
+	/*
+	 * In and out: bytes a blocking stream write already wrote in earlier
+	 * tries (0 for a new request); kept by the caller between tries, and
+	 * the answer to give if the request is cancelled after progress.
+	 */
+	uint64_t done;
 };
 
 /*

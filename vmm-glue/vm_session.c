@@ -753,11 +753,15 @@ static void call_answer(struct session_call *call, const void *resp, size_t n)
 	session_interrupt(s, DEVCALL_MSIX_VEC_QUEUE(DEVCALL_QUEUE_REQ));
 }
 
-/* Answer with an error alone: a cancelled or unparkable wait. */
+/*
+ * Answer a cancelled or unparkable wait: with err, or with the bytes a
+ * blocking write already wrote (write(2) returns those when interrupted).
+ */
 static void call_answer_error(struct session_call *call, int err)
 {
 	uint8_t resp[sizeof(struct devcall_resp)];
-	struct response r = { .tag = call->waiter.tag, .result = err };
+	struct response r = { .tag = call->waiter.tag,
+			      .result = call->done ? (int64_t)call->done : err };
 	int n = response_encode(&r, resp, sizeof(resp));
 
 	call_answer(call, resp, n < 0 ? 0 : (size_t)n);
@@ -807,6 +811,7 @@ void session_serve(struct session_call *call)
 		call_answer(call, NULL, 0);
 		return;
 	}
+	wait.done = call->done;
 	n = dispatch_wire(s->vm, call->wire, call->wire_len, resp,
 			  sizeof(resp), &wait);
 	if (!wait.file) {
@@ -814,6 +819,7 @@ void session_serve(struct session_call *call)
 		return;
 	}
 	/* No thread waits: the wait set wakes the call when it can go on. */
+	call->done = wait.done;
 	call->waiter.ready = call_ready;
 	ret = waitset_park(host_waitset(vm_host(s->vm)), s->vm, wait.file,
 			   wait.fd, wait.handle, wait.tag, wait.events,

@@ -111,6 +111,7 @@ struct session_call {
 	struct session_call *next;	/* the worker pool's queue */
 	uint8_t *wire;			/* NULL until first served */
 	size_t wire_len;
+	uint64_t done;			/* dispatch_wait.done between tries */
 	struct vq_chain chain;
 };
 

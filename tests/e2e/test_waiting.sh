@@ -68,7 +68,8 @@ for name in poll-timeout-empty poll-writable-now poll-wakes-on-data poll-slots-f
 	    poll-slots-data-read poll-never-events-time-out select-wakes-on-data \
 	    epoll-timeout-empty epoll-wakes-on-data epoll-level-still-ready \
 	    epoll-quiet-after-read nonblock-read-eagain nonblock-write-eagain \
-	    blocking-write-waits-for-room blocking-write-data blocking-read-waits \
+	    blocking-write-waits-for-room blocking-write-data blocking-write-whole \
+	    blocking-read-waits \
 	    signal-eintr after-eintr-next-read signal-sa-restart pty-unlockpt \
 	    orphan-open-killed orphan-reader-open \
 	    pty-tiocgptn pty-tcsets-tcgets pty-poll-wakes pty-read-from-host \

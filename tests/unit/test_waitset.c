@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -38,6 +39,7 @@ struct fixture {
 	struct fake_guest g;
 	struct waitset *ws;
 	int pipe[2];
+	char fifo[64];
 	struct response resp;
 };
 
@@ -51,6 +53,16 @@ static int setup(void **state)
 	fake_config_flag(&f->cfg, "--vm", "a,max-open=64");
 	fake_config_flag(&f->cfg, "--export", "a:dev=/dev/null,backend=mock");
 	fake_config_flag(&f->cfg, "--export", "a:ptmx=/dev/ptmx");
+	snprintf(f->fifo, sizeof(f->fifo), "/tmp/devcall-waitset.%d.fifo",
+		 getpid());
+	unlink(f->fifo);
+	assert_int_equal(mkfifo(f->fifo, 0600), 0);
+	{
+		char flag[128];
+
+		snprintf(flag, sizeof(flag), "a:fifo=%s", f->fifo);
+		fake_config_flag(&f->cfg, "--export", flag);
+	}
 	if (config_finish(&f->cfg, err, sizeof(err)))
 		fail_msg("%s", err);
 	f->host = host_create();
@@ -76,6 +88,7 @@ static int teardown(void **state)
 	fake_guest_fini(&f->g);
 	close(f->pipe[0]);
 	close(f->pipe[1]);
+	unlink(f->fifo);
 	free(f);
 	return 0;
 }
@@ -106,7 +119,7 @@ static void ready(struct waiter *w, int err)
 /* Dispatch p's request; park it if it has to wait. 1 if parked. */
 static int serve(struct fixture *f, struct parked *p)
 {
-	struct dispatch_wait wait;
+	struct dispatch_wait wait = { 0 };
 
 	dispatch_request_wait(f->vm, &p->req, &f->resp, &wait);
 	if (!wait.file)
@@ -195,7 +208,7 @@ static void test_cancel_by_tag(void **state)
 	dispatch_request(f->vm, req, &f->resp);
 	assert_int_equal(f->resp.result, -ENOENT);
 	{
-		struct dispatch_wait wait;
+		struct dispatch_wait wait = { 0 };
 		struct parked q = { 0 };
 
 		read_req(&q, h, 22, false);
@@ -225,7 +238,7 @@ static void test_park_after_close_refused(void **state)
 	struct fixture *f = *state;
 	uint64_t h = open_export(f, 1);
 	struct request *req = calloc(1, sizeof(*req));
-	struct dispatch_wait wait;
+	struct dispatch_wait wait = { 0 };
 	struct parked p = { 0 };
 
 	read_req(&p, h, 50, false);
@@ -309,6 +322,69 @@ static void test_many_waiters(void **state)
 	free(p);
 }
 
+/*
+ * A blocking write to a host FIFO larger than the pipe holds: it parks
+ * for room as often as it must, then answers with all of it, and the
+ * reader gets every byte in order; a cancel after progress would report
+ * the bytes written (the caller's part, see dispatch_wait.done).
+ */
+static void test_blocking_stream_write_whole(void **state)
+{
+	struct fixture *f = *state;
+	size_t len = 200 * 1024, got = 0;
+	struct parked *p = calloc(1, sizeof(*p));
+	uint8_t *data = malloc(len), *back = malloc(len);
+	struct dispatch_wait wait = { 0 };
+	uint64_t gpa, h;
+	int rd, parks = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		data[i] = (uint8_t)(i * 7 + i / 4096);
+	h = open_export(f, 3);
+	rd = open(f->fifo, O_RDONLY | O_NONBLOCK);
+	assert_true(rd >= 0);
+	gpa = fake_guest_alloc(&f->g, len);
+	fake_guest_write(&f->g, gpa, data, len);
+	fake_req_init(&p->req, DEVCALL_OP_WRITE, h);
+	p->req.tag = 60;
+	p->req.len = len;
+	fake_req_seg(&p->req, gpa, len, DEVCALL_SEG_TO_HOST, 0);
+	for (;;) {
+		dispatch_request_wait(f->vm, &p->req, &f->resp, &wait);
+		if (!wait.file)
+			break;
+		parks++;
+		p->w.ready = ready;
+		p->ended = 0;
+		assert_int_equal(waitset_park(f->ws, f->vm, wait.file, wait.fd,
+					      wait.handle, wait.tag,
+					      wait.events, &p->w), 0);
+		/* The reader makes room, a little at a time. */
+		while (!p->ended) {
+			ssize_t n = read(rd, back + got, 32 * 1024);
+
+			if (n > 0)
+				got += n;
+			waitset_run(f->ws);
+		}
+		assert_int_equal(p->err, 0);
+	}
+	assert_int_equal(f->resp.result, (int64_t)len);
+	assert_true(parks >= 2);
+	while (got < len) {
+		ssize_t n = read(rd, back + got, len - got);
+
+		assert_true(n > 0);
+		got += n;
+	}
+	assert_memory_equal(back, data, len);
+	close(rd);
+	free(data);
+	free(back);
+	free(p);
+}
+
 /* A real host pty through the sys backend: a read waits for the slave. */
 static void test_pty_sys_backend(void **state)
 {
@@ -354,6 +430,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_reset_cancels),
 	T(test_poll),
 	T(test_many_waiters),
+	T(test_blocking_stream_write_whole),
 	T(test_pty_sys_backend),
 };
 

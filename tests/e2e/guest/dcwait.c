@@ -283,6 +283,37 @@ static int cmd_fifo(const char *dev)
 		check("blocking-write-data", n == 1 && buf[0] == 'z', "n=%d", n);
 	}
 
+	/* A blocking write bigger than the host pipe writes all of it. */
+	{
+		static char big[256 * 1024];
+		long drained = 0;
+		int k;
+
+		for (k = 0; k < (int)sizeof(big); k++)
+			big[k] = (char)(k % 251);
+		w = fork();
+		if (w == 0) {
+			/* A slow reader: 16 KiB every 20 ms, checking order. */
+			int r = open(dev, O_RDWR);
+			char in[16384];
+			int bad = 0;
+
+			while (r >= 0 && drained < (long)sizeof(big)) {
+				n = read(r, in, sizeof(in));
+				if (n <= 0)
+					break;
+				for (k = 0; k < n; k++)
+					bad |= in[k] != (char)((drained + k) % 251);
+				drained += n;
+				usleep(20000);
+			}
+			_exit(bad || drained != (long)sizeof(big));
+		}
+		n = write(fd, big, sizeof(big));
+		check("blocking-write-whole", n == (int)sizeof(big) && reap(w),
+		      "wrote %d of %zu", n, sizeof(big));
+	}
+
 	/* A blocking read waits for a writer. */
 	w = write_later(dev, "d", 700);
 	t = now();
