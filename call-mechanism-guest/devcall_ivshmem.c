@@ -249,9 +249,11 @@ static void dc_del_vqs(struct virtio_device *vdev)
 	dc->nr_vqs = 0;
 }
 
-static struct virtqueue *dc_setup_vq(struct dc_ivshmem *dc, unsigned int i,
-				     vq_callback_t *callback, const char *name)
+static struct virtqueue *dc_setup_vq(struct virtio_device *vdev,
+				     unsigned int i, vq_callback_t *callback,
+				     const char *name)
 {
+	struct dc_ivshmem *dc = to_dc(vdev);
 	struct devcall_shm_queue *q = &dc->shm->queue[i];
 	struct virtqueue *vq;
 	u32 num;
@@ -260,7 +262,7 @@ static struct virtqueue *dc_setup_vq(struct dc_ivshmem *dc, unsigned int i,
 	num = min_t(u32, shm_read32(&q->num_max), DEVCALL_QUEUE_NUM_MAX);
 	if (!num || !is_power_of_2(num))
 		return ERR_PTR(-ENOENT);
-	vq = vring_create_virtqueue(i, num, SMP_CACHE_BYTES, &dc->cur->vdev, true,
+	vq = vring_create_virtqueue(i, num, SMP_CACHE_BYTES, vdev, true,
 				    true, false, dc_notify, callback, name);
 	if (!vq)
 		return ERR_PTR(-ENOMEM);
@@ -294,7 +296,7 @@ static int dc_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
 			vqs[i] = NULL;
 			continue;
 		}
-		vqs[i] = dc_setup_vq(dc, i, callbacks[i], names[i]);
+		vqs[i] = dc_setup_vq(vdev, i, callbacks[i], names[i]);
 		if (IS_ERR(vqs[i])) {
 			ret = PTR_ERR(vqs[i]);
 			goto out_del;
@@ -378,9 +380,10 @@ static void dc_detach(struct dc_ivshmem *dc)
 
 	dc->broken = true;
 	dc->dead_epoch = shm_read32(&dc->shm->device_epoch);
-	unregister_virtio_device(&v->vdev);
+	/* The config interrupt stops looking at it before it can be freed. */
 	WRITE_ONCE(dc->cur, NULL);
 	synchronize_irq(pci_irq_vector(dc->pdev, DEVCALL_MSIX_VEC_CONFIG));
+	unregister_virtio_device(&v->vdev);
 }
 
 static bool dc_daemon_present(struct dc_ivshmem *dc)
