@@ -224,45 +224,44 @@ int keeper_open(const char *path)
 	return keeper_connect(&sa);
 }
 
-static int request(int ks, char op, const int *fds, unsigned int nr)
+/*
+ * One operation and its reply: fds go with it, up to max come back in out.
+ * The number that came back, or -errno.
+ */
+static int request(int ks, char op, const int *fds, unsigned int nr,
+		   int *out, unsigned int max)
 {
 	char reply;
 	int ret = send_op(ks, op, fds, nr);
 
 	if (ret)
 		return ret;
-	ret = recv_op(ks, &reply, NULL, 0);
-	return ret < 0 ? ret : reply == op ? 0 : -EPROTO;
-}
-
-int keeper_put(int ks, const int *fds, unsigned int nr)
-{
-	return request(ks, KEEP_PUT, fds, nr);
-}
-
-int keeper_take(int ks, int *fds, unsigned int max)
-{
-	char reply;
-	int ret = send_op(ks, KEEP_TAKE, NULL, 0);
-
-	if (ret)
-		return ret;
-	ret = recv_op(ks, &reply, fds, max);
-	if (ret >= 0 && reply != KEEP_TAKE) {
+	ret = recv_op(ks, &reply, out, max);
+	if (ret >= 0 && reply != op) {
 		while (ret)
-			close(fds[--ret]);
+			close(out[--ret]);
 		return -EPROTO;
 	}
 	return ret;
 }
 
+int keeper_put(int ks, const int *fds, unsigned int nr)
+{
+	return request(ks, KEEP_PUT, fds, nr, NULL, 0);
+}
+
+int keeper_take(int ks, int *fds, unsigned int max)
+{
+	return request(ks, KEEP_TAKE, NULL, 0, fds, max);
+}
+
 int keeper_drop(int ks)
 {
-	return request(ks, KEEP_DROP, NULL, 0);
+	return request(ks, KEEP_DROP, NULL, 0, NULL, 0);
 }
 
 void keeper_quit(int ks)
 {
-	request(ks, KEEP_QUIT, NULL, 0);
+	request(ks, KEEP_QUIT, NULL, 0, NULL, 0);
 	close(ks);
 }

@@ -166,25 +166,19 @@ static int session_adopt(struct vm_session *s)
 	return 0;
 }
 
-/* QEMU's QMP monitor connects here (a client chardev with reconnect). */
-static int qmp_listen(struct vm_session *s)
+/* A listening socket at path (long enough: checked at create), watched. */
+static int listen_unix(struct vm_session *s, const char *path, int backlog,
+		       struct session_ev_src *src, int *fd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
-	if (strlen(s->cfg->qmp_path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	s->qmp = qmp_events_new();
-	if (!s->qmp)
-		return -ENOMEM;
-	strcpy(sa.sun_path, s->cfg->qmp_path);
+	strcpy(sa.sun_path, path);
 	unlink(sa.sun_path);
-	s->qmp_listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
-				  SOCK_NONBLOCK, 0);
-	if (s->qmp_listen_fd < 0 ||
-	    bind(s->qmp_listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(s->qmp_listen_fd, 2))
+	*fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (*fd < 0 || bind(*fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(*fd, backlog))
 		return -errno;
-	return epoll_add(s, s->qmp_listen_fd, &s->ev_qmp_listen);
+	return epoll_add(s, *fd, src);
 }
 
 int session_create(struct vm_session **out, struct host *host,
@@ -196,7 +190,8 @@ int session_create(struct vm_session **out, struct host *host,
 	int ret;
 
 	fill_defaults(cfg, run_dir);
-	if (strlen(cfg->socket_path) >= sizeof(sa.sun_path))
+	if (strlen(cfg->socket_path) >= sizeof(sa.sun_path) ||
+	    strlen(cfg->qmp_path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -244,20 +239,16 @@ int session_create(struct vm_session **out, struct host *host,
 			goto fail;
 	}
 
-	strcpy(sa.sun_path, cfg->socket_path);
-	unlink(sa.sun_path);
-	s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
-			      SOCK_NONBLOCK, 0);
-	if (s->listen_fd < 0 ||
-	    bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(s->listen_fd, 4)) {
-		ret = -errno;
-		goto fail;
-	}
-	ret = epoll_add(s, s->listen_fd, &s->ev_listen);
+	ret = listen_unix(s, cfg->socket_path, 4, &s->ev_listen, &s->listen_fd);
 	if (ret)
 		goto fail;
-	ret = qmp_listen(s);
+	/* QEMU's QMP monitor connects here (a client chardev with reconnect). */
+	ret = -ENOMEM;
+	s->qmp = qmp_events_new();
+	if (!s->qmp)
+		goto fail;
+	ret = listen_unix(s, cfg->qmp_path, 2, &s->ev_qmp_listen,
+			  &s->qmp_listen_fd);
 	if (ret)
 		goto fail;
 	log_info("vm %s: listening on %s, %u export(s)", cfg->name,
@@ -782,16 +773,24 @@ static void call_ready(struct waiter *w, int err)
 static int call_copy_request(struct session_call *call)
 {
 	const struct vq_chain *c = &call->chain;
-	size_t len = 0, n;
+	size_t len = 0, cap = 0, n;
 	unsigned int i;
 
-	call->wire = malloc(REQ_WIRE_MAX + 1);
+	/*
+	 * Its own size, not the largest a request can be: a parked call
+	 * keeps it. One byte past the limit is enough to see it is too long.
+	 */
+	for (i = 0; i < c->nr_in; i++)
+		cap += c->in[i].iov_len;
+	if (cap > REQ_WIRE_MAX + 1)
+		cap = REQ_WIRE_MAX + 1;
+	call->wire = malloc(cap ? cap : 1);
 	if (!call->wire)
 		return -ENOMEM;
-	for (i = 0; i < c->nr_in && len <= REQ_WIRE_MAX; i++) {
+	for (i = 0; i < c->nr_in && len < cap; i++) {
 		n = c->in[i].iov_len;
-		if (n > REQ_WIRE_MAX + 1 - len)
-			n = REQ_WIRE_MAX + 1 - len;
+		if (n > cap - len)
+			n = cap - len;
 		memcpy(call->wire + len, c->in[i].iov_base, n);
 		len += n;
 	}
