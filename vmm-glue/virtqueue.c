@@ -24,7 +24,7 @@ int vq_setup(struct virtqueue *vq, const struct guest_mem *gm, uint32_t num,
 	size_t ulen = 4 + 8 * (size_t)num + 2;
 	void *d, *a, *u;
 
-	if (!num || num > max_num || (num & (num - 1)) || num > 32768)
+	if (!num || num > max_num || (num & (num - 1)) || num > VQ_NUM_MAX)
 		return -EINVAL;
 	/* Alignment of the split ring (virtio 1.x, 2.7.10). */
 	if ((desc & 15) || (avail & 1) || (used & 3))
@@ -45,6 +45,8 @@ int vq_setup(struct virtqueue *vq, const struct guest_mem *gm, uint32_t num,
 	vq->broken = false;
 	vq->ready = true;
 	vq->gen++;
+	vq->nr_inflight = 0;
+	memset(vq->inflight, 0, sizeof(vq->inflight));
 	pthread_mutex_unlock(&vq->lock);
 	return 0;
 }
@@ -59,7 +61,23 @@ void vq_reset(struct virtqueue *vq)
 	vq->avail = NULL;
 	vq->used = NULL;
 	vq->last_avail = 0;
+	vq->nr_inflight = 0;
+	memset(vq->inflight, 0, sizeof(vq->inflight));
 	pthread_mutex_unlock(&vq->lock);
+}
+
+static bool head_inflight(const struct virtqueue *vq, uint16_t head)
+{
+	return vq->inflight[head / 64] & (1ull << (head % 64));
+}
+
+static void head_mark(struct virtqueue *vq, uint16_t head, bool on)
+{
+	if (on)
+		vq->inflight[head / 64] |= 1ull << (head % 64);
+	else
+		vq->inflight[head / 64] &= ~(1ull << (head % 64));
+	vq->nr_inflight += on ? 1 : -1;
 }
 
 /* Walk the chain at head into host iovecs. Under vq->lock. */
@@ -123,37 +141,39 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *chain)
 		ret = 0;
 		goto out;
 	}
-	if ((uint16_t)(avail_idx - vq->last_avail) > vq->num) {
-		vq->broken = true;	/* more entries than the ring holds */
-		ret = -EIO;
-		goto out;
-	}
+	ret = -EIO;
+	if ((uint16_t)(avail_idx - vq->last_avail) > vq->num)
+		goto broken;	/* more entries than the ring holds */
 	/* The ring entry is read only after the index that published it. */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	chain->head = rd16(&vq->avail->ring[vq->last_avail % vq->num]);
 	chain->gen = vq->gen;
 	vq->last_avail++;
-	if (chain->head >= vq->num) {
-		vq->broken = true;
-		ret = -EIO;
-		goto out;
-	}
-	ret = vq_walk(vq, chain) ? -EINVAL : 1;
+	/*
+	 * A head still in flight is the device's until it is pushed back: a
+	 * guest that publishes it again would have it served twice (and could
+	 * have every pop allocate a call for the same chain forever).
+	 */
+	if (chain->head >= vq->num || head_inflight(vq, chain->head) ||
+	    vq_walk(vq, chain))
+		goto broken;
+	head_mark(vq, chain->head, true);
+	ret = 1;
+	goto out;
+broken:
+	vq->broken = true;
 out:
 	pthread_mutex_unlock(&vq->lock);
 	return ret;
 }
 
-void vq_push(struct virtqueue *vq, uint32_t gen, uint16_t head, uint32_t len)
+/* Publish one used element. Under vq->lock, queue current, head in flight. */
+static void vq_push_locked(struct virtqueue *vq, uint16_t head, uint32_t len)
 {
 	struct vring_used_elem *e;
 	uint16_t idx;
 
-	pthread_mutex_lock(&vq->lock);
-	if (!vq->ready || vq->gen != gen) {
-		pthread_mutex_unlock(&vq->lock);
-		return;
-	}
+	head_mark(vq, head, false);
 	idx = vq->used_idx++;
 	e = &vq->used->ring[idx % vq->num];
 	e->id = htole32(head);
@@ -161,5 +181,52 @@ void vq_push(struct virtqueue *vq, uint32_t gen, uint16_t head, uint32_t len)
 	/* The element must be visible before the index that publishes it. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&vq->used->idx, htole16(idx + 1), __ATOMIC_RELAXED);
+}
+
+static bool vq_current(const struct virtqueue *vq, uint32_t gen, uint16_t head)
+{
+	return vq->ready && vq->gen == gen && head < vq->num &&
+	       head_inflight(vq, head);
+}
+
+void vq_push(struct virtqueue *vq, uint32_t gen, uint16_t head, uint32_t len)
+{
+	pthread_mutex_lock(&vq->lock);
+	if (vq_current(vq, gen, head))
+		vq_push_locked(vq, head, len);
 	pthread_mutex_unlock(&vq->lock);
+}
+
+int vq_answer(struct virtqueue *vq, const struct vq_chain *c,
+	      const void *resp, size_t n)
+{
+	size_t done = 0;
+	unsigned int i;
+
+	pthread_mutex_lock(&vq->lock);
+	if (!vq_current(vq, c->gen, c->head)) {
+		pthread_mutex_unlock(&vq->lock);
+		return -ESTALE;
+	}
+	for (i = 0; i < c->nr_out && done < n; i++) {
+		size_t k = c->out[i].iov_len < n - done ?
+			   c->out[i].iov_len : n - done;
+
+		memcpy(c->out[i].iov_base, (const uint8_t *)resp + done, k);
+		done += k;
+	}
+	/* Too small a response area: the guest sees a short answer. */
+	vq_push_locked(vq, c->head, done);
+	pthread_mutex_unlock(&vq->lock);
+	return (int)done;
+}
+
+unsigned int vq_inflight(struct virtqueue *vq)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&vq->lock);
+	n = vq->nr_inflight;
+	pthread_mutex_unlock(&vq->lock);
+	return n;
 }

@@ -16,6 +16,7 @@
 #include "guest_mem.h"
 
 #define VQ_MAX_CHAIN	64	/* descriptors in one chain we accept */
+#define VQ_NUM_MAX	32768	/* the split ring's own limit */
 
 struct virtqueue {
 	pthread_mutex_t lock;
@@ -26,6 +27,9 @@ struct virtqueue {
 	bool ready;
 	uint32_t gen;		/* bumped on setup and reset */
 	bool broken;
+	unsigned int nr_inflight;
+	/* Heads popped and not yet pushed: a guest may not publish them. */
+	uint64_t inflight[VQ_NUM_MAX / 64];
 	struct vring_desc *desc;
 	struct vring_avail *avail;
 	struct vring_used *used;
@@ -56,9 +60,12 @@ void vq_reset(struct virtqueue *vq);
 
 /*
  * Take the next available chain. 1 and *chain filled; 0 when there is
- * none; -EIO when the guest broke the ring (queue now broken); -EINVAL
- * when this chain is malformed: chain->head is set, the chain must still
- * be returned (vq_push with length 0) so the guest does not wait forever.
+ * none; -EIO when the guest broke the ring: an index jump past the ring
+ * size, a head out of range, a head published again while still in
+ * flight, or a malformed chain (bad index, loop, indirect, not RAM,
+ * readable after writable). A broken queue stays broken until reset: the
+ * guest driver is buggy or hostile, and answering chains one by one would
+ * let it make the daemon work (and log) for every bad one it writes.
  */
 int vq_pop(struct virtqueue *vq, struct vq_chain *chain);
 
@@ -67,5 +74,18 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *chain);
  * still the one (chain->gen) the chain came from.
  */
 void vq_push(struct virtqueue *vq, uint32_t gen, uint16_t head, uint32_t len);
+
+/*
+ * Copy n bytes of resp into the chain's writable buffers and return it,
+ * all under the queue's lock, only if the queue is still the one the
+ * chain came from: after a reset (or a new ring) the buffers may belong
+ * to the guest's next boot, and nothing is written. Returns the bytes
+ * written, or -ESTALE.
+ */
+int vq_answer(struct virtqueue *vq, const struct vq_chain *chain,
+	      const void *resp, size_t n);
+
+/* Chains popped and not yet returned. */
+unsigned int vq_inflight(struct virtqueue *vq);
 
 #endif /* DEVCALL_VIRTQUEUE_H */

@@ -91,7 +91,17 @@ static void test_round_trip(void **state)
 	assert_int_equal(le32toh(f->u->ring[0].len), 40);
 }
 
-static void test_bad_chains_answered(void **state)
+/* Break the queue as a bad chain does, then reset and set it up again. */
+static void reset_queue(struct fixture *f)
+{
+	vq_reset(&f->vq);
+	memset(f->a, 0, 6 + 2 * NUM);
+	memset(f->u, 0, 6 + 8 * NUM);
+	assert_int_equal(vq_setup(&f->vq, &f->g.gm, NUM, 256, f->desc,
+				  f->avail, f->used), 0);
+}
+
+static void test_bad_chains_break_queue(void **state)
 {
 	struct fixture *f = *state;
 	static const struct {
@@ -113,21 +123,76 @@ static void test_bad_chains_answered(void **state)
 			 f->buf + bad[i].addr_off, bad[i].len, bad[i].flags,
 			 bad[i].next);
 		publish(f, 0);
-		assert_int_equal(vq_pop(&f->vq, &f->chain), -EINVAL);
-		assert_int_equal(f->chain.head, 0);
-		/* The chain still goes back, so the guest never waits. */
-		vq_push(&f->vq, f->chain.gen, f->chain.head, 0);
-		assert_int_equal(le16toh(f->u->idx), i + 1);
+		/* Broken, not answered one by one: the guest must reset. */
+		assert_int_equal(vq_pop(&f->vq, &f->chain), -EIO);
+		assert_int_equal(vq_pop(&f->vq, &f->chain), -EIO);
+		assert_int_equal(le16toh(f->u->idx), 0);
+		reset_queue(f);
 	}
 	/* Readable after writable. */
 	set_desc(f, 0, f->buf, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
 	set_desc(f, 1, f->buf + 16, 16, 0, 0);
 	publish(f, 0);
-	assert_int_equal(vq_pop(&f->vq, &f->chain), -EINVAL);
-	/* The queue itself still works. */
+	assert_int_equal(vq_pop(&f->vq, &f->chain), -EIO);
+	/* After a reset the queue works again. */
+	reset_queue(f);
 	set_desc(f, 0, f->buf, 16, 0, 0);
 	publish(f, 0);
 	assert_int_equal(vq_pop(&f->vq, &f->chain), 1);
+}
+
+/* A head published again while in flight breaks the queue. */
+static void test_republished_head(void **state)
+{
+	struct fixture *f = *state;
+
+	set_desc(f, 0, f->buf, 16, 0, 0);
+	set_desc(f, 1, f->buf, 16, 0, 0);
+	publish(f, 0);
+	assert_int_equal(vq_pop(&f->vq, &f->chain), 1);
+	assert_int_equal(vq_inflight(&f->vq), 1);
+	publish(f, 1);				/* another head: fine */
+	assert_int_equal(vq_pop(&f->vq, &f->chain), 1);
+	publish(f, 0);				/* head 0 again: not ours */
+	assert_int_equal(vq_pop(&f->vq, &f->chain), -EIO);
+	assert_int_equal(vq_pop(&f->vq, &f->chain), -EIO);
+
+	/* Once pushed back, a head may be published again. */
+	reset_queue(f);
+	publish(f, 0);
+	assert_int_equal(vq_pop(&f->vq, &f->chain), 1);
+	vq_push(&f->vq, f->chain.gen, 0, 0);
+	assert_int_equal(vq_inflight(&f->vq), 0);
+	publish(f, 0);
+	assert_int_equal(vq_pop(&f->vq, &f->chain), 1);
+	/* A push of a head not in flight publishes nothing. */
+	vq_push(&f->vq, f->chain.gen, 1, 0);
+	assert_int_equal(le16toh(f->u->idx), 1);
+}
+
+/* An answer lands in the chain only while the queue is the same one. */
+static void test_answer(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t *out = fake_guest_ptr(&f->g, f->buf + 1024);
+	static const char msg[] = "answer";
+	struct vq_chain old;
+
+	set_desc(f, 0, f->buf, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(f, 1, f->buf + 1024, 4, VRING_DESC_F_WRITE, 0);
+	publish(f, 0);
+	assert_int_equal(vq_pop(&f->vq, &f->chain), 1);
+	assert_int_equal(vq_answer(&f->vq, &f->chain, msg, sizeof(msg)), 4);
+	assert_memory_equal(out, "answ", 4);
+	assert_int_equal(le32toh(f->u->ring[0].len), 4);
+
+	publish(f, 0);
+	assert_int_equal(vq_pop(&f->vq, &f->chain), 1);
+	old = f->chain;
+	reset_queue(f);
+	memset(out, 0xee, 4);
+	assert_int_equal(vq_answer(&f->vq, &old, msg, sizeof(msg)), -ESTALE);
+	assert_int_equal(out[0], 0xee);		/* RAM untouched */
 }
 
 static void test_broken_ring(void **state)
@@ -192,7 +257,9 @@ static void test_stale_push_ignored(void **state)
 
 static const struct CMUnitTest tests[] = {
 	T(test_round_trip),
-	T(test_bad_chains_answered),
+	T(test_bad_chains_break_queue),
+	T(test_republished_head),
+	T(test_answer),
 	T(test_broken_ring),
 	T(test_head_out_of_range),
 	T(test_setup_validates),
