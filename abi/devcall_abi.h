@@ -124,6 +124,8 @@ struct devcall_resp {
  */
 #define DEVCALL_LAYOUT_MAX_PTRS		4u
 #define DEVCALL_LAYOUT_MAX_DIR_MAP	4u
+#define DEVCALL_LAYOUT_ARG_MAX		4096u	/* largest argument struct */
+#define DEVCALL_LAYOUT_MAX_IOVEC	32u	/* elements of one IOVEC pointer */
 
 struct devcall_layout_field {
 	__le16 off;		/* 0: offset in the argument */

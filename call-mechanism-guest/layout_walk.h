@@ -28,8 +28,8 @@
 
 #include "devcall_abi.h"
 
-#define LW_ARG_MAX	4096u	/* largest argument the guest copies */
-#define LW_MAX_IOVEC	32u	/* elements in one iovec pointer */
+#define LW_ARG_MAX	DEVCALL_LAYOUT_ARG_MAX	/* the guest copies at most */
+#define LW_MAX_IOVEC	DEVCALL_LAYOUT_MAX_IOVEC
 #define LW_MAX_BUFS	DEVCALL_MAX_BUFS
 
 /* Directions, as the layout gives them (driver's view). */

@@ -15,9 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LAYOUT_MAX_PTRS		4
-#define LAYOUT_MAX_DIR_MAP	4
-#define LAYOUT_ARG_MAX		4096	/* largest argument struct we copy */
+#include "devcall_abi.h"
+
+/* The wire's limits (devcall_abi.h): the guest's layout walk has the same. */
+#define LAYOUT_MAX_PTRS		DEVCALL_LAYOUT_MAX_PTRS
+#define LAYOUT_MAX_DIR_MAP	DEVCALL_LAYOUT_MAX_DIR_MAP
+#define LAYOUT_ARG_MAX		DEVCALL_LAYOUT_ARG_MAX	/* we copy at most */
 
 enum layout_dir {
 	LAYOUT_DIR_NONE		= 0,

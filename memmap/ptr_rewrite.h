@@ -32,12 +32,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devcall_abi.h"
 #include "guest_buf.h"
 #include "guest_mem.h"
 #include "ioctl_layout.h"
 
-#define REWRITE_MAX_BUFS	64	/* = DEVCALL_MAX_BUFS */
-#define REWRITE_MAX_IOVEC	32	/* elements in one IOVEC pointer */
+#define REWRITE_MAX_BUFS	DEVCALL_MAX_BUFS
+#define REWRITE_MAX_IOVEC	DEVCALL_LAYOUT_MAX_IOVEC
 
 struct rewrite_buf {
 	void *host;		/* what the host argument points at */
