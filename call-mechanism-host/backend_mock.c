@@ -21,6 +21,7 @@ static struct {
 	bool empty;
 	int poll_fd;
 	mock_ioctl_fn ioctl;
+	void (*open_hook)(void);
 	struct mock_calls calls;
 } mock = { .lock = PTHREAD_MUTEX_INITIALIZER, .size = MOCK_SIZE,
 	   .poll_fd = -1 };
@@ -34,6 +35,7 @@ void mock_reset(void)
 	mock.empty = false;
 	mock.poll_fd = -1;
 	mock.ioctl = NULL;
+	mock.open_hook = NULL;
 	memset(&mock.calls, 0, sizeof(mock.calls));
 	pthread_mutex_unlock(&mock.lock);
 }
@@ -75,6 +77,13 @@ static int mock_poll_fd(void *priv)
 	return mock.poll_fd;
 }
 
+void mock_set_open_hook(void (*fn)(void))
+{
+	pthread_mutex_lock(&mock.lock);
+	mock.open_hook = fn;
+	pthread_mutex_unlock(&mock.lock);
+}
+
 void mock_set_ioctl(mock_ioctl_fn fn)
 {
 	mock.ioctl = fn;
@@ -98,6 +107,7 @@ static int mock_enter(enum mock_op op)
 static int mock_open(const struct export *exp, int oflags, void **priv,
 		     struct backend_file_info *info)
 {
+	void (*hook)(void);
 	struct mock_file *f;
 	int ret;
 
@@ -117,7 +127,10 @@ static int mock_open(const struct export *exp, int oflags, void **priv,
 			mock.calls.open_now++;
 		}
 	}
+	hook = mock.open_hook;
 	pthread_mutex_unlock(&mock.lock);
+	if (!ret && hook)
+		hook();		/* as if the host's open took a while */
 	return ret;
 }
 

@@ -50,6 +50,9 @@ void mock_set_poll_fd(int fd);
 
 void mock_set_ioctl(mock_ioctl_fn fn);
 
+/* Run fn inside every successful open, after the file is open (races). */
+void mock_set_open_hook(void (*fn)(void));
+
 const struct mock_calls *mock_calls(void);
 
 #endif /* DEVCALL_BACKEND_MOCK_H */

@@ -42,6 +42,9 @@ void config_default_limits(struct vm_limits *limits)
 	limits->max_open = 64;
 	limits->max_inflight = 64;
 	limits->max_request_bytes = 16u << 20;
+	limits->max_calls = 1024;
+	limits->max_call_bytes = 8u << 20;
+	limits->workers = 4;
 }
 
 void config_init(struct config *cfg)
@@ -216,6 +219,20 @@ static int set_vm_key(struct vm_config *vm, const char *key, const char *val,
 			return fail(e, "max-request: '%s' is not %u..%u bytes",
 				    val, CONFIG_MIN_REQUEST, DEVCALL_MAX_IO);
 		vm->limits.max_request_bytes = v;
+	} else if (!strcmp(key, "max-calls")) {
+		if (parse_u64(val, 1, 65536, &v))
+			return fail(e, "max-calls: '%s' is not 1..65536", val);
+		vm->limits.max_calls = v;
+	} else if (!strcmp(key, "max-call-bytes")) {
+		if (parse_u64(val, 256u << 10, 1ull << 32, &v))
+			return fail(e, "max-call-bytes: '%s' is not 256K..4G",
+				    val);
+		vm->limits.max_call_bytes = v;
+	} else if (!strcmp(key, "workers")) {
+		if (parse_u64(val, 1, 64, &v))
+			return fail(e, "workers: '%s' is not 1..64", val);
+		vm->limits.workers = v;
+		vm->workers_set = true;
 	} else {
 		return fail(e, "unknown VM key '%s'", key);
 	}

@@ -51,6 +51,9 @@ struct vm_limits {
 	unsigned int max_open;		/* open handles */
 	unsigned int max_inflight;	/* requests being served */
 	uint32_t max_request_bytes;	/* data moved by one request */
+	unsigned int max_calls;		/* calls queued, running or parked */
+	uint64_t max_call_bytes;	/* daemon memory those calls hold */
+	unsigned int workers;		/* threads serving this VM only */
 };
 
 struct vm_config {
@@ -61,6 +64,7 @@ struct vm_config {
 	uint64_t memory_size;
 	char machine[16];		/* "pc" or "q35" */
 	struct vm_limits limits;
+	bool workers_set;		/* limits.workers given for this VM */
 	unsigned int nr_exports;
 	struct export exports[CONFIG_MAX_EXPORTS];
 };

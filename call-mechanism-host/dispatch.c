@@ -124,11 +124,9 @@ static int64_t rw_request(struct open_file *f, bool write, struct iovec *iov,
 	return (int64_t)done + ret;
 }
 
-static const struct guest_mem *memory_of(const struct vm *vm)
+static const struct guest_mem *memory_of(const struct dispatch_env *env)
 {
-	const struct guest_mem *gm = vm_memory(vm);
-
-	return gm ? gm : &dispatch_no_memory;
+	return env->gm ? env->gm : &dispatch_no_memory;
 }
 
 static const struct export *export_by_id(const struct vm *vm, uint32_t id)
@@ -160,8 +158,8 @@ static int open_flags(uint64_t arg, const struct export *exp, int *oflags)
 	return 0;
 }
 
-static int64_t do_open(struct vm *vm, const struct request *req,
-		       struct response *resp)
+static int64_t do_open(struct vm *vm, const struct dispatch_env *env,
+		       const struct request *req, struct response *resp)
 {
 	const struct export *exp = export_by_id(vm, req->export_id);
 	struct open_file *f;
@@ -190,7 +188,7 @@ static int64_t do_open(struct vm *vm, const struct request *req,
 	ret = exp->backend->open(exp, oflags, &f->priv, &f->info);
 	if (ret)
 		goto out_release;
-	ret = vm_file_add(vm, f, &handle);
+	ret = vm_file_add(vm, f, env->epoch, &handle);
 	if (ret)
 		goto out_close;
 
@@ -212,9 +210,9 @@ out_free:
 	return ret;
 }
 
-static int64_t do_read_write(struct vm *vm, const struct request *req,
-			     struct response *resp, struct open_file *f,
-			     struct dispatch_wait *wait)
+static int64_t do_read_write(const struct dispatch_env *env,
+			     const struct request *req, struct response *resp,
+			     struct open_file *f, struct dispatch_wait *wait)
 {
 	bool nonblock = req->flags & DEVCALL_REQ_F_NONBLOCK;
 	bool write = req->op == DEVCALL_OP_WRITE;
@@ -258,7 +256,7 @@ static int64_t do_read_write(struct vm *vm, const struct request *req,
 	if (!iov)
 		return -ENOMEM;
 	/* Zero-copy: the host driver reads or writes guest RAM itself. */
-	nr = guest_buf_to_iov(memory_of(vm), &req->buf[0], req->len,
+	nr = guest_buf_to_iov(memory_of(env), &req->buf[0], req->len,
 			      write ? GUEST_SEG_TO_HOST : GUEST_SEG_FROM_HOST,
 			      iov, req->buf[0].nr_segs * GUEST_MEM_MAX_REGIONS);
 	if (nr < 0)
@@ -325,10 +323,11 @@ static bool ioctl_read_only(const struct ioctl_layout *l)
 	return l->arg_size && l->arg_dir == LAYOUT_DIR_OUT && !l->nr_ptrs;
 }
 
-static int64_t do_ioctl(struct vm *vm, const struct request *req,
-			struct response *resp, struct open_file *f)
+static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
+			const struct request *req, struct response *resp,
+			struct open_file *f)
 {
-	const struct guest_mem *gm = memory_of(vm);
+	const struct guest_mem *gm = memory_of(env);
 	const struct ioctl_layout *l;
 	struct ioctl_layout scratch;
 	struct rewrite_ctx *ctx;
@@ -457,8 +456,9 @@ static uint64_t request_bytes(const struct request *req)
 	return total;
 }
 
-static int64_t dispatch_op(struct vm *vm, const struct request *req,
-			   struct response *resp, struct dispatch_wait *wait)
+static int64_t dispatch_op(struct vm *vm, const struct dispatch_env *env,
+			   const struct request *req, struct response *resp,
+			   struct dispatch_wait *wait)
 {
 	struct waitset *ws = host_waitset(vm_host(vm));
 	struct open_file *f;
@@ -466,7 +466,7 @@ static int64_t dispatch_op(struct vm *vm, const struct request *req,
 
 	switch (req->op) {
 	case DEVCALL_OP_OPEN:
-		return do_open(vm, req, resp);
+		return do_open(vm, env, req, resp);
 	case DEVCALL_OP_CLOSE:
 		/* Out of the table, then its waiters end (waitset_park()). */
 		ret = vm_file_remove(vm, req->handle);
@@ -490,13 +490,13 @@ static int64_t dispatch_op(struct vm *vm, const struct request *req,
 	if (!f)
 		return -EBADF;
 	if (req->op == DEVCALL_OP_IOCTL)
-		ret = do_ioctl(vm, req, resp, f);
+		ret = do_ioctl(vm, env, req, resp, f);
 	else if (req->op == DEVCALL_OP_LAYOUT)
 		ret = do_layout(vm, req, resp, f);
 	else if (req->op == DEVCALL_OP_POLL)
 		ret = do_poll(req, f, wait);
 	else
-		ret = do_read_write(vm, req, resp, f, wait);
+		ret = do_read_write(env, req, resp, f, wait);
 	if (ret == DISPATCH_WAIT) {
 		wait->file = f;		/* the caller parks it, with our ref */
 		wait->handle = req->handle;
@@ -507,13 +507,20 @@ static int64_t dispatch_op(struct vm *vm, const struct request *req,
 	return ret;
 }
 
-void dispatch_request_wait(struct vm *vm, const struct request *req,
-			   struct response *resp, struct dispatch_wait *wait)
+void dispatch_request_env(struct vm *vm, const struct dispatch_env *env,
+			  const struct request *req, struct response *resp,
+			  struct dispatch_wait *wait)
 {
 	int64_t ret;
 
 	memset(resp, 0, offsetof(struct response, inline_data));
 	resp->tag = req->tag;
+	if (wait)
+		wait->file = NULL;
+	if (env->epoch != vm_epoch(vm)) {
+		resp->result = -ECANCELED;	/* the VM was reset since */
+		return;
+	}
 	if (request_bytes(req) > vm_config(vm)->limits.max_request_bytes ||
 	    req->len > vm_config(vm)->limits.max_request_bytes) {
 		resp->result = -E2BIG;
@@ -524,9 +531,7 @@ void dispatch_request_wait(struct vm *vm, const struct request *req,
 		resp->result = ret;
 		return;
 	}
-	if (wait)
-		wait->file = NULL;
-	ret = dispatch_op(vm, req, resp, wait);
+	ret = dispatch_op(vm, env, req, resp, wait);
 	vm_request_end(vm);
 	if (ret == DISPATCH_WAIT)
 		return;
@@ -535,8 +540,17 @@ void dispatch_request_wait(struct vm *vm, const struct request *req,
 	resp->result = ret;
 }
 
-size_t dispatch_wire(struct vm *vm, const void *req_wire, size_t len,
-		     void *resp_wire, size_t cap, struct dispatch_wait *wait)
+void dispatch_request_wait(struct vm *vm, const struct request *req,
+			   struct response *resp, struct dispatch_wait *wait)
+{
+	struct dispatch_env env = { vm_memory(vm), vm_epoch(vm) };
+
+	dispatch_request_env(vm, &env, req, resp, wait);
+}
+
+size_t dispatch_wire(struct vm *vm, const struct dispatch_env *env,
+		     const void *req_wire, size_t len, void *resp_wire,
+		     size_t cap, struct dispatch_wait *wait)
 {
 	struct request *req = malloc(sizeof(*req));
 	struct response resp;
@@ -553,7 +567,7 @@ size_t dispatch_wire(struct vm *vm, const void *req_wire, size_t len,
 			resp.tag = req->tag;
 			resp.result = ret;
 		} else {
-			dispatch_request_wait(vm, req, &resp, wait);
+			dispatch_request_env(vm, env, req, &resp, wait);
 			if (wait && wait->file) {
 				free(req);
 				return 0;

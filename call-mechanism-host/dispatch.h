@@ -49,10 +49,27 @@ struct dispatch_wait {
 };
 
 /*
+ * What a call brings from its transport: the guest RAM map it was taken
+ * against (the transport keeps it mapped until the call ends) and the
+ * VM's epoch then. A reset VM has a new map and a new epoch: a call of an
+ * old epoch is answered -ECANCELED without touching RAM, and its OPEN
+ * cannot add a file (vm_file_add()).
+ */
+struct dispatch_env {
+	const struct guest_mem *gm;	/* NULL: no RAM (every segment faults) */
+	uint32_t epoch;
+};
+
+/*
  * Serve req; resp is filled (result >= 0 or -errno) unless wait->file is
  * set on return. With wait NULL, a blocking request waits right here, in
  * poll(2), and POLL answers at once.
  */
+void dispatch_request_env(struct vm *vm, const struct dispatch_env *env,
+			  const struct request *req, struct response *resp,
+			  struct dispatch_wait *wait);
+
+/* The same against the VM's current map and epoch (tests, tools). */
 void dispatch_request_wait(struct vm *vm, const struct request *req,
 			   struct response *resp, struct dispatch_wait *wait);
 
@@ -68,7 +85,8 @@ static inline void dispatch_request(struct vm *vm, const struct request *req,
  * 0 with wait->file set if the request has to wait (wait as above). A
  * request that does not decode still gets a response with its error.
  */
-size_t dispatch_wire(struct vm *vm, const void *req_wire, size_t len,
-		     void *resp_wire, size_t cap, struct dispatch_wait *wait);
+size_t dispatch_wire(struct vm *vm, const struct dispatch_env *env,
+		     const void *req_wire, size_t len, void *resp_wire,
+		     size_t cap, struct dispatch_wait *wait);
 
 #endif /* DEVCALL_DISPATCH_H */

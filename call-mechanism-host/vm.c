@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,7 +38,11 @@ struct vm {
 	const struct guest_mem *gm;
 	pthread_mutex_t lock;
 	pthread_cond_t idle;		/* inflight dropped to 0 */
+	uint32_t epoch;
 	unsigned int inflight;
+	unsigned int calls;		/* the budget's: queued, running, parked */
+	size_t call_bytes;
+	struct log_ratelimit log_rl;
 	unsigned int nr_open;
 	struct vm_slot *slots;		/* cfg->limits.max_open of them */
 };
@@ -131,7 +137,62 @@ struct vm *vm_create(struct host *host, const struct vm_config *cfg)
 	vm->cfg = cfg;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->idle, NULL);
+	log_ratelimit_init(&vm->log_rl);
 	return vm;
+}
+
+uint32_t vm_epoch(struct vm *vm)
+{
+	uint32_t epoch;
+
+	pthread_mutex_lock(&vm->lock);
+	epoch = vm->epoch;
+	pthread_mutex_unlock(&vm->lock);
+	return epoch;
+}
+
+int vm_budget_take(struct vm *vm, size_t bytes)
+{
+	const struct vm_limits *l = &vm->cfg->limits;
+	int ret = -EAGAIN;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->calls < l->max_calls &&
+	    bytes <= l->max_call_bytes - vm->call_bytes) {
+		vm->calls++;
+		vm->call_bytes += bytes;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
+}
+
+void vm_budget_give(struct vm *vm, size_t bytes)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->calls--;
+	vm->call_bytes -= bytes;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void vm_budget_usage(struct vm *vm, unsigned int *calls, size_t *bytes)
+{
+	pthread_mutex_lock(&vm->lock);
+	*calls = vm->calls;
+	*bytes = vm->call_bytes;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void vm_log(struct vm *vm, enum log_level level, const char *fmt, ...)
+{
+	char prefix[8 + CONFIG_VM_NAME_MAX], line[960];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	snprintf(prefix, sizeof(prefix), "vm %s", vm->cfg->name);
+	log_limited(&vm->log_rl, prefix, level, "%s", line);
 }
 
 void vm_set_memory(struct vm *vm, const struct guest_mem *gm)
@@ -192,13 +253,16 @@ static void open_file_close(struct vm *vm, struct open_file *f)
 	free(f);
 }
 
-int vm_file_add(struct vm *vm, struct open_file *f, uint64_t *handle)
+int vm_file_add(struct vm *vm, struct open_file *f, uint32_t epoch,
+		uint64_t *handle)
 {
 	unsigned int i;
 	int ret = -EMFILE;
 
 	pthread_mutex_lock(&vm->lock);
-	for (i = 0; i < vm->cfg->limits.max_open; i++) {
+	if (epoch != vm->epoch)
+		ret = -ECANCELED;	/* its VM is gone: nothing may keep it */
+	for (i = 0; ret != -ECANCELED && i < vm->cfg->limits.max_open; i++) {
 		struct vm_slot *s = &vm->slots[i];
 
 		if (s->file)
@@ -277,6 +341,10 @@ void vm_reset(struct vm *vm)
 {
 	unsigned int i;
 
+	/* First: an OPEN still running can no longer add its file. */
+	pthread_mutex_lock(&vm->lock);
+	vm->epoch++;
+	pthread_mutex_unlock(&vm->lock);
 	for (i = 0; i < vm->cfg->limits.max_open; i++) {
 		struct open_file *f;
 

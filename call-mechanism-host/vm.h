@@ -13,6 +13,7 @@
 #include "backend.h"
 #include "config.h"
 #include "guest_mem.h"
+#include "log.h"
 
 /* Daemon-wide state shared by every VM: exclusive claims. */
 struct host;
@@ -37,12 +38,36 @@ const char *vm_name(const struct vm *vm);
 struct host *vm_host(const struct vm *vm);
 
 /*
- * The VM is gone (QEMU disconnected, reset): cancel its waiting requests,
- * close every host file it had open and release its exclusive claims.
- * Requests still running close theirs when they finish. The VM can be
- * served again afterwards (a reset guest).
+ * The VM is gone (QEMU disconnected, reset): start a new epoch, cancel its
+ * waiting requests, close every host file it had open and release its
+ * exclusive claims. Requests still running close theirs when they finish;
+ * requests of the old epoch are answered -ECANCELED without touching the
+ * guest's RAM, and a file they open is refused by the handle table. The
+ * VM can be served again afterwards (a reset guest).
  */
 void vm_reset(struct vm *vm);
+
+/* The VM's epoch: bumped by every vm_reset(). */
+uint32_t vm_epoch(struct vm *vm);
+
+/*
+ * Per-VM budget of calls queued, running or parked, and of the daemon
+ * memory they hold (limits.max_calls, limits.max_call_bytes). Take before
+ * a call allocates anything; give back exactly what was taken when it
+ * ends. -EAGAIN over either limit.
+ */
+int vm_budget_take(struct vm *vm, size_t bytes);
+void vm_budget_give(struct vm *vm, size_t bytes);
+void vm_budget_usage(struct vm *vm, unsigned int *calls, size_t *bytes);
+
+/*
+ * A log line a guest can provoke: prefixed with the VM's name and rate
+ * limited per VM (log.h), so one guest can neither flood the log nor push
+ * another VM's lines out of it.
+ */
+void vm_log(struct vm *vm, enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define vm_warn(vm, ...)	vm_log(vm, LOG_WARN, __VA_ARGS__)
 
 /* vm_reset() and free. */
 void vm_destroy(struct vm *vm);
@@ -84,9 +109,12 @@ void host_release(struct host *host, const struct claim_key *key);
 
 /*
  * Enter an opened file into the handle table (taking over its reference)
- * and return its handle; -EMFILE past the VM's max_open.
+ * and return its handle; -EMFILE past the VM's max_open, -ECANCELED if
+ * the VM was reset since epoch (the OPEN that opened it belongs to a VM
+ * that is gone: the caller closes it and releases its claim).
  */
-int vm_file_add(struct vm *vm, struct open_file *f, uint64_t *handle);
+int vm_file_add(struct vm *vm, struct open_file *f, uint32_t epoch,
+		uint64_t *handle);
 
 /* The file behind handle with a reference held, or NULL (-EBADF). */
 struct open_file *vm_file_get(struct vm *vm, uint64_t handle);
