@@ -9,53 +9,73 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "event_loop.h"
 #include "log.h"
 #include "vm_session.h"
+#include "waitset.h"
 
-#define MAX_WORKERS	64
+/* The loop's own sources: signals (quit) and the wait set. */
+struct loop_src {
+	struct event_src src;
+	int fd;
+	bool *quit;
+	struct waitset *ws;
+};
 
-static struct {
-	pthread_mutex_t lock;
-	pthread_cond_t more;
-	struct session_call *head, **tail;
-} pool = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL,
-	   &pool.head };
-
-void session_queue(struct session_call *call)
+static void on_signal(struct event_src *src, uint32_t events)
 {
-	call->next = NULL;
-	pthread_mutex_lock(&pool.lock);
-	*pool.tail = call;
-	pool.tail = &call->next;
-	pthread_cond_signal(&pool.more);
-	pthread_mutex_unlock(&pool.lock);
+	struct loop_src *l = (struct loop_src *)src;
+
+	(void)events;
+	log_info("shutting down");
+	*l->quit = true;
 }
 
-static __attribute__((noreturn)) void *worker(void *arg)
+static void on_waitset(struct event_src *src, uint32_t events)
 {
-	struct session_call *call;
+	(void)events;
+	waitset_run(((struct loop_src *)src)->ws);
+}
 
-	(void)arg;
+/*
+ * The heartbeat the guests watch (DEVCALL_HEARTBEAT_MS), on a thread of
+ * its own: however busy the event loop is with a guest that publishes as
+ * fast as it can, every other guest sees the daemon alive on time.
+ */
+struct heartbeat {
+	struct vm_session **sessions;
+	unsigned int nr;
+};
+
+static __attribute__((noreturn)) void *heartbeat_thread(void *arg)
+{
+	const struct heartbeat *hb = arg;
+	struct timespec next;
+	unsigned int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (;;) {
-		pthread_mutex_lock(&pool.lock);
-		while (!pool.head)
-			pthread_cond_wait(&pool.more, &pool.lock);
-		call = pool.head;
-		pool.head = call->next;
-		if (!pool.head)
-			pool.tail = &pool.head;
-		pthread_mutex_unlock(&pool.lock);
-		session_serve(call);
+		next.tv_nsec += DEVCALL_HEARTBEAT_MS * 1000000L;
+		if (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next,
+				       NULL) == EINTR)
+			;
+		for (i = 0; i < hb->nr; i++)
+			session_heartbeat(hb->sessions[i]);
 	}
 }
 
@@ -69,7 +89,8 @@ static void usage(FILE *f)
 "  --plugin FILE.so      load a backend plugin\n"
 "  --run-dir DIR         default socket directory (/run/devcall)\n"
 "  --pidfile FILE        written once every socket listens\n"
-"  --workers N           threads serving requests (default 8)\n"
+"  --workers N           threads serving each VM (default 4; or per VM:\n"
+"                        --vm NAME,workers=N)\n"
 "  --log-level L         err, warn, info (default) or debug\n");
 }
 
@@ -103,11 +124,11 @@ int main(int argc, char **argv)
 	struct vm_session *sessions[CONFIG_MAX_VMS] = { 0 };
 	const char *run_dir = "/run/devcall", *pidfile = NULL;
 	pthread_t thread;
-	int nr_workers = 8, epfd, sfd, c, level;
-	struct session_ev_src sig_src = { 0 };
-	struct session_ev_src waitset_src = { .kind = SESSION_EV_WAITSET };
-	struct session_ev_src timer_src = { .kind = SESSION_EV_TIMER };
-	int tfd;
+	int nr_workers = 0, epfd, sfd, c, level;
+	struct loop_src sig_src = { { on_signal }, -1, NULL, NULL };
+	struct loop_src waitset_src = { { on_waitset }, -1, NULL, NULL };
+	struct heartbeat hb = { sessions, 0 };
+	bool quit = false;
 	struct host *host;
 	char err[512];
 	unsigned int i;
@@ -137,9 +158,8 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			nr_workers = atoi(optarg);
-			if (nr_workers < 1 || nr_workers > MAX_WORKERS) {
-				fprintf(stderr, "devcalld: --workers: 1..%d\n",
-					MAX_WORKERS);
+			if (nr_workers < 1 || nr_workers > 64) {
+				fprintf(stderr, "devcalld: --workers: 1..64\n");
 				return 2;
 			}
 			break;
@@ -167,6 +187,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "devcalld: no VM configured\n");
 		return 2;
 	}
+	for (i = 0; nr_workers && i < cfg.nr_vms; i++)
+		if (!cfg.vms[i].workers_set)
+			cfg.vms[i].limits.workers = nr_workers;
 
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
@@ -179,24 +202,15 @@ int main(int argc, char **argv)
 		perror("devcalld");
 		return 1;
 	}
-	{
-		struct epoll_event ev = { .events = EPOLLIN,
-					  .data.ptr = &sig_src };
-
-		epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
-	}
+	sig_src.quit = &quit;
+	event_watch(epfd, sfd, &sig_src.src);
 	mkdir(run_dir, 0755);
 	host = host_create();
 	if (!host)
 		return 1;
-	{
-		/* Parked requests: no thread waits for a host file. */
-		struct epoll_event ev = { .events = EPOLLIN,
-					  .data.ptr = &waitset_src };
-
-		epoll_ctl(epfd, EPOLL_CTL_ADD, waitset_fd(host_waitset(host)),
-			  &ev);
-	}
+	/* Parked requests: no thread waits for a host file. */
+	waitset_src.ws = host_waitset(host);
+	event_watch(epfd, waitset_fd(waitset_src.ws), &waitset_src.src);
 
 	for (i = 0; i < cfg.nr_vms; i++) {
 		int r = session_create(&sessions[i], host, &cfg.vms[i], run_dir,
@@ -207,25 +221,21 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	{
-		/* The heartbeat the guests watch (DEVCALL_HEARTBEAT_MS). */
-		struct itimerspec its = {
-			.it_interval.tv_nsec = DEVCALL_HEARTBEAT_MS * 1000000L,
-			.it_value.tv_nsec = DEVCALL_HEARTBEAT_MS * 1000000L,
-		};
-		struct epoll_event ev = { .events = EPOLLIN,
-					  .data.ptr = &timer_src };
+	/* Threads only now: the fd keepers were forked from one thread. */
+	hb.nr = cfg.nr_vms;
+	for (i = 0; i < cfg.nr_vms; i++) {
+		int r = session_start_workers(sessions[i]);
 
-		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-		if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) ||
-		    epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev)) {
-			log_err("timer: %s", strerror(errno));
-			goto out;
+		if (r) {
+			log_err("vm %s: workers: %s", cfg.vms[i].name,
+				strerror(-r));
+			goto out_workers;
 		}
 	}
-	/* Threads only now: the fd keepers were forked from one thread. */
-	for (c = 0; c < nr_workers; c++)
-		pthread_create(&thread, NULL, worker, NULL);
+	if (pthread_create(&thread, NULL, heartbeat_thread, &hb)) {
+		log_err("heartbeat: %s", strerror(errno));
+		goto out_workers;
+	}
 	if (pidfile) {
 		FILE *f = fopen(pidfile, "w");
 
@@ -234,9 +244,9 @@ int main(int argc, char **argv)
 			goto out_workers;
 		}
 	}
-	log_info("ready: %u VM(s), %d worker(s)", cfg.nr_vms, nr_workers);
+	log_info("ready: %u VM(s)", cfg.nr_vms);
 
-	for (;;) {
+	while (!quit) {
 		struct epoll_event evs[32];
 		int n = epoll_wait(epfd, evs, 32, -1), k;
 
@@ -244,45 +254,13 @@ int main(int argc, char **argv)
 			continue;
 		if (n < 0)
 			break;
-		for (k = 0; k < n; k++) {
-			struct session_ev_src *src = evs[k].data.ptr;
+		for (k = 0; k < n && !quit; k++) {
+			struct event_src *src = evs[k].data.ptr;
 
-			if (src == &sig_src) {
-				log_info("shutting down");
-				ret = 0;
-				goto out_workers;
-			}
-			switch (src->kind) {
-			case SESSION_EV_LISTEN:
-				session_accept(src->s);
-				break;
-			case SESSION_EV_CLIENT:
-				session_client_event(src->s, evs[k].events);
-				break;
-			case SESSION_EV_DOORBELL:
-				session_doorbell(src->s, src->vec);
-				break;
-			case SESSION_EV_QMP_LISTEN:
-				session_qmp_accept(src->s);
-				break;
-			case SESSION_EV_QMP:
-				session_qmp_event(src->s);
-				break;
-			case SESSION_EV_WAITSET:
-				waitset_run(host_waitset(host));
-				break;
-			case SESSION_EV_TIMER: {
-				uint64_t ticks;
-
-				if (read(tfd, &ticks, sizeof(ticks)) < 0)
-					break;
-				for (i = 0; i < cfg.nr_vms; i++)
-					session_tick(sessions[i]);
-				break;
-			}
-			}
+			src->handle(src, evs[k].events);
 		}
 	}
+	ret = quit ? 0 : 1;
 out_workers:
 	/*
 	 * Requests that wait for data are parked, not in workers; but a

@@ -1,6 +1,8 @@
 # vmm-glue: the devcalld daemon (ivshmem server + virtio device side).
 VMM_SRCS	:= vmm-glue/virtqueue.c vmm-glue/vm_session.c vmm-glue/fd_keeper.c \
-		   vmm-glue/qmp_events.c
+		   vmm-glue/qmp_events.c vmm-glue/ivshmem_server.c \
+		   vmm-glue/shm_transport.c vmm-glue/ram_map.c \
+		   vmm-glue/worker_pool.c
 LDLIBS_JSON	:= $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 VMM_OBJS	:= $(VMM_SRCS:%.c=$(BUILD)/%.o)
 DEVCALLD	:= $(BUILD)/vmm-glue/devcalld

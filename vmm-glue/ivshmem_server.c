@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: MIT
+/* The ivshmem server end of one VM: see ivshmem_server.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "fd_keeper.h"
+#include "ivshmem_server.h"
+#include "log.h"
+
+#define KEEP_NR_FDS	(2 + 2 * DEVCALL_NR_VECTORS)
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/*
+ * Start or reach this VM's keeper; if it holds a QEMU a killed daemon
+ * served, take that QEMU's connection, shared memory and eventfds back.
+ */
+static int server_keeper_open(struct ivshmem_server *srv)
+{
+	char path[PATH_MAX];
+	int fds[KEEPER_MAX_FDS], n, i;
+
+	snprintf(path, sizeof(path), "%s.keep", srv->socket_path);
+	srv->keeper = keeper_open(path);
+	if (srv->keeper < 0) {
+		log_err("vm %s: fd keeper %s: %s", srv->name, path,
+			strerror(-srv->keeper));
+		return srv->keeper;
+	}
+	n = keeper_take(srv->keeper, fds, KEEPER_MAX_FDS);
+	if (n <= 0)
+		return 0;
+	if (n != KEEP_NR_FDS) {
+		log_warn("vm %s: keeper held %d descriptors; ignored",
+			 srv->name, n);
+		for (i = 0; i < n; i++)
+			close(fds[i]);
+		keeper_drop(srv->keeper);
+		return 0;
+	}
+	srv->client_fd = fds[0];
+	srv->shm_fd = fds[1];
+	for (i = 0; i < (int)DEVCALL_NR_VECTORS; i++) {
+		srv->db_fd[i] = fds[2 + i];
+		srv->irq_fd[i] = fds[2 + DEVCALL_NR_VECTORS + i];
+	}
+	return 0;
+}
+
+/* Hand the keeper what QEMU holds, so a new daemon can take it back. */
+static void server_keeper_put(struct ivshmem_server *srv)
+{
+	int fds[KEEP_NR_FDS], i, ret;
+
+	fds[0] = srv->client_fd;
+	fds[1] = srv->shm_fd;
+	for (i = 0; i < (int)DEVCALL_NR_VECTORS; i++) {
+		fds[2 + i] = srv->db_fd[i];
+		fds[2 + DEVCALL_NR_VECTORS + i] = srv->irq_fd[i];
+	}
+	ret = keeper_put(srv->keeper, fds, KEEP_NR_FDS);
+	if (ret)
+		log_warn("vm %s: fd keeper: %s: a daemon restart will lose "
+			 "this QEMU", srv->name, strerror(-ret));
+}
+
+static void server_on_listen(struct event_src *src, uint32_t events);
+static void server_on_client(struct event_src *src, uint32_t events);
+static void server_on_doorbell(struct event_src *src, uint32_t events);
+
+int ivshmem_server_init(struct ivshmem_server *srv, const char *name,
+			const char *socket_path, int epfd,
+			const struct ivshmem_server_ops *ops, void *ctx)
+{
+	unsigned int i;
+	int ret;
+
+	memset(srv, 0, sizeof(*srv));
+	srv->name = name;
+	srv->socket_path = socket_path;
+	srv->epfd = epfd;
+	srv->ops = ops;
+	srv->ctx = ctx;
+	srv->listen_fd = srv->client_fd = srv->shm_fd = srv->keeper = -1;
+	pthread_mutex_init(&srv->lock, NULL);
+	srv->ev_listen = (struct ivshmem_server_ev){ { server_on_listen },
+						     srv, 0 };
+	srv->ev_client = (struct ivshmem_server_ev){ { server_on_client },
+						     srv, 0 };
+	for (i = 0; i < DEVCALL_NR_VECTORS; i++) {
+		srv->db_fd[i] = srv->irq_fd[i] = -1;
+		srv->ev_db[i] = (struct ivshmem_server_ev){
+			{ server_on_doorbell }, srv, i };
+	}
+	ret = server_keeper_open(srv);
+	if (ret)
+		return ret;
+	if (srv->shm_fd < 0) {
+		srv->shm_fd = memfd_create("devcall-shm", MFD_CLOEXEC);
+		if (srv->shm_fd < 0 || ftruncate(srv->shm_fd, DEVCALL_SHM_SIZE))
+			return -errno;
+	}
+	return 0;
+}
+
+/* Serve a QEMU an earlier daemon served, taken back from the keeper. */
+static int server_adopt(struct ivshmem_server *srv)
+{
+	unsigned int i;
+	uint64_t n;
+	int ret;
+
+	ret = event_watch(srv->epfd, srv->client_fd, &srv->ev_client.src);
+	for (i = 0; i < DEVCALL_NR_VECTORS && !ret; i++) {
+		if (read(srv->db_fd[i], &n, sizeof(n)) < 0 && errno != EAGAIN)
+			ret = -errno;
+		if (!ret)
+			ret = event_watch(srv->epfd, srv->db_fd[i],
+					  &srv->ev_db[i].src);
+	}
+	return ret;
+}
+
+int ivshmem_server_start(struct ivshmem_server *srv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int ret;
+
+	if (strlen(srv->socket_path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	if (srv->client_fd >= 0) {
+		ret = server_adopt(srv);
+		if (ret)
+			return ret;
+		log_info("vm %s: QEMU taken back from the fd keeper", srv->name);
+		srv->ops->connected(srv->ctx);
+	}
+	strcpy(sa.sun_path, srv->socket_path);
+	unlink(sa.sun_path);
+	srv->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+				SOCK_NONBLOCK, 0);
+	if (srv->listen_fd < 0 ||
+	    bind(srv->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(srv->listen_fd, 4))
+		return -errno;
+	return event_watch(srv->epfd, srv->listen_fd, &srv->ev_listen.src);
+}
+
+void ivshmem_server_disconnect(struct ivshmem_server *srv)
+{
+	unsigned int i;
+
+	if (srv->client_fd < 0)
+		return;
+	event_unwatch(srv->epfd, srv->client_fd);
+	close_fd(&srv->client_fd);
+	if (srv->keeper >= 0)
+		keeper_drop(srv->keeper);
+	pthread_mutex_lock(&srv->lock);
+	for (i = 0; i < DEVCALL_NR_VECTORS; i++) {
+		event_unwatch(srv->epfd, srv->db_fd[i]);
+		close_fd(&srv->db_fd[i]);
+		close_fd(&srv->irq_fd[i]);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	srv->ops->disconnected(srv->ctx);
+}
+
+void ivshmem_server_fini(struct ivshmem_server *srv)
+{
+	ivshmem_server_disconnect(srv);
+	if (srv->listen_fd >= 0) {
+		event_unwatch(srv->epfd, srv->listen_fd);
+		unlink(srv->socket_path);
+		close_fd(&srv->listen_fd);
+	}
+	close_fd(&srv->shm_fd);
+	ivshmem_server_stop(srv);
+}
+
+void ivshmem_server_stop(struct ivshmem_server *srv)
+{
+	if (srv->keeper >= 0)
+		keeper_quit(srv->keeper);
+	srv->keeper = -1;
+}
+
+bool ivshmem_server_connected(const struct ivshmem_server *srv)
+{
+	return srv->client_fd >= 0;
+}
+
+pid_t ivshmem_server_peer_pid(const struct ivshmem_server *srv)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (srv->client_fd < 0 ||
+	    getsockopt(srv->client_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return -1;
+	return cred.pid;
+}
+
+static int send_msg(int fd, int64_t value, int pass_fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	int64_t le = (int64_t)htole64((uint64_t)value);
+	struct iovec iov = { .iov_base = &le, .iov_len = sizeof(le) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (pass_fd >= 0) {
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+	}
+	return sendmsg(fd, &msg, MSG_NOSIGNAL) == sizeof(le) ? 0 : -EIO;
+}
+
+/* A QEMU connects: refuse a second one, else speak the protocol. */
+static void server_on_listen(struct event_src *src, uint32_t events)
+{
+	struct ivshmem_server *srv = ((struct ivshmem_server_ev *)src)->srv;
+	int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	unsigned int i;
+	int ret = 0;
+
+	(void)events;
+	if (fd < 0)
+		return;
+	if (srv->client_fd >= 0) {
+		log_warn("vm %s: a second QEMU connected; refused", srv->name);
+		close(fd);
+		return;
+	}
+	pthread_mutex_lock(&srv->lock);
+	for (i = 0; i < DEVCALL_NR_VECTORS && !ret; i++) {
+		srv->db_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		srv->irq_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (srv->db_fd[i] < 0 || srv->irq_fd[i] < 0)
+			ret = -errno;
+	}
+	pthread_mutex_unlock(&srv->lock);
+	/* Version, the client's id, the shared memory, then the doorbells. */
+	if (!ret)
+		ret = send_msg(fd, 0, -1);
+	if (!ret)
+		ret = send_msg(fd, IVSHMEM_CLIENT_PEER, -1);
+	if (!ret)
+		ret = send_msg(fd, -1, srv->shm_fd);
+	for (i = 0; i < DEVCALL_NR_VECTORS && !ret; i++)
+		ret = send_msg(fd, IVSHMEM_SERVER_PEER, srv->db_fd[i]);
+	for (i = 0; i < DEVCALL_NR_VECTORS && !ret; i++)
+		ret = send_msg(fd, IVSHMEM_CLIENT_PEER, srv->irq_fd[i]);
+	srv->client_fd = fd;
+	if (!ret)
+		ret = event_watch(srv->epfd, fd, &srv->ev_client.src);
+	for (i = 0; i < DEVCALL_NR_VECTORS && !ret; i++)
+		ret = event_watch(srv->epfd, srv->db_fd[i], &srv->ev_db[i].src);
+	if (ret) {
+		log_err("vm %s: ivshmem handshake failed: %s", srv->name,
+			strerror(-ret));
+		ivshmem_server_disconnect(srv);
+		return;
+	}
+	server_keeper_put(srv);
+	log_info("vm %s: QEMU connected", srv->name);
+	srv->ops->connected(srv->ctx);
+}
+
+/* The QEMU's socket has events: EOF or any byte ends the session. */
+static void server_on_client(struct event_src *src, uint32_t events)
+{
+	struct ivshmem_server *srv = ((struct ivshmem_server_ev *)src)->srv;
+	char byte;
+	ssize_t n;
+
+	if (srv->client_fd < 0)
+		return;
+	n = recv(srv->client_fd, &byte, 1, MSG_DONTWAIT | MSG_PEEK);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR) &&
+	    !(events & (EPOLLHUP | EPOLLERR)))
+		return;			/* nothing there after all */
+	if (n > 0)
+		log_warn("vm %s: QEMU sent data: protocol error", srv->name);
+	ivshmem_server_disconnect(srv);
+}
+
+static void server_on_doorbell(struct event_src *src, uint32_t events)
+{
+	struct ivshmem_server_ev *ev = (struct ivshmem_server_ev *)src;
+	struct ivshmem_server *srv = ev->srv;
+	uint64_t n;
+
+	(void)events;
+	if (srv->db_fd[ev->vec] < 0 ||
+	    (read(srv->db_fd[ev->vec], &n, sizeof(n)) < 0 && errno != EAGAIN))
+		return;
+	srv->ops->doorbell(srv->ctx, ev->vec);
+}
+
+void ivshmem_server_interrupt(struct ivshmem_server *srv, unsigned int vec)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&srv->lock);
+	if (vec < DEVCALL_NR_VECTORS && srv->irq_fd[vec] >= 0 &&
+	    write(srv->irq_fd[vec], &one, sizeof(one)) != sizeof(one))
+		log_debug("vm %s: interrupt %u: %s", srv->name, vec,
+			  strerror(errno));
+	pthread_mutex_unlock(&srv->lock);
+}
+
+void ivshmem_server_rearm(struct ivshmem_server *srv, unsigned int vec)
+{
+	uint64_t one = 1;
+
+	if (vec < DEVCALL_NR_VECTORS && srv->db_fd[vec] >= 0 &&
+	    write(srv->db_fd[vec], &one, sizeof(one)) != sizeof(one))
+		log_debug("vm %s: rearm %u: %s", srv->name, vec,
+			  strerror(errno));
+}

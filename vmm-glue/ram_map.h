@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A VM's guest RAM as the daemon maps it, refcounted: the session holds
+ * one reference while the guest runs, and every call holds one from the
+ * moment it is taken from the guest until it is answered, so a reset that
+ * maps the RAM again never pulls memory from under a call.
+ */
+#ifndef DEVCALL_RAM_MAP_H
+#define DEVCALL_RAM_MAP_H
+
+#include "guest_mem.h"
+
+struct ram_map {
+	struct guest_mem gm;
+	unsigned int refs;		/* atomic */
+};
+
+/*
+ * Map QEMU's RAM backing file at path as QEMU lays it out for machine
+ * ("q35" or "pc"). One reference. 0 or -errno.
+ */
+int ram_map_open(struct ram_map **out, const char *path, const char *machine,
+		 const char *vm_name);
+
+void ram_map_get(struct ram_map *m);
+void ram_map_put(struct ram_map *m);
+
+#endif /* DEVCALL_RAM_MAP_H */

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+/* The devcall virtio transport in ivshmem shared memory: see the header. */
+#include <endian.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <linux/virtio_config.h>
+
+#include "log.h"
+#include "shm_transport.h"
+
+static void regs_init(struct shm_transport *t)
+{
+	struct devcall_shm_regs *r = t->regs;
+	struct devcall_config *c = (void *)((uint8_t *)r + DEVCALL_SHM_CONFIG_OFF);
+	struct devcall_config_export *e = (void *)(c + 1);
+	uint32_t epoch = le32toh(r->device_epoch) + 1;
+	unsigned int i;
+
+	_Static_assert(sizeof(*c) + CONFIG_MAX_EXPORTS * sizeof(*e) <=
+		       DEVCALL_SHM_CONFIG_MAX, "exports fit the config space");
+	memset(r, 0, DEVCALL_SHM_CONFIG_OFF);
+	r->version = htole32(DEVCALL_SHM_VERSION);
+	r->device_id = htole32(DEVCALL_VIRTIO_ID);
+	r->vendor_id = htole32(DEVCALL_VIRTIO_VENDOR);
+	r->server_peer_id = htole32(0);
+	r->num_queues = htole32(1);
+	r->device_features = htole64(1ull << VIRTIO_F_VERSION_1);
+	r->device_epoch = htole32(epoch);
+	r->queue[DEVCALL_QUEUE_REQ].num_max = htole32(DEVCALL_QUEUE_NUM_MAX);
+
+	c->abi_version = htole32(DEVCALL_ABI_VERSION);
+	c->nr_exports = htole32(t->cfg->nr_exports);
+	for (i = 0; i < t->cfg->nr_exports; i++) {
+		const struct export *x = &t->cfg->exports[i];
+
+		memset(&e[i], 0, sizeof(e[i]));
+		e[i].id = htole32(x->id);
+		e[i].flags = htole32((x->read_only ? DEVCALL_EXPORT_F_RO : 0) |
+				     (x->exclusive ? DEVCALL_EXPORT_F_EXCLUSIVE : 0));
+		snprintf(e[i].name, sizeof(e[i].name), "%s", x->name);
+	}
+	r->config_size = htole32(sizeof(*c) + t->cfg->nr_exports * sizeof(*e));
+	/* Published last: a guest that sees the magic sees the rest. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	r->magic = htole32(DEVCALL_SHM_MAGIC);
+}
+
+int shm_transport_init(struct shm_transport *t, int shm_fd,
+		       const struct vm_config *cfg,
+		       const struct shm_device_ops *dev, void *ctx)
+{
+	memset(t, 0, sizeof(*t));
+	t->cfg = cfg;
+	t->dev = dev;
+	t->ctx = ctx;
+	t->regs = mmap(NULL, DEVCALL_SHM_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, shm_fd, 0);
+	if (t->regs == MAP_FAILED) {
+		t->regs = NULL;
+		return -errno;
+	}
+	regs_init(t);
+	return 0;
+}
+
+void shm_transport_fini(struct shm_transport *t)
+{
+	if (t->regs)
+		munmap(t->regs, DEVCALL_SHM_SIZE);
+	t->regs = NULL;
+}
+
+void shm_transport_republish(struct shm_transport *t)
+{
+	t->cmd_seq_done = 0;
+	regs_init(t);
+}
+
+void shm_transport_reset_regs(struct shm_transport *t)
+{
+	struct devcall_shm_regs *r = t->regs;
+	unsigned int i;
+
+	r->status = 0;
+	r->driver_features = 0;
+	for (i = 0; i < DEVCALL_SHM_MAX_QUEUES; i++)
+		r->queue[i].ready = 0;
+}
+
+void shm_transport_needs_reset(struct shm_transport *t)
+{
+	__atomic_or_fetch(&t->regs->status,
+			  htole32(VIRTIO_CONFIG_S_NEEDS_RESET),
+			  __ATOMIC_RELEASE);
+	t->dev->interrupt(t->ctx, DEVCALL_MSIX_VEC_CONFIG);
+}
+
+void shm_transport_heartbeat(struct shm_transport *t)
+{
+	__atomic_add_fetch(&t->regs->heartbeat, 1, __ATOMIC_RELAXED);
+}
+
+static uint32_t mailbox_set_status(struct shm_transport *t, uint32_t status)
+{
+	struct devcall_shm_regs *r = t->regs;
+	uint32_t old = le32toh(r->status);
+	uint64_t drv = le64toh(r->driver_features);
+	uint64_t dev = le64toh(r->device_features);
+
+	if (!status) {
+		t->dev->reset(t->ctx);
+		shm_transport_reset_regs(t);
+		return 0;
+	}
+	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    ((drv & ~dev) || !(drv & (1ull << VIRTIO_F_VERSION_1)))) {
+		log_warn("vm %s: driver features %#llx refused", t->cfg->name,
+			 (unsigned long long)drv);
+		status &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+	}
+	/* NEEDS_RESET is the device's to set, and stays until a reset. */
+	status &= 0xff & ~VIRTIO_CONFIG_S_NEEDS_RESET;
+	status |= old & VIRTIO_CONFIG_S_NEEDS_RESET;
+	r->status = htole32(status);
+	return 0;
+}
+
+static uint32_t mailbox_queue_enable(struct shm_transport *t, uint32_t q)
+{
+	struct devcall_shm_queue *sq;
+	int ret;
+
+	if (q != DEVCALL_QUEUE_REQ)
+		return EINVAL;
+	if (le32toh(t->regs->status) & VIRTIO_CONFIG_S_NEEDS_RESET)
+		return EIO;
+	sq = &t->regs->queue[q];
+	/* Each register read once: the guest may change them meanwhile. */
+	ret = t->dev->queue_enable(t->ctx, q, le32toh(sq->num),
+				   le64toh(sq->desc), le64toh(sq->avail),
+				   le64toh(sq->used));
+	if (ret)
+		return ret;
+	sq->ready = htole32(1);
+	return 0;
+}
+
+void shm_transport_mailbox(struct shm_transport *t)
+{
+	struct devcall_shm_regs *r = t->regs;
+	uint32_t seq = le32toh(__atomic_load_n(&r->cmd_seq, __ATOMIC_ACQUIRE));
+	uint32_t cmd, arg, result;
+
+	if (seq == t->cmd_seq_done)
+		return;
+	cmd = le32toh(r->cmd);
+	arg = le32toh(r->cmd_arg);
+	switch (cmd) {
+	case DEVCALL_CMD_SET_STATUS:
+		result = mailbox_set_status(t, arg);
+		break;
+	case DEVCALL_CMD_QUEUE_ENABLE:
+		result = mailbox_queue_enable(t, arg);
+		break;
+	case DEVCALL_CMD_QUEUE_RESET:
+		if (arg == DEVCALL_QUEUE_REQ) {
+			t->dev->queue_reset(t->ctx, arg);
+			r->queue[arg].ready = 0;
+			result = 0;
+		} else {
+			result = EINVAL;
+		}
+		break;
+	default:
+		result = EINVAL;
+		break;
+	}
+	r->cmd_result = htole32(result);
+	__atomic_store_n(&r->cmd_ack, htole32(seq), __ATOMIC_RELEASE);
+	t->cmd_seq_done = seq;
+	t->dev->interrupt(t->ctx, DEVCALL_MSIX_VEC_CONFIG);
+}

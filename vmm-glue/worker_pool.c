@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+/* Worker threads of one VM: see worker_pool.h. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "worker_pool.h"
+
+struct worker_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	struct pool_job *head, **tail;
+	unsigned int nr_threads;
+	bool started;
+	char name[16];			/* thread name, as the kernel allows */
+};
+
+struct worker_pool *pool_create(const char *name, unsigned int nr_threads)
+{
+	struct worker_pool *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->more, NULL);
+	p->tail = &p->head;
+	p->nr_threads = nr_threads ? nr_threads : 1;
+	snprintf(p->name, sizeof(p->name), "dc-%s", name);
+	return p;
+}
+
+void pool_queue(struct worker_pool *p, struct pool_job *job)
+{
+	job->next = NULL;
+	pthread_mutex_lock(&p->lock);
+	*p->tail = job;
+	p->tail = &job->next;
+	pthread_cond_signal(&p->more);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static __attribute__((noreturn)) void *pool_worker(void *arg)
+{
+	struct worker_pool *p = arg;
+	struct pool_job *job;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		while (!p->head)
+			pthread_cond_wait(&p->more, &p->lock);
+		job = p->head;
+		p->head = job->next;
+		if (!p->head)
+			p->tail = &p->head;
+		pthread_mutex_unlock(&p->lock);
+		job->run(job);
+	}
+}
+
+int pool_start(struct worker_pool *p)
+{
+	pthread_attr_t attr;
+	pthread_t thread;
+	unsigned int i;
+	int ret = 0;
+
+	if (p->started)
+		return 0;
+	pthread_attr_init(&attr);
+	/*
+	 * Never joined: at exit a worker may still sit in a host driver for
+	 * as long as the driver likes. Stacks are smaller than glibc's 8 MiB
+	 * default: the dispatcher needs a few KiB, plugins get room.
+	 */
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 1u << 20);
+	for (i = 0; i < p->nr_threads && !ret; i++) {
+		ret = -pthread_create(&thread, &attr, pool_worker, p);
+		if (!ret)
+			pthread_setname_np(thread, p->name);
+	}
+	pthread_attr_destroy(&attr);
+	p->started = !ret || i > 1;
+	return ret;
+}
+
+void pool_free(struct worker_pool *p)
+{
+	if (!p || p->started)
+		return;
+	pthread_cond_destroy(&p->more);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
