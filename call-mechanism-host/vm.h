@@ -13,6 +13,7 @@
 #include "backend.h"
 #include "config.h"
 #include "guest_mem.h"
+#include "waitset.h"
 
 /* Daemon-wide state shared by every VM: exclusive claims. */
 struct host;
@@ -35,6 +36,9 @@ const struct guest_mem *vm_memory(const struct vm *vm);
 const struct vm_config *vm_config(const struct vm *vm);
 const char *vm_name(const struct vm *vm);
 struct host *vm_host(const struct vm *vm);
+
+/* The VM as owner of requests in its host's wait set (waitset_park()). */
+struct waitset_owner *vm_waitset_owner(struct vm *vm);
 
 /*
  * The VM is gone (QEMU disconnected, reset): cancel its waiting requests,
@@ -72,6 +76,7 @@ struct open_file {
 		uint64_t dev, ino;
 	} claim;
 	unsigned int refs;		/* under the VM's lock */
+	struct waitset_file wait;	/* its waiters, if any */
 };
 
 /*

@@ -820,7 +820,8 @@ void session_serve(struct session_call *call)
 	/* No thread waits: the wait set wakes the call when it can go on. */
 	call->done = wait.done;
 	call->waiter.ready = call_ready;
-	ret = waitset_park(host_waitset(vm_host(s->vm)), s->vm, wait.file,
+	ret = waitset_park(host_waitset(vm_host(s->vm)),
+			   vm_waitset_owner(s->vm), &wait.file->wait,
 			   wait.fd, wait.handle, wait.tag, wait.events,
 			   &call->waiter);
 	if (ret) {

@@ -116,6 +116,15 @@ static void ready(struct waiter *w, int err)
 	p->err = err;
 }
 
+/* Park w for the wait dispatch asked for, as a session does. */
+static int park(struct fixture *f, const struct dispatch_wait *wait,
+		struct waiter *w)
+{
+	return waitset_park(f->ws, vm_waitset_owner(f->vm), &wait->file->wait,
+			    wait->fd, wait->handle, wait->tag, wait->events,
+			    w);
+}
+
 /* Dispatch p's request; park it if it has to wait. 1 if parked. */
 static int serve(struct fixture *f, struct parked *p)
 {
@@ -125,9 +134,7 @@ static int serve(struct fixture *f, struct parked *p)
 	if (!wait.file)
 		return 0;
 	p->w.ready = ready;
-	assert_int_equal(waitset_park(f->ws, f->vm, wait.file, wait.fd,
-				      wait.handle, wait.tag, wait.events,
-				      &p->w), 0);
+	assert_int_equal(park(f, &wait, &p->w), 0);
 	return 1;
 }
 
@@ -215,9 +222,7 @@ static void test_cancel_by_tag(void **state)
 		dispatch_request_wait(f->vm, &q.req, &f->resp, &wait);
 		assert_non_null(wait.file);
 		q.w.ready = ready;
-		assert_int_equal(waitset_park(f->ws, f->vm, wait.file, wait.fd,
-					      wait.handle, wait.tag,
-					      wait.events, &q.w), -EINTR);
+		assert_int_equal(park(f, &wait, &q.w), -EINTR);
 		assert_int_equal(q.ended, 0);
 	}
 	/* CLOSE ends the rest, with EBADF; the file closes after. */
@@ -249,9 +254,7 @@ static void test_park_after_close_refused(void **state)
 	assert_int_equal(f->resp.result, 0);
 	assert_int_equal(mock_calls()->open_now, 1);	/* our reference */
 	p.w.ready = ready;
-	assert_int_equal(waitset_park(f->ws, f->vm, wait.file, wait.fd,
-				      wait.handle, wait.tag, wait.events, &p.w),
-			 -EBADF);
+	assert_int_equal(park(f, &wait, &p.w), -EBADF);
 	assert_int_equal(waitset_count(f->ws), 0);
 	assert_int_equal(mock_calls()->open_now, 0);
 	free(req);
@@ -357,9 +360,7 @@ static void test_blocking_stream_write_whole(void **state)
 		parks++;
 		p->w.ready = ready;
 		p->ended = 0;
-		assert_int_equal(waitset_park(f->ws, f->vm, wait.file, wait.fd,
-					      wait.handle, wait.tag,
-					      wait.events, &p->w), 0);
+		assert_int_equal(park(f, &wait, &p->w), 0);
 		/* The reader makes room, a little at a time. */
 		while (!p->ended) {
 			ssize_t n = read(rd, back + got, 32 * 1024);
