@@ -133,9 +133,9 @@ void call_serve(struct call *c)
 	/* No thread waits: the wait set wakes the call when it can go on. */
 	c->done = wait.done;
 	c->waiter.ready = call_ready;
-	ret = waitset_park(host_waitset(vm_host(c->vm)), c->vm, wait.file,
-			   wait.fd, wait.handle, wait.tag, wait.events,
-			   &c->waiter);
+	ret = waitset_park(host_waitset(vm_host(c->vm)),
+			   vm_waitset_owner(c->vm), &wait.file->wait, wait.fd,
+			   wait.handle, wait.tag, wait.events, &c->waiter);
 	if (ret)
 		call_end_error(c, wait.tag, ret);
 }

@@ -468,14 +468,20 @@ static int64_t dispatch_op(struct vm *vm, const struct dispatch_env *env,
 	case DEVCALL_OP_OPEN:
 		return do_open(vm, env, req, resp);
 	case DEVCALL_OP_CLOSE:
+		/* A handle naming no file (0 too): nothing to cancel. */
+		f = vm_file_get(vm, req->handle);
+		if (!f)
+			return -EBADF;
 		/* Out of the table, then its waiters end (waitset_park()). */
 		ret = vm_file_remove(vm, req->handle);
-		waitset_cancel_vm(ws, vm, req->handle, -EBADF);
+		waitset_cancel_file(ws, &f->wait, -EBADF);
+		vm_file_put(vm, f);
 		return ret;
 	case DEVCALL_OP_CANCEL:
 		if (req->nr_segs || req->inline_len)
 			return -EINVAL;
-		return waitset_cancel_tag(ws, vm, req->arg, -EINTR);
+		return waitset_cancel_tag(ws, vm_waitset_owner(vm), req->arg,
+					  -EINTR);
 	case DEVCALL_OP_READ:
 	case DEVCALL_OP_WRITE:
 	case DEVCALL_OP_IOCTL:

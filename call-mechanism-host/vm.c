@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,9 @@
 #include "waitset.h"
 
 #define HOST_MAX_CLAIMS	256
+
+#define container_of(p, type, member) \
+	((type *)((char *)(p) - offsetof(type, member)))
 
 struct host {
 	pthread_mutex_t lock;
@@ -33,6 +37,7 @@ struct vm_slot {
 };
 
 struct vm {
+	struct waitset_owner waiters;	/* its requests in the wait set */
 	struct host *host;
 	const struct vm_config *cfg;
 	const struct guest_mem *gm;
@@ -122,6 +127,16 @@ void host_release(struct host *host, const struct claim_key *key)
 	pthread_mutex_unlock(&host->lock);
 }
 
+static bool vm_file_current(struct waitset_owner *o, uint64_t handle,
+			    struct waitset_file *file);
+static void vm_file_release(struct waitset_owner *o,
+			    struct waitset_file *file);
+
+static const struct waitset_owner_ops vm_waitset_ops = {
+	.file_current = vm_file_current,
+	.file_release = vm_file_release,
+};
+
 struct vm *vm_create(struct host *host, const struct vm_config *cfg)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
@@ -135,6 +150,7 @@ struct vm *vm_create(struct host *host, const struct vm_config *cfg)
 	}
 	vm->host = host;
 	vm->cfg = cfg;
+	waitset_owner_init(&vm->waiters, &vm_waitset_ops);
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->idle, NULL);
 	log_ratelimit_init(&vm->log_rl);
@@ -218,6 +234,11 @@ const char *vm_name(const struct vm *vm)
 struct host *vm_host(const struct vm *vm)
 {
 	return vm->host;
+}
+
+struct waitset_owner *vm_waitset_owner(struct vm *vm)
+{
+	return &vm->waiters;
 }
 
 int vm_request_begin(struct vm *vm)
@@ -318,6 +339,29 @@ void vm_file_put(struct vm *vm, struct open_file *f)
 		open_file_close(vm, f);
 }
 
+/* The wait set asks: is file still behind handle (no CLOSE or reset)? */
+static bool vm_file_current(struct waitset_owner *o, uint64_t handle,
+			    struct waitset_file *file)
+{
+	struct vm *vm = container_of(o, struct vm, waiters);
+	struct vm_slot *s;
+	bool ret;
+
+	pthread_mutex_lock(&vm->lock);
+	s = vm_slot_of(vm, handle);
+	ret = s && &s->file->wait == file;
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/* The wait set is done with a reference it was handed. */
+static void vm_file_release(struct waitset_owner *o,
+			    struct waitset_file *file)
+{
+	vm_file_put(container_of(o, struct vm, waiters),
+		    container_of(file, struct open_file, wait));
+}
+
 int vm_file_remove(struct vm *vm, uint64_t handle)
 {
 	struct open_file *f = NULL;
@@ -359,7 +403,7 @@ void vm_reset(struct vm *vm)
 			vm_file_put(vm, f);
 	}
 	/* Out of the table first: no waiter can park on them after this. */
-	waitset_cancel_vm(vm->host->waitset, vm, 0, -ECANCELED);
+	waitset_cancel_owner(vm->host->waitset, &vm->waiters, -ECANCELED);
 }
 
 void vm_destroy(struct vm *vm)

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "guest_mem.h"
 #include "log.h"
+#include "waitset.h"
 
 /* Daemon-wide state shared by every VM: exclusive claims. */
 struct host;
@@ -36,6 +37,9 @@ const struct guest_mem *vm_memory(const struct vm *vm);
 const struct vm_config *vm_config(const struct vm *vm);
 const char *vm_name(const struct vm *vm);
 struct host *vm_host(const struct vm *vm);
+
+/* The VM as owner of requests in its host's wait set (waitset_park()). */
+struct waitset_owner *vm_waitset_owner(struct vm *vm);
 
 /*
  * The VM is gone (QEMU disconnected, reset): start a new epoch, cancel its
@@ -97,6 +101,7 @@ struct open_file {
 		uint64_t dev, ino;
 	} claim;
 	unsigned int refs;		/* under the VM's lock */
+	struct waitset_file wait;	/* its waiters, if any */
 };
 
 /*

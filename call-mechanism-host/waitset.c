@@ -5,46 +5,84 @@
  * for the union of its waiters' events and re-armed while waiters remain.
  * The epoll_wait that reports readiness runs under the lock, so a watch it
  * names is never one that a cancel freed meanwhile.
+ *
+ * Bookkeeping is O(1) per park and per cancelled waiter: a file finds its
+ * watch through its struct waitset_file, a watch counts its waiters per
+ * event bit (the union it is armed for comes from the counts, not from a
+ * walk of its waiters), and a waiter sits on two doubly linked lists, its
+ * watch's and its owner's, so it leaves either at once.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "vm.h"
 #include "waitset.h"
 
-#define CANCELLED_MAX	256	/* tags cancelled while not parked */
+/* Event bits a waiter may ask for: every poll bit, no epoll flags. */
+#define WATCH_BITS	16
+#define WATCH_EVENTS	((1u << WATCH_BITS) - 1)
+
+/* One bit of waitset_owner.cancelled_valid per remembered tag. */
+_Static_assert(WAITSET_CANCELLED_MAX <= 64, "cancelled_valid is 64 bits");
+
+#define container_of(p, type, member) \
+	((type *)((char *)(p) - offsetof(type, member)))
 
 struct watch {
-	struct open_file *file;	/* the reference the waiters hold */
-	struct vm *vm;
+	struct waitset_file *file;	/* the reference the waiters hold */
+	struct waitset_owner *owner;
 	int fd;
-	bool own_fd;		/* a duplicate we close */
-	struct waiter *waiters;
-	struct watch *next;
+	bool own_fd;			/* a duplicate we close */
+	uint32_t armed;			/* the events it is registered for */
+	unsigned int nr;		/* waiters */
+	unsigned int count[WATCH_BITS];	/* waiters asking for each bit */
+	struct waitset_link waiters;
+	bool touched;			/* on a cancel's list to update */
+	struct watch *touched_next;
+	struct watch *done_next;
 };
 
 struct waitset {
 	pthread_mutex_t lock;
 	int epfd;
 	unsigned int nr_waiters;
-	struct watch *watches;
-	struct {
-		const struct vm *vm;
-		uint64_t tag;
-	} cancelled[CANCELLED_MAX];
-	unsigned int next_cancelled;
 };
 
 /* What to do once the lock is dropped. */
 struct waitset_done {
-	struct waiter *woken;		/* each with its err in 'events' */
+	struct waiter *woken;		/* each with its err */
 	struct watch *freed;
 };
+
+static void link_init(struct waitset_link *l)
+{
+	l->prev = l;
+	l->next = l;
+}
+
+static void link_add(struct waitset_link *head, struct waitset_link *l)
+{
+	l->next = head->next;
+	l->prev = head;
+	head->next->prev = l;
+	head->next = l;
+}
+
+static void link_del(struct waitset_link *l)
+{
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+	link_init(l);
+}
+
+static bool link_empty(const struct waitset_link *head)
+{
+	return head->next == head;
+}
 
 struct waitset *waitset_create(void)
 {
@@ -61,51 +99,100 @@ struct waitset *waitset_create(void)
 	return ws;
 }
 
+void waitset_owner_init(struct waitset_owner *o,
+			const struct waitset_owner_ops *ops)
+{
+	o->ops = ops;
+	link_init(&o->waiters);
+	o->cancelled_valid = 0;
+	o->cancelled_next = 0;
+}
+
 int waitset_fd(const struct waitset *ws)
 {
 	return ws->epfd;
 }
 
+static void count_events(struct watch *w, uint32_t events, bool add)
+{
+	unsigned int i;
+
+	for (i = 0; i < WATCH_BITS; i++)
+		if (events & (1u << i))
+			w->count[i] += add ? 1 : -1u;
+}
+
+/* The union of the waiters' events: WATCH_BITS steps, whatever nr is. */
 static uint32_t watch_events(const struct watch *w)
 {
-	const struct waiter *x;
 	uint32_t ev = 0;
+	unsigned int i;
 
-	for (x = w->waiters; x; x = x->next)
-		ev |= x->events;
+	for (i = 0; i < WATCH_BITS; i++)
+		if (w->count[i])
+			ev |= 1u << i;
 	return ev;
 }
 
-/* Re-arm w for its waiters, or unlink it for freeing. Under the lock. */
-static void watch_update(struct waitset *ws, struct watch *w,
+/* Under the lock. */
+static void waiter_add(struct waitset *ws, struct watch *w, struct waiter *x)
+{
+	x->watch = w;
+	link_add(&w->waiters, &x->in_file);
+	link_add(&x->owner->waiters, &x->in_owner);
+	count_events(w, x->events, true);
+	w->nr++;
+	ws->nr_waiters++;
+}
+
+/*
+ * Take x off its lists to end with err once the lock is dropped. Its
+ * watch is left for watch_update(). Under the lock.
+ */
+static void waiter_take(struct waitset *ws, struct waiter *x, int err,
+			struct waitset_done *done)
+{
+	struct watch *w = x->watch;
+
+	link_del(&x->in_file);
+	link_del(&x->in_owner);
+	count_events(w, x->events, false);
+	w->nr--;
+	ws->nr_waiters--;
+	x->watch = NULL;
+	x->err = err;
+	x->done_next = done->woken;
+	done->woken = x;
+}
+
+/*
+ * Register w for its waiters' events if they changed (or always after it
+ * fired: one-shot, it is disarmed), or unlink it for freeing once it has
+ * none. A watch that did not fire is armed, or its event is queued, so an
+ * unchanged union needs no syscall. Under the lock.
+ */
+static void watch_update(struct waitset *ws, struct watch *w, bool fired,
 			 struct waitset_done *done)
 {
 	struct epoll_event ev = { .data.ptr = w };
-	struct watch **p;
 
-	if (w->waiters) {
-		ev.events = watch_events(w) | EPOLLONESHOT;
+	if (w->nr) {
+		ev.events = watch_events(w);
+		if (!fired && ev.events == w->armed)
+			return;
+		w->armed = ev.events;
+		ev.events |= EPOLLONESHOT;
 		if (!epoll_ctl(ws->epfd, EPOLL_CTL_MOD, w->fd, &ev))
 			return;
 		/* Cannot watch it any more: its waiters end now. */
-		while (w->waiters) {
-			struct waiter *x = w->waiters;
-
-			w->waiters = x->next;
-			x->events = (uint32_t)-EIO;
-			x->next = done->woken;
-			done->woken = x;
-			ws->nr_waiters--;
-		}
+		while (!link_empty(&w->waiters))
+			waiter_take(ws, container_of(w->waiters.next,
+						     struct waiter, in_file),
+				    -EIO, done);
 	}
 	epoll_ctl(ws->epfd, EPOLL_CTL_DEL, w->fd, NULL);
-	for (p = &ws->watches; *p; p = &(*p)->next) {
-		if (*p == w) {
-			*p = w->next;
-			break;
-		}
-	}
-	w->next = done->freed;
+	w->file->watch = NULL;
+	w->done_next = done->freed;
 	done->freed = w;
 }
 
@@ -115,113 +202,135 @@ static void waitset_finish(struct waitset_done *done)
 	while (done->woken) {
 		struct waiter *x = done->woken;
 
-		done->woken = x->next;
-		x->next = NULL;
-		x->ready(x, (int)x->events);
+		done->woken = x->done_next;
+		x->done_next = NULL;
+		x->ready(x, x->err);
 	}
 	while (done->freed) {
 		struct watch *w = done->freed;
 
-		done->freed = w->next;
+		done->freed = w->done_next;
 		if (w->own_fd)
 			close(w->fd);
-		vm_file_put(w->vm, w->file);
+		w->owner->ops->file_release(w->owner, w->file);
 		free(w);
 	}
 }
 
-static bool take_cancelled(struct waitset *ws, const struct vm *vm,
-			   uint64_t tag)
+/* A watch on fd for file, registered for events. Under the lock. */
+static struct watch *watch_create(struct waitset *ws, struct waitset_owner *o,
+				  struct waitset_file *file, int fd,
+				  uint32_t events, int *err)
+{
+	struct watch *w = calloc(1, sizeof(*w));
+	struct epoll_event ev;
+	int ret;
+
+	if (!w) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	w->file = file;
+	w->owner = o;
+	w->fd = fd;
+	w->armed = events;
+	link_init(&w->waiters);
+	ev.events = events | EPOLLONESHOT;
+	ev.data.ptr = w;
+	ret = epoll_ctl(ws->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+	if (ret == -EEXIST) {
+		/* A backend whose files share one fd: watch a duplicate. */
+		w->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		w->own_fd = w->fd >= 0;
+		if (!w->own_fd)
+			ret = -errno;
+		else if (epoll_ctl(ws->epfd, EPOLL_CTL_ADD, w->fd, &ev))
+			ret = -errno;
+		else
+			ret = 0;
+		if (ret && w->own_fd)
+			close(w->fd);
+	}
+	if (ret) {
+		free(w);
+		*err = ret;
+		return NULL;
+	}
+	file->watch = w;
+	return w;
+}
+
+/* Forget tag if o remembers it cancelled; true if it did. Under the lock. */
+static bool cancelled_take(struct waitset_owner *o, uint64_t tag)
 {
 	unsigned int i;
 
-	for (i = 0; i < CANCELLED_MAX; i++) {
-		if (ws->cancelled[i].vm == vm && ws->cancelled[i].tag == tag) {
-			ws->cancelled[i].vm = NULL;
+	for (i = 0; i < WAITSET_CANCELLED_MAX; i++) {
+		if ((o->cancelled_valid & (1ull << i)) &&
+		    o->cancelled[i] == tag) {
+			o->cancelled_valid &= ~(1ull << i);
 			return true;
 		}
 	}
 	return false;
 }
 
-int waitset_park(struct waitset *ws, struct vm *vm, struct open_file *f,
-		 int fd, uint64_t handle, uint64_t tag, uint32_t events,
-		 struct waiter *w)
+/* The oldest remembered tag makes room. Under the lock. */
+static void cancelled_add(struct waitset_owner *o, uint64_t tag)
+{
+	unsigned int i = o->cancelled_next++ % WAITSET_CANCELLED_MAX;
+
+	o->cancelled[i] = tag;
+	o->cancelled_valid |= 1ull << i;
+}
+
+int waitset_park(struct waitset *ws, struct waitset_owner *o,
+		 struct waitset_file *file, int fd, uint64_t handle,
+		 uint64_t tag, uint32_t events, struct waiter *w)
 {
 	struct waitset_done done = { 0 };
-	struct open_file *cur;
-	struct epoll_event ev;
 	struct watch *x;
 	int ret = 0;
 
-	w->vm = vm;
-	w->handle = handle;
+	if (events & ~WATCH_EVENTS) {
+		o->ops->file_release(o, file);
+		return -EINVAL;
+	}
 	w->tag = tag;
 	w->events = events;
+	w->owner = o;
 	pthread_mutex_lock(&ws->lock);
-	if (take_cancelled(ws, vm, tag)) {
+	if (cancelled_take(o, tag)) {
 		ret = -EINTR;
-		goto out_put;
+		goto out_unlock;
 	}
 	/*
 	 * A CLOSE or reset that ran since the request was dispatched has
-	 * taken the file out of the table and then cancelled the waiters:
-	 * parking now would wait forever. Checked under our lock, so one
-	 * that runs later cancels this waiter.
+	 * taken the file out of the owner's table and then cancelled its
+	 * waiters: parking now would wait forever. Checked under our lock,
+	 * so one that runs later cancels this waiter.
 	 */
-	cur = vm_file_get(vm, handle);
-	if (cur)
-		vm_file_put(vm, cur);	/* the table still holds it */
-	if (cur != f) {
+	if (!o->ops->file_current(o, handle, file)) {
 		ret = -EBADF;
-		goto out_put;
+		goto out_unlock;
 	}
-	for (x = ws->watches; x; x = x->next)
-		if (x->file == f)
-			break;
-	if (x) {
-		/* The watch holds a reference to f already: drop ours. */
-		w->next = x->waiters;
-		x->waiters = w;
-		ws->nr_waiters++;
-		watch_update(ws, x, &done);
-		goto out_put;
-	}
-	x = calloc(1, sizeof(*x));
+	x = file->watch;
 	if (!x) {
-		ret = -ENOMEM;
-		goto out_put;
+		x = watch_create(ws, o, file, fd, events, &ret);
+		if (!x)
+			goto out_unlock;
+		/* The watch keeps the caller's reference to file. */
+		waiter_add(ws, x, w);
+		pthread_mutex_unlock(&ws->lock);
+		return 0;
 	}
-	x->file = f;
-	x->vm = vm;
-	x->fd = fd;
-	ev.events = events | EPOLLONESHOT;
-	ev.data.ptr = x;
-	ret = epoll_ctl(ws->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
-	if (ret == -EEXIST) {
-		/* A backend whose files share one fd: watch a duplicate. */
-		x->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-		x->own_fd = x->fd >= 0;
-		ret = x->fd < 0 ? -errno :
-		      epoll_ctl(ws->epfd, EPOLL_CTL_ADD, x->fd, &ev) ? -errno : 0;
-		if (ret && x->own_fd)
-			close(x->fd);
-	}
-	if (ret) {
-		free(x);
-		goto out_put;
-	}
-	x->next = ws->watches;
-	ws->watches = x;
-	w->next = NULL;
-	x->waiters = w;
-	ws->nr_waiters++;
-	pthread_mutex_unlock(&ws->lock);
-	return 0;
+	/* The watch holds a reference to file already: ours goes. */
+	waiter_add(ws, x, w);
+	watch_update(ws, x, false, &done);
 
-out_put:
+out_unlock:
 	pthread_mutex_unlock(&ws->lock);
-	vm_file_put(vm, f);
+	o->ops->file_release(o, file);
 	waitset_finish(&done);
 	return ret;
 }
@@ -237,98 +346,119 @@ void waitset_run(struct waitset *ws)
 	for (i = 0; i < n; i++) {
 		struct watch *w = evs[i].data.ptr;
 		uint32_t got = evs[i].events;
-		struct waiter **p = &w->waiters;
+		struct waitset_link *l, *next;
 
 		/* Errors and hangups wake everyone: the retry reports them. */
 		if (got & (EPOLLERR | EPOLLHUP))
 			got = ~0u;
-		while (*p) {
-			struct waiter *x = *p;
+		/*
+		 * Every waiter of a ready file is looked at: the cost is per
+		 * file woken, and a waiter is skipped only when none of its
+		 * events came (a reader among many writers of a full pipe).
+		 */
+		for (l = w->waiters.next; l != &w->waiters; l = next) {
+			struct waiter *x = container_of(l, struct waiter,
+							in_file);
 
-			if (!(x->events & got)) {
-				p = &x->next;
-				continue;
-			}
-			*p = x->next;
-			x->events = 0;
-			x->next = done.woken;
-			done.woken = x;
-			ws->nr_waiters--;
+			next = l->next;
+			if (x->events & got)
+				waiter_take(ws, x, 0, &done);
 		}
-		watch_update(ws, w, &done);
+		watch_update(ws, w, true, &done);
 	}
 	pthread_mutex_unlock(&ws->lock);
 	waitset_finish(&done);
 }
 
-/* Take the waiters cancel() picks, from every watch. Under the lock. */
-static unsigned int cancel_where(struct waitset *ws, struct waitset_done *done,
-				 const struct vm *vm, bool by_tag,
-				 uint64_t key, int err)
+/* Take x to end with err; its watch is updated by cancel_update(). */
+static void cancel_take(struct waitset *ws, struct waiter *x, int err,
+			struct waitset_done *done, struct watch **touched)
 {
-	struct watch *w, *next;
-	unsigned int found = 0;
+	struct watch *w = x->watch;
 
-	for (w = ws->watches; w; w = next) {
-		struct waiter **p = &w->waiters;
-		bool changed = false;
-
-		next = w->next;
-		if (w->vm != vm)
-			continue;
-		while (*p) {
-			struct waiter *x = *p;
-
-			if (by_tag ? x->tag != key :
-				     key && x->handle != key) {
-				p = &x->next;
-				continue;
-			}
-			*p = x->next;
-			x->events = (uint32_t)err;
-			x->next = done->woken;
-			done->woken = x;
-			ws->nr_waiters--;
-			found++;
-			changed = true;
-		}
-		if (changed)
-			watch_update(ws, w, done);
+	waiter_take(ws, x, err, done);
+	if (!w->touched) {
+		w->touched = true;
+		w->touched_next = *touched;
+		*touched = w;
 	}
-	return found;
 }
 
-int waitset_cancel_tag(struct waitset *ws, struct vm *vm, uint64_t tag,
-		       int err)
+/*
+ * Once per watch a cancel took waiters from, after the walk: an update
+ * that fails ends the watch's other waiters, which the walk must not
+ * meet half-unlinked.
+ */
+static void cancel_update(struct waitset *ws, struct watch *touched,
+			  struct waitset_done *done)
+{
+	while (touched) {
+		struct watch *w = touched;
+
+		touched = w->touched_next;
+		w->touched = false;
+		watch_update(ws, w, false, done);
+	}
+}
+
+int waitset_cancel_tag(struct waitset *ws, struct waitset_owner *o,
+		       uint64_t tag, int err)
 {
 	struct waitset_done done = { 0 };
-	unsigned int found;
+	struct watch *touched = NULL;
+	struct waitset_link *l, *next;
+	bool found;
 
 	pthread_mutex_lock(&ws->lock);
-	found = cancel_where(ws, &done, vm, true, tag, err);
-	if (!found) {
-		unsigned int i = ws->next_cancelled++ % CANCELLED_MAX;
+	for (l = o->waiters.next; l != &o->waiters; l = next) {
+		struct waiter *x = container_of(l, struct waiter, in_owner);
 
-		ws->cancelled[i].vm = vm;
-		ws->cancelled[i].tag = tag;
+		next = l->next;
+		if (x->tag == tag)
+			cancel_take(ws, x, err, &done, &touched);
 	}
+	found = touched != NULL;
+	if (!found)
+		cancelled_add(o, tag);
+	cancel_update(ws, touched, &done);
 	pthread_mutex_unlock(&ws->lock);
 	waitset_finish(&done);
 	return found ? 0 : -ENOENT;
 }
 
-void waitset_cancel_vm(struct waitset *ws, struct vm *vm, uint64_t handle,
-		       int err)
+void waitset_cancel_file(struct waitset *ws, struct waitset_file *file,
+			 int err)
 {
 	struct waitset_done done = { 0 };
-	unsigned int i;
+	struct watch *w;
 
 	pthread_mutex_lock(&ws->lock);
-	cancel_where(ws, &done, vm, false, handle, err);
-	if (!handle)		/* a reset VM starts with no remembered tags */
-		for (i = 0; i < CANCELLED_MAX; i++)
-			if (ws->cancelled[i].vm == vm)
-				ws->cancelled[i].vm = NULL;
+	w = file->watch;
+	if (w) {
+		while (!link_empty(&w->waiters))
+			waiter_take(ws, container_of(w->waiters.next,
+						     struct waiter, in_file),
+				    err, &done);
+		watch_update(ws, w, false, &done);
+	}
+	pthread_mutex_unlock(&ws->lock);
+	waitset_finish(&done);
+}
+
+void waitset_cancel_owner(struct waitset *ws, struct waitset_owner *o,
+			  int err)
+{
+	struct waitset_done done = { 0 };
+	struct watch *touched = NULL;
+
+	pthread_mutex_lock(&ws->lock);
+	while (!link_empty(&o->waiters))
+		cancel_take(ws, container_of(o->waiters.next, struct waiter,
+					     in_owner),
+			    err, &done, &touched);
+	cancel_update(ws, touched, &done);
+	/* A reset owner starts with no remembered tags. */
+	o->cancelled_valid = 0;
 	pthread_mutex_unlock(&ws->lock);
 	waitset_finish(&done);
 }
@@ -347,7 +477,7 @@ void waitset_destroy(struct waitset *ws)
 {
 	if (!ws)
 		return;
-	/* Every VM cancelled its waiters before it went. */
+	/* Every owner cancelled its waiters before it went. */
 	close(ws->epfd);
 	pthread_mutex_destroy(&ws->lock);
 	free(ws);
