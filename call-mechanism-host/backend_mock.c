@@ -21,6 +21,7 @@ static struct {
 	bool empty;
 	int poll_fd;
 	mock_ioctl_fn ioctl;
+	mock_rw_hook_fn rw_hook;
 	struct mock_calls calls;
 } mock = { .lock = PTHREAD_MUTEX_INITIALIZER, .size = MOCK_SIZE,
 	   .poll_fd = -1 };
@@ -34,6 +35,7 @@ void mock_reset(void)
 	mock.empty = false;
 	mock.poll_fd = -1;
 	mock.ioctl = NULL;
+	mock.rw_hook = NULL;
 	memset(&mock.calls, 0, sizeof(mock.calls));
 	pthread_mutex_unlock(&mock.lock);
 }
@@ -78,6 +80,11 @@ static int mock_poll_fd(void *priv)
 void mock_set_ioctl(mock_ioctl_fn fn)
 {
 	mock.ioctl = fn;
+}
+
+void mock_set_rw_hook(mock_rw_hook_fn fn)
+{
+	mock.rw_hook = fn;
 }
 
 const struct mock_calls *mock_calls(void)
@@ -141,6 +148,8 @@ static ssize_t mock_rw(void *priv, const struct iovec *iov, int iovcnt,
 	ssize_t done = 0;
 	int i, ret;
 
+	if (mock.rw_hook)
+		mock.rw_hook(write, iov, iovcnt);
 	pthread_mutex_lock(&mock.lock);
 	ret = mock_enter(write ? MOCK_WRITE : MOCK_READ);
 	mock.calls.last_off = off;
