@@ -5,6 +5,30 @@
  * this one const ops table; the dispatcher never knows which it calls.
  * Every function returns a non-negative result or a negative errno and
  * never exits the process.
+ *
+ * Memory a backend is handed. Every pointer is a host pointer the daemon
+ * checked; none is a value the guest chose. Some of it is a private copy,
+ * some is the guest's RAM itself, which a guest vCPU can change at any
+ * moment, also while the backend runs:
+ *
+ *   read     the iovecs point at guest RAM (or at the response's inline
+ *            payload): write the data there; never read back from it.
+ *   write    up to a page (4096 bytes, REWRITE_COPY_MAX of
+ *            memmap/ptr_rewrite.h): a private copy, stable.
+ *            Larger: guest RAM itself, live.
+ *   ioctl    the argument struct: a private copy, stable (its embedded
+ *            pointers rewritten, see memmap/ptr_rewrite.h). Behind those
+ *            pointers: IN and BOTH buffers up to REWRITE_COPY_MAX and any
+ *            iovec array are private copies, stable; larger IN and BOTH
+ *            buffers are guest RAM when contiguous, live; OUT-only buffers
+ *            are guest RAM or a copy - write them, do not read them.
+ *
+ * A host kernel driver (the sys backend) copies what it reads once itself.
+ * A plugin must read each byte of live memory at most once: copy a header
+ * into a local before checking it and acting on it, and never read a
+ * length or an opcode twice from live memory. Stable memory can be read as
+ * often as wanted. Nothing handed to a backend stays valid after it
+ * returns.
  */
 #ifndef DEVCALL_BACKEND_H
 #define DEVCALL_BACKEND_H

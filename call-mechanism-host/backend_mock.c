@@ -22,6 +22,7 @@ static struct {
 	int poll_fd;
 	mock_ioctl_fn ioctl;
 	void (*open_hook)(void);
+	mock_rw_hook_fn rw_hook;
 	struct mock_calls calls;
 } mock = { .lock = PTHREAD_MUTEX_INITIALIZER, .size = MOCK_SIZE,
 	   .poll_fd = -1 };
@@ -36,6 +37,7 @@ void mock_reset(void)
 	mock.poll_fd = -1;
 	mock.ioctl = NULL;
 	mock.open_hook = NULL;
+	mock.rw_hook = NULL;
 	memset(&mock.calls, 0, sizeof(mock.calls));
 	pthread_mutex_unlock(&mock.lock);
 }
@@ -87,6 +89,11 @@ void mock_set_open_hook(void (*fn)(void))
 void mock_set_ioctl(mock_ioctl_fn fn)
 {
 	mock.ioctl = fn;
+}
+
+void mock_set_rw_hook(mock_rw_hook_fn fn)
+{
+	mock.rw_hook = fn;
 }
 
 const struct mock_calls *mock_calls(void)
@@ -154,6 +161,8 @@ static ssize_t mock_rw(void *priv, const struct iovec *iov, int iovcnt,
 	ssize_t done = 0;
 	int i, ret;
 
+	if (mock.rw_hook)
+		mock.rw_hook(write, iov, iovcnt);
 	pthread_mutex_lock(&mock.lock);
 	ret = mock_enter(write ? MOCK_WRITE : MOCK_READ);
 	mock.calls.last_off = off;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #define MOCK_SIZE	(1u << 20)
 
@@ -52,6 +53,14 @@ void mock_set_ioctl(mock_ioctl_fn fn);
 
 /* Run fn inside every successful open, after the file is open (races). */
 void mock_set_open_hook(void (*fn)(void));
+/*
+ * Called on entry to every read and write, before the mock touches the
+ * data: a test can play a racing guest vCPU there, or look at what
+ * memory the backend was handed. NULL: none (the default).
+ */
+typedef void (*mock_rw_hook_fn)(bool write, const struct iovec *iov,
+				int iovcnt);
+void mock_set_rw_hook(mock_rw_hook_fn fn);
 
 const struct mock_calls *mock_calls(void);
 

@@ -13,18 +13,129 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <linux/fs.h>
 
 #include "backend.h"
+#include "backend_sys.h"
 #include "config.h"
+#include "log.h"
 
 struct sys_file {
 	int fd;
+	const struct export *exp;
+	/* Non-NULL: read/write carry addresses; the driver's name. */
+	const char *rw_pointers;
+	bool warned;
 };
+
+/*
+ * Character devices whose read(2)/write(2) payloads carry addresses the
+ * driver follows in the writer's (the daemon's) address space. The guest's
+ * bytes must never reach them raw; until a layout rewrites such payloads,
+ * read and write on them are refused (their ioctls, SG_IO included, go
+ * through layouts and keep working). One line per driver: by char major
+ * (and minor range), or by fnmatch(3) pattern on the node's name under
+ * /dev (sysfs DEVNAME, for dynamic majors and misc devices).
+ */
+static const struct sys_rw_pointers {
+	unsigned int major, minor_lo, minor_hi;	/* 0: by name only */
+	const char *devname;			/* NULL: by number only */
+	const char *driver;
+} sys_rw_pointers[] = {
+	{ 21, 0, ~0u, NULL, "sg" },		/* sg_io_hdr: cmdp ... */
+	{ 0, 0, 0, "bsg/*", "bsg" },		/* sg_io_v4 */
+	{ 231, 192, 255, NULL, "uverbs" },	/* a response address */
+	{ 0, 0, 0, "infiniband/uverbs*", "uverbs" },
+	{ 0, 0, 0, "infiniband/rdma_cm", "rdma_cm" },	/* ucma response */
+	{ 0, 0, 0, "infiniband/ucm*", "ib_ucm" },	/* old IB CM */
+};
+
+static char sys_sysfs_root[256] = "/sys";
+
+void backend_sys_set_sysfs_root(const char *root)
+{
+	snprintf(sys_sysfs_root, sizeof(sys_sysfs_root), "%s",
+		 root ? root : "/sys");
+}
+
+const char *backend_sys_rw_pointers(unsigned int major, unsigned int minor,
+				    const char *devname)
+{
+	const struct sys_rw_pointers *e;
+	size_t i;
+
+	for (i = 0; i < sizeof(sys_rw_pointers) / sizeof(*e); i++) {
+		e = &sys_rw_pointers[i];
+		if (e->major && e->major == major && minor >= e->minor_lo &&
+		    minor <= e->minor_hi)
+			return e->driver;
+		if (e->devname && devname && devname[0] &&
+		    !fnmatch(e->devname, devname, FNM_PATHNAME))
+			return e->driver;
+	}
+	return NULL;
+}
+
+/* The node's name under /dev by sysfs (DEVNAME= of its uevent), or "". */
+static void sys_devname(dev_t rdev, char *name, size_t len)
+{
+	char path[320], line[256];
+	FILE *fp;
+
+	name[0] = '\0';
+	snprintf(path, sizeof(path), "%s/dev/char/%u:%u/uevent",
+		 sys_sysfs_root, major(rdev), minor(rdev));
+	fp = fopen(path, "re");
+	if (!fp)
+		return;
+	while (fgets(line, sizeof(line), fp)) {
+		if (strncmp(line, "DEVNAME=", 8))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(name, len, "%s", line + 8);
+		break;
+	}
+	fclose(fp);
+}
+
+/*
+ * Classify an opened character device: by its number, its sysfs name,
+ * and (when sysfs cannot tell, e.g. not mounted) the configured path.
+ */
+static const char *sys_classify(const struct export *exp,
+				const struct stat *st)
+{
+	char name[256];
+	const char *drv;
+
+	if (!S_ISCHR(st->st_mode))
+		return NULL;
+	sys_devname(st->st_rdev, name, sizeof(name));
+	drv = backend_sys_rw_pointers(major(st->st_rdev), minor(st->st_rdev),
+				      name);
+	if (!drv && !strncmp(exp->path, "/dev/", 5))
+		drv = backend_sys_rw_pointers(0, 0, exp->path + 5);
+	return drv;
+}
+
+/* READ/WRITE on a node whose payloads carry addresses: one line a file. */
+static ssize_t sys_refuse_rw(struct sys_file *f, bool write)
+{
+	if (!__atomic_exchange_n(&f->warned, true, __ATOMIC_RELAXED))
+		log_warn("export %s: %s: %s refused: the %s driver's "
+			 "read/write payloads carry addresses (ioctls such "
+			 "as SG_IO are served)", f->exp->name, f->exp->path,
+			 write ? "write" : "read", f->rw_pointers);
+	return -EOPNOTSUPP;
+}
 
 static int sys_open(const struct export *exp, int oflags, void **priv,
 		    struct backend_file_info *info)
@@ -59,6 +170,9 @@ static int sys_open(const struct export *exp, int oflags, void **priv,
 		goto out_close;
 	}
 	f->fd = fd;
+	f->exp = exp;
+	f->rw_pointers = sys_classify(exp, &st);
+	f->warned = false;
 	*priv = f;
 	return 0;
 
@@ -99,15 +213,23 @@ static ssize_t sys_rw(struct sys_file *f, const struct iovec *iov, int iovcnt,
 static ssize_t sys_read(void *priv, const struct iovec *iov, int iovcnt,
 			int64_t off, bool nonblock)
 {
+	struct sys_file *f = priv;
+
 	(void)nonblock;		/* always: see sys_rw() */
-	return sys_rw(priv, iov, iovcnt, off, false);
+	if (f->rw_pointers)
+		return sys_refuse_rw(f, false);
+	return sys_rw(f, iov, iovcnt, off, false);
 }
 
 static ssize_t sys_write(void *priv, const struct iovec *iov, int iovcnt,
 			 int64_t off, bool nonblock)
 {
+	struct sys_file *f = priv;
+
 	(void)nonblock;
-	return sys_rw(priv, iov, iovcnt, off, true);
+	if (f->rw_pointers)
+		return sys_refuse_rw(f, true);
+	return sys_rw(f, iov, iovcnt, off, true);
 }
 
 static int sys_poll_fd(void *priv)

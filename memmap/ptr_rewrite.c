@@ -80,8 +80,10 @@ static int prefill(const struct guest_mem *gm, const struct guest_buf *gb,
 }
 
 /*
- * Give the host a view of len bytes of guest buffer gb moving in dir:
- * guest RAM itself when it is one host range, else a bounce copy.
+ * Give the host a view of len bytes of guest buffer gb moving in dir: a
+ * private copy for small input (the driver may read it twice, a guest must
+ * not be able to change it in between), else guest RAM itself when it is
+ * one host range, else a bounce copy.
  */
 static int map_buf(struct rewrite_ctx *ctx, const struct guest_buf *gb,
 		   size_t len, uint8_t dir, size_t bounce_limit, void **host)
@@ -98,7 +100,8 @@ static int map_buf(struct rewrite_ctx *ctx, const struct guest_buf *gb,
 	b->len = len;
 	b->dir = dir;
 	b->guest = gb;
-	b->host = guest_buf_contig(ctx->gm, gb, len, sd);
+	if (!(dir & LAYOUT_DIR_IN) || len > REWRITE_COPY_MAX)
+		b->host = guest_buf_contig(ctx->gm, gb, len, sd);
 	if (b->host) {
 		*host = b->host;
 		return 0;

@@ -20,11 +20,22 @@
  * pointer keeps the guest's value. No other guest pointer value ever
  * reaches a host driver, and no host address ever reaches the guest.
  *
- * Memory: a buffer that is one contiguous host range is used in place
- * (zero-copy); otherwise it is copied through a bounce buffer, and the total
- * bounce size is bounded by the caller. OUT-only bounce buffers start with
- * the guest's current bytes, so copy-back never changes bytes the driver did
- * not write.
+ * Memory, what the driver is handed behind each rewritten pointer:
+ *   - an IN or BOTH buffer of at most REWRITE_COPY_MAX bytes: always a
+ *     private host copy, taken once before the driver runs (a CDB, a
+ *     parameter block, an iovec array). A guest vCPU writing the same guest
+ *     memory meanwhile changes nothing the driver sees: callers may read
+ *     such a buffer as often as they like. This is a guarantee callers rely
+ *     on (e.g. a policy check of the SG_IO CDB, then the call with it);
+ *   - a larger IN or BOTH buffer, and an OUT-only buffer of any size: guest
+ *     RAM itself when it is one contiguous host range (zero-copy), else a
+ *     bounce copy. Zero-copy IN memory is live: the guest can change it
+ *     while the driver reads it; a host kernel driver copies it once itself,
+ *     a plugin must read each byte of it at most once (backend.h);
+ *   - the IOVEC element array: always a host copy built from one read.
+ * Copies count against the caller's bounce limit. OUT-only bounce buffers
+ * start with the guest's current bytes, so copy-back never changes bytes
+ * the driver did not write.
  */
 #ifndef DEVCALL_PTR_REWRITE_H
 #define DEVCALL_PTR_REWRITE_H
@@ -39,6 +50,8 @@
 
 #define REWRITE_MAX_BUFS	DEVCALL_MAX_BUFS
 #define REWRITE_MAX_IOVEC	DEVCALL_LAYOUT_MAX_IOVEC
+/* IN/BOTH buffers up to this size are always private copies (a page). */
+#define REWRITE_COPY_MAX	4096
 
 struct rewrite_buf {
 	void *host;		/* what the host argument points at */

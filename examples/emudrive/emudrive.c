@@ -63,7 +63,12 @@ static int emu_close(void *priv)
 
 /*
  * The old sg read/write protocol is not offered: a read finds no pending
- * reply at once (cdrecord drains with non-blocking reads until EAGAIN).
+ * reply at once (cdrecord drains with non-blocking reads until EAGAIN),
+ * a write is refused. Neither looks at the guest's bytes, so no guest
+ * value is ever taken for an address here: a write's payload would be a
+ * struct sg_io_hdr full of guest pointers, and only SG_IO (whose pointers
+ * the daemon rewrote) is served. An implementation would have to rewrite
+ * them as ptr_rewrite.c does for the ioctl.
  */
 static ssize_t emu_read(void *priv, const struct iovec *iov, int iovcnt,
 			int64_t off, bool nonblock)
@@ -87,15 +92,15 @@ static int emu_iov_copy(struct sg_iovec *iov, unsigned int n, uint8_t *buf,
 	unsigned int i;
 
 	for (i = 0; i < n && done < len; i++) {
-		uint32_t k = iov[i].iov_len < len - done ? iov[i].iov_len :
-							   len - done;
+		struct sg_iovec v = iov[i];	/* each element read once */
+		uint32_t k = v.iov_len < len - done ? v.iov_len : len - done;
 
-		if (k && !iov[i].iov_base)
+		if (k && !v.iov_base)
 			return -EFAULT;
 		if (to_iov)
-			memcpy(iov[i].iov_base, buf + done, k);
+			memcpy(v.iov_base, buf + done, k);
 		else
-			memcpy(buf + done, iov[i].iov_base, k);
+			memcpy(buf + done, v.iov_base, k);
 		done += k;
 	}
 	return 0;

@@ -142,25 +142,33 @@ static int mode_sense(struct disc *d, const uint8_t *cdb, uint8_t *data,
 	return reply(b, n, get16(cdb + 7), data, len, done);
 }
 
+/*
+ * The parameter list may be live guest memory (a large TO_DEV buffer, see
+ * backend.h): every byte of it is read once, into locals, and only the
+ * locals are checked and used.
+ */
 static int mode_select(struct disc *d, const uint8_t *cdb, const uint8_t *data,
 		       uint32_t len, uint32_t *done, struct mmc_sense *s)
 {
 	uint32_t n = get16(cdb + 7), off;
-	const uint8_t *p;
+	uint8_t p[5];
 
 	if (n > len || n < 8)
 		return ILLEGAL(s, 0x1a, 0);	/* parameter list length */
 	*done = n;
 	off = 8 + get16(data + 6);		/* past any block descriptors */
 	while (off + 2 <= n) {
-		p = data + off;
+		p[0] = data[off];
+		p[1] = data[off + 1];
 		if (off + 2 + p[1] > n)
 			return ILLEGAL(s, 0x26, 0);
 		if ((p[0] & 0x3f) == 0x05) {
-			uint8_t wt = p[2] & 0x0f;
+			uint8_t wt;
 
 			if (p[1] < 3)
 				return ILLEGAL(s, 0x26, 0);
+			memcpy(p + 2, data + off + 2, 3);
+			wt = p[2] & 0x0f;
 			/* TAO and SAO only; packet and raw are refused. */
 			if (wt != 1 && wt != 2)
 				return ILLEGAL(s, 0x26, 0);
@@ -315,15 +323,24 @@ static int rw10(struct disc *d, const uint8_t *cdb, enum mmc_dir dir,
 	return 0;
 }
 
-int mmc_execute(struct disc *d, const uint8_t *cdb, unsigned int cdb_len,
-		enum mmc_dir dir, uint8_t *data, uint32_t len, uint32_t *done,
-		struct mmc_sense *s)
+int mmc_execute(struct disc *d, const uint8_t *guest_cdb,
+		unsigned int cdb_len, enum mmc_dir dir, uint8_t *data,
+		uint32_t len, uint32_t *done, struct mmc_sense *s)
 {
 	static const unsigned int group_len[8] = { 6, 10, 10, 0, 16, 12, 0, 0 };
 	uint8_t sense[18] = { 0x70, 0, 0, 0, 0, 0, 0, 10 };
-	unsigned int need = group_len[cdb[0] >> 5];
+	uint8_t cdb[MMC_CDB_MAX] = { 0 };
+	unsigned int need;
 
+	/*
+	 * One read of the CDB: the length check and the dispatch below must
+	 * see the same opcode even if the caller's bytes change meanwhile.
+	 */
 	*done = 0;
+	if (cdb_len > MMC_CDB_MAX)
+		return ILLEGAL(s, 0x20, 0);
+	memcpy(cdb, guest_cdb, cdb_len);
+	need = group_len[cdb[0] >> 5];
 	if (!need || cdb_len < need)
 		return ILLEGAL(s, 0x20, 0);	/* invalid command */
 	if (dir != MMC_FROM_DEV)

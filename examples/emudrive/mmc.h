@@ -17,10 +17,14 @@ struct mmc_sense {
 
 enum mmc_dir { MMC_NONE, MMC_TO_DEV, MMC_FROM_DEV };
 
+#define MMC_CDB_MAX	16
+
 /*
- * Execute one CDB. data holds len bytes (from the host for TO_DEV, for
- * the host to fill for FROM_DEV). On return *done is how many bytes moved.
- * Returns 0 for GOOD, 1 for CHECK CONDITION with *sense set.
+ * Execute one CDB of cdb_len (<= MMC_CDB_MAX) bytes. data holds len bytes
+ * (from the host for TO_DEV, for the host to fill for FROM_DEV). On return
+ * *done is how many bytes moved. Returns 0 for GOOD, 1 for CHECK CONDITION
+ * with *sense set. The CDB is read once, into a local copy; data may be
+ * live guest memory: each byte of it is read at most once (backend.h).
  */
 int mmc_execute(struct disc *d, const uint8_t *cdb, unsigned int cdb_len,
 		enum mmc_dir dir, uint8_t *data, uint32_t len, uint32_t *done,

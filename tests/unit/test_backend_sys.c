@@ -16,8 +16,10 @@
 #include <linux/fs.h>
 
 #include "harness.h"
+#include "backend_sys.h"
 #include "dispatch.h"
 #include "fake_guest.h"
+#include "log.h"
 
 #define DISK_SIZE	(64u << 20)
 
@@ -354,6 +356,116 @@ static void test_loop_blkpg_partition(void **state)
 	assert_int_equal(op_close(f, h), 0);
 }
 
+/* Which host drivers' read/write payloads carry addresses. */
+static void test_rw_pointers_table(void **state)
+{
+	(void)state;
+	assert_string_equal(backend_sys_rw_pointers(21, 0, NULL), "sg");
+	assert_string_equal(backend_sys_rw_pointers(21, 7, "sg7"), "sg");
+	assert_string_equal(backend_sys_rw_pointers(250, 0, "bsg/0:0:0:0"),
+			    "bsg");
+	assert_string_equal(backend_sys_rw_pointers(231, 192, ""), "uverbs");
+	assert_string_equal(backend_sys_rw_pointers(240, 3,
+						    "infiniband/uverbs3"),
+			    "uverbs");
+	assert_string_equal(backend_sys_rw_pointers(10, 58,
+						    "infiniband/rdma_cm"),
+			    "rdma_cm");
+	/* umad shares the InfiniBand major; its payloads hold no addresses. */
+	assert_null(backend_sys_rw_pointers(231, 0, "infiniband/umad0"));
+	assert_null(backend_sys_rw_pointers(1, 3, "null"));
+	assert_null(backend_sys_rw_pointers(5, 2, "ptmx"));
+	assert_null(backend_sys_rw_pointers(10, 58, "rdma_cm"));
+	assert_null(backend_sys_rw_pointers(250, 0, "bsg"));
+	assert_null(backend_sys_rw_pointers(0, 0, NULL));
+}
+
+static char sys_log[512];
+static unsigned int sys_nr_logs;
+
+static void sys_capture_log(enum log_level level, const char *line)
+{
+	(void)level;
+	snprintf(sys_log, sizeof(sys_log), "%s", line);
+	sys_nr_logs++;
+}
+
+/* A sysfs in which /dev/ptmx (5:2) is the rdma_cm misc device. */
+static void fake_sysfs(char *root, size_t len)
+{
+	char dir[160], path[192];
+	FILE *fp;
+
+	snprintf(root, len, "/tmp/devcall-sysfs-XXXXXX");
+	if (!mkdtemp(root))
+		fail_msg("mkdtemp");
+	snprintf(dir, sizeof(dir), "%s/dev", root);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/dev/char", root);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/dev/char/5:2", root);
+	mkdir(dir, 0755);
+	snprintf(path, sizeof(path), "%s/uevent", dir);
+	fp = fopen(path, "w");
+	if (!fp)
+		fail_msg("cannot write %s", path);
+	fputs("MAJOR=5\nMINOR=2\nDEVNAME=infiniband/rdma_cm\n", fp);
+	fclose(fp);
+}
+
+static void rm_fake_sysfs(const char *root)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	if (system(cmd))
+		fprintf(stderr, "warning: %s failed\n", cmd);
+}
+
+/*
+ * A node classified as carrying addresses in its read/write payloads: READ
+ * and WRITE never reach the driver (a pty master would take the bytes),
+ * one log line per file, and its ioctls still work.
+ */
+static void test_rw_pointers_refused(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t small = fake_guest_alloc(&f->g, 64);
+	uint64_t big = fake_guest_alloc(&f->g, 8192);
+	unsigned int ptn;
+	char root[64];
+	int64_t h;
+
+	fake_sysfs(root, sizeof(root));
+	log_set_sink(sys_capture_log);
+	sys_nr_logs = 0;
+	backend_sys_set_sysfs_root(root);
+	h = op_open(f, 3, DEVCALL_O_RDWR | DEVCALL_O_NONBLOCK);
+	backend_sys_set_sysfs_root(NULL);
+	rm_fake_sysfs(root);
+	assert_true(h > 0);
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, small, 64, -1, 0),
+			 -EOPNOTSUPP);
+	assert_int_equal(sys_nr_logs, 1);
+	assert_non_null(strstr(sys_log, "/dev/ptmx"));
+	assert_non_null(strstr(sys_log, "rdma_cm"));
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, big, 8192, -1, 0),
+			 -EOPNOTSUPP);
+	assert_int_equal(op_rw(f, DEVCALL_OP_READ, h, small, 64, -1,
+			       DEVCALL_REQ_F_NONBLOCK), -EOPNOTSUPP);
+	assert_int_equal(sys_nr_logs, 1);	/* once per file */
+	assert_int_equal(op_ioctl_out(f, h, TIOCGPTN, &ptn, 4), 0);
+	assert_int_equal(op_close(f, h), 0);
+
+	/* The same node, classified by the real sysfs: a plain pty. */
+	h = op_open(f, 3, DEVCALL_O_RDWR | DEVCALL_O_NONBLOCK);
+	assert_true(h > 0);
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, small, 64, -1, 0), 64);
+	assert_int_equal(sys_nr_logs, 1);
+	assert_int_equal(op_close(f, h), 0);
+	log_set_sink(NULL);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -362,6 +474,8 @@ static const struct CMUnitTest tests[] = {
 	T(test_zram_write_read_size),
 	T(test_zram_read_only_export),
 	T(test_loop_blkpg_partition),
+	cmocka_unit_test(test_rw_pointers_table),
+	T(test_rw_pointers_refused),
 };
 
 TEST_MAIN("backend_sys", tests, NULL, NULL)

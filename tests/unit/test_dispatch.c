@@ -619,6 +619,184 @@ static void test_layout_published(void **state)
 	assert_int_equal(layout_decode(&w, &l), -EINVAL);
 }
 
+/*
+ * A racing guest: on entry to the backend, a vCPU rewrites the guest
+ * memory behind the request's input (deterministically, from the backend
+ * itself), and the backend then checks what it was handed.
+ */
+static struct {
+	struct fake_guest *g;
+	uint64_t cdb, data;	/* guest addresses the vCPU scribbles on */
+	size_t data_len;
+	const void *data_host;	/* what the backend was handed */
+	bool cdb_stable, data_stable;
+} race;
+
+static const uint8_t race_cdb[10] = { 0x2a, 0, 0, 0, 0, 0x10, 0, 0, 2, 0 };
+
+static void race_scribble(void)
+{
+	static uint8_t junk[16384];
+
+	memset(junk, 0xee, sizeof(junk));
+	fake_guest_write(race.g, race.cdb, junk, sizeof(race_cdb));
+	fake_guest_write(race.g, race.data, junk, race.data_len);
+}
+
+static bool all_bytes(const void *p, size_t len, uint8_t v)
+{
+	const uint8_t *b = p;
+
+	while (len--)
+		if (*b++ != v)
+			return false;
+	return true;
+}
+
+static long racing_ioctl(uint32_t cmd, unsigned long arg)
+{
+	struct sg_io_hdr *h = (struct sg_io_hdr *)arg;
+
+	if (cmd != SG_IO)
+		return -ENOTTY;
+	race_scribble();
+	race.data_host = h->dxferp;
+	race.cdb_stable = !memcmp(h->cmdp, race_cdb, sizeof(race_cdb));
+	race.data_stable = all_bytes(h->dxferp, h->dxfer_len, 0x5a);
+	if (h->dxfer_direction == SG_DXFER_TO_FROM_DEV)
+		memset(h->dxferp, 0x77, h->dxfer_len);
+	h->status = 0;
+	return 0;
+}
+
+/* SG_IO with a 10-byte CDB and len bytes of data in direction dir. */
+static void race_sg_io(struct fixture *f, int64_t h, int dir, uint32_t len)
+{
+	uint64_t hdr = fake_guest_alloc(&f->g, sizeof(struct sg_io_hdr));
+	struct sg_io_hdr sg = { .interface_id = 'S', .dxfer_direction = dir,
+				.cmd_len = sizeof(race_cdb), .dxfer_len = len,
+				.dxferp = (void *)0x7000,
+				.cmdp = (void *)0x8000 };
+	uint8_t *fill = malloc(len);
+
+	race.g = &f->g;
+	race.cdb = fake_guest_alloc(&f->g, sizeof(race_cdb));
+	race.data = fake_guest_alloc(&f->g, len);
+	race.data_len = len;
+	race.data_host = NULL;
+	race.cdb_stable = race.data_stable = false;
+	memset(fill, 0x5a, len);
+	fake_guest_write(&f->g, race.data, fill, len);
+	free(fill);
+	fake_guest_write(&f->g, race.cdb, race_cdb, sizeof(race_cdb));
+	fake_guest_write(&f->g, hdr, &sg, sizeof(sg));
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = SG_IO;
+	f->req.len = sizeof(sg);
+	fake_req_seg(&f->req, hdr, sizeof(sg),
+		     GUEST_SEG_TO_HOST | GUEST_SEG_FROM_HOST, 0);
+	fake_req_seg(&f->req, race.cdb, sizeof(race_cdb), GUEST_SEG_TO_HOST, 1);
+	fake_req_seg(&f->req, race.data, len, GUEST_SEG_TO_HOST |
+		     (dir == SG_DXFER_TO_DEV ? 0 : GUEST_SEG_FROM_HOST), 2);
+	dispatch_request(f->a, &f->req, &f->resp);
+}
+
+static void test_ioctl_input_stable_under_race(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t back[512];
+	int64_t h;
+
+	mock_set_ioctl(racing_ioctl);
+	h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	assert_true(h > 0);
+
+	/* A page going in: the CDB and the data are what the guest sent. */
+	race_sg_io(f, h, SG_DXFER_TO_DEV, 4096);
+	assert_int_equal(f->resp.result, 0);
+	assert_true(race.cdb_stable);
+	assert_true(race.data_stable);
+
+	/* Both ways: stable going in, the driver's bytes come back. */
+	race_sg_io(f, h, SG_DXFER_TO_FROM_DEV, sizeof(back));
+	assert_int_equal(f->resp.result, 0);
+	assert_true(race.cdb_stable);
+	assert_true(race.data_stable);
+	fake_guest_read(&f->g, race.data, back, sizeof(back));
+	assert_true(all_bytes(back, sizeof(back), 0x77));
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, h), 0);
+}
+
+static void test_ioctl_large_input_zero_copy(void **state)
+{
+	struct fixture *f = *state;
+	int64_t h;
+
+	mock_set_ioctl(racing_ioctl);
+	h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	/*
+	 * Past a page the data is guest RAM itself (no copy), and live: the
+	 * backend sees the racing guest's bytes (backend.h). The CDB is
+	 * still a private copy.
+	 */
+	race_sg_io(f, h, SG_DXFER_TO_DEV, 4097);
+	assert_int_equal(f->resp.result, 0);
+	assert_ptr_equal(race.data_host, fake_guest_ptr(&f->g, race.data));
+	assert_false(race.data_stable);
+	assert_true(race.cdb_stable);
+	race_sg_io(f, h, SG_DXFER_TO_DEV, 16384);
+	assert_int_equal(f->resp.result, 0);
+	assert_ptr_equal(race.data_host, fake_guest_ptr(&f->g, race.data));
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, h), 0);
+}
+
+static void racing_write(bool write, const struct iovec *iov, int iovcnt)
+{
+	if (!write || iovcnt < 1)
+		return;
+	race.data_host = iov[0].iov_base;
+	race_scribble();
+}
+
+/* WRITE len bytes of 0x5a at offset 0 from contiguous guest RAM. */
+static void race_write(struct fixture *f, int64_t h, uint32_t len)
+{
+	uint8_t *fill = malloc(len);
+
+	race.g = &f->g;
+	race.cdb = fake_guest_alloc(&f->g, sizeof(race_cdb));
+	race.data = fake_guest_alloc(&f->g, len);
+	race.data_len = len;
+	race.data_host = NULL;
+	memset(fill, 0x5a, len);
+	fake_guest_write(&f->g, race.data, fill, len);
+	free(fill);
+	fake_req_init(&f->req, DEVCALL_OP_WRITE, h);
+	f->req.flags = DEVCALL_REQ_F_OFFSET;
+	f->req.len = len;
+	fake_req_seg(&f->req, race.data, len, GUEST_SEG_TO_HOST, 0);
+	dispatch_request(f->a, &f->req, &f->resp);
+}
+
+static void test_write_payload_stable_under_race(void **state)
+{
+	struct fixture *f = *state;
+	size_t size;
+	int64_t h;
+
+	mock_set_rw_hook(racing_write);
+	h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	/* A page: the backend writes what the guest sent, not the race. */
+	race_write(f, h, 4096);
+	assert_int_equal(f->resp.result, 4096);
+	assert_true(all_bytes(mock_content(&size), 4096, 0x5a));
+	/* Larger: zero-copy from guest RAM, as before. */
+	race_write(f, h, 16384);
+	assert_int_equal(f->resp.result, 16384);
+	assert_ptr_equal(race.data_host, fake_guest_ptr(&f->g, race.data));
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, h), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -635,6 +813,9 @@ static const struct CMUnitTest tests[] = {
 	T(test_old_epoch),
 	T(test_call_budget),
 	T(test_layout_published),
+	T(test_ioctl_input_stable_under_race),
+	T(test_ioctl_large_input_zero_copy),
+	T(test_write_payload_stable_under_race),
 };
 
 TEST_MAIN("dispatch", tests, NULL, NULL)
