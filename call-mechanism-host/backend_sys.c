@@ -10,11 +10,18 @@
  * that would block waits in the daemon's wait set, or in the dispatcher's
  * poll(2) for callers without one. Block devices and regular files ignore
  * the flag.
+ *
+ * Regular files do not grow past the export's max-size (by default their
+ * size when the daemon first opened them): a write that would end past it
+ * is shortened to end there, or fails with EFBIG if it starts there, as
+ * under RLIMIT_FSIZE. sg nodes take no write(2): it is sg's old way to
+ * send a SCSI command, which would pass by the SG_IO opcode filter.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -22,11 +29,14 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <linux/fs.h>
+#include <linux/major.h>
 
 #include "backend.h"
 #include "backend_sys.h"
 #include "config.h"
 #include "log.h"
+
+#define SYS_NO_CAP	UINT64_MAX
 
 struct sys_file {
 	int fd;
@@ -34,6 +44,9 @@ struct sys_file {
 	/* Non-NULL: read/write carry addresses; the driver's name. */
 	const char *rw_pointers;
 	bool warned;
+	uint64_t cap;		/* writes end at or below; SYS_NO_CAP */
+	pthread_mutex_t pos_lock; /* a capped write at the file position:
+				   * where it starts and the write, as one */
 };
 
 /*
@@ -137,6 +150,24 @@ static ssize_t sys_refuse_rw(struct sys_file *f, bool write)
 	return -EOPNOTSUPP;
 }
 
+/* The export's cap for a regular file st. */
+static uint64_t size_cap(const struct export *exp, const struct stat *st)
+{
+	/* Not const underneath: config structures are plain memory, and
+	 * this one field is written once, here (config.h). */
+	uint64_t *rec = &((struct export *)exp)->first_size_plus1;
+	uint64_t want = (uint64_t)st->st_size + 1, zero = 0;
+
+	if (exp->max_size == CONFIG_GROW)
+		return SYS_NO_CAP;
+	if (exp->max_size)
+		return exp->max_size;
+	if (__atomic_compare_exchange_n(rec, &zero, want, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return want - 1;
+	return zero - 1;	/* the first opener's record */
+}
+
 static int sys_open(const struct export *exp, int oflags, void **priv,
 		    struct backend_file_info *info)
 {
@@ -173,6 +204,8 @@ static int sys_open(const struct export *exp, int oflags, void **priv,
 	f->exp = exp;
 	f->rw_pointers = sys_classify(exp, &st);
 	f->warned = false;
+	f->cap = S_ISREG(st.st_mode) ? size_cap(exp, &st) : SYS_NO_CAP;
+	pthread_mutex_init(&f->pos_lock, NULL);
 	*priv = f;
 	return 0;
 
@@ -186,6 +219,7 @@ static int sys_close(void *priv)
 	struct sys_file *f = priv;
 	int ret = close(f->fd) < 0 ? -errno : 0;
 
+	pthread_mutex_destroy(&f->pos_lock);
 	free(f);
 	return ret;
 }
@@ -221,15 +255,58 @@ static ssize_t sys_read(void *priv, const struct iovec *iov, int iovcnt,
 	return sys_rw(f, iov, iovcnt, off, false);
 }
 
+/*
+ * A write to a capped regular file, from start: whole, shortened to end
+ * at the cap, or -EFBIG when it starts at or past it.
+ */
+static ssize_t capped_write(struct sys_file *f, const struct iovec *iov,
+			    int iovcnt, int64_t start, int64_t off)
+{
+	uint64_t total = 0, room;
+	struct iovec *cut;
+	ssize_t ret;
+	int i;
+
+	for (i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	if (!total || (uint64_t)start + total <= f->cap)
+		return sys_rw(f, iov, iovcnt, off, true);
+	if ((uint64_t)start >= f->cap)
+		return -EFBIG;
+	room = f->cap - (uint64_t)start;
+	cut = malloc((size_t)iovcnt * sizeof(*cut));
+	if (!cut)
+		return -ENOMEM;
+	for (i = 0; i < iovcnt && room; i++) {
+		cut[i] = iov[i];
+		if (cut[i].iov_len > room)
+			cut[i].iov_len = room;
+		room -= cut[i].iov_len;
+	}
+	ret = sys_rw(f, cut, i, off, true);
+	free(cut);
+	return ret;
+}
+
 static ssize_t sys_write(void *priv, const struct iovec *iov, int iovcnt,
 			 int64_t off, bool nonblock)
 {
 	struct sys_file *f = priv;
+	int64_t start;
+	ssize_t ret;
 
 	(void)nonblock;
 	if (f->rw_pointers)
 		return sys_refuse_rw(f, true);
-	return sys_rw(f, iov, iovcnt, off, true);
+	if (f->cap == SYS_NO_CAP)
+		return sys_rw(f, iov, iovcnt, off, true);
+	if (off >= 0)
+		return capped_write(f, iov, iovcnt, off, off);
+	pthread_mutex_lock(&f->pos_lock);
+	start = lseek(f->fd, 0, SEEK_CUR);
+	ret = start < 0 ? -errno : capped_write(f, iov, iovcnt, start, -1);
+	pthread_mutex_unlock(&f->pos_lock);
+	return ret;
 }
 
 static int sys_poll_fd(void *priv)

@@ -6,6 +6,7 @@ HOST_SRCS := \
 	call-mechanism-host/config.c \
 	call-mechanism-host/vm.c \
 	call-mechanism-host/dispatch.c \
+	call-mechanism-host/policy.c \
 	call-mechanism-host/waitset.c \
 	call-mechanism-host/backend.c \
 	call-mechanism-host/backend_sys.c \

@@ -11,11 +11,69 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <ini.h>
 
 #include "backend.h"
 #include "config.h"
+#include "ioctl_layout.h"
+
+const char *config_sysfs_dev_block = "/sys/dev/block";
+
+/*
+ * CDB opcodes a passthrough export allows unless scsi-opcodes says
+ * otherwise: what CD/DVD burning, ripping and eject tools send (wodim,
+ * cdrskin/xorriso, growisofs, cdparanoia, eject). Not WRITE BUFFER (0x3b,
+ * firmware download), READ BUFFER (0x3c, drive memory), ATA PASS-THROUGH
+ * (0x85) or vendor-specific opcodes (wodim's 0xe5 probe gets ILLEGAL
+ * REQUEST, as from a drive that lacks it). 0xa1 is BLANK on MMC drives.
+ */
+static const uint8_t scsi_default_opcodes[] = {
+	0x00,	/* TEST UNIT READY */
+	0x03,	/* REQUEST SENSE */
+	0x04,	/* FORMAT UNIT */
+	0x12,	/* INQUIRY */
+	0x1a,	/* MODE SENSE(6) */
+	0x1b,	/* START STOP UNIT (eject, load) */
+	0x1e,	/* PREVENT ALLOW MEDIUM REMOVAL */
+	0x23,	/* READ FORMAT CAPACITIES */
+	0x25,	/* READ CAPACITY */
+	0x28,	/* READ(10) */
+	0x2a,	/* WRITE(10) */
+	0x2b,	/* SEEK(10) */
+	0x35,	/* SYNCHRONIZE CACHE */
+	0x42,	/* READ SUB-CHANNEL */
+	0x43,	/* READ TOC/PMA/ATIP */
+	0x44,	/* READ HEADER */
+	0x46,	/* GET CONFIGURATION */
+	0x4a,	/* GET EVENT STATUS NOTIFICATION */
+	0x51,	/* READ DISC INFORMATION */
+	0x52,	/* READ TRACK INFORMATION */
+	0x53,	/* RESERVE TRACK */
+	0x54,	/* SEND OPC INFORMATION */
+	0x55,	/* MODE SELECT(10) */
+	0x5a,	/* MODE SENSE(10) */
+	0x5b,	/* CLOSE TRACK/SESSION */
+	0x5c,	/* READ BUFFER CAPACITY */
+	0x5d,	/* SEND CUE SHEET */
+	0xa1,	/* BLANK */
+	0xa3,	/* SEND KEY */
+	0xa4,	/* REPORT KEY */
+	0xa6,	/* LOAD/UNLOAD MEDIUM */
+	0xa8,	/* READ(12) */
+	0xaa,	/* WRITE(12) */
+	0xac,	/* GET PERFORMANCE */
+	0xad,	/* READ DVD STRUCTURE */
+	0xb6,	/* SET STREAMING */
+	0xb9,	/* READ CD MSF */
+	0xbb,	/* SET CD SPEED */
+	0xbd,	/* MECHANISM STATUS */
+	0xbe,	/* READ CD */
+	0xbf,	/* SEND DVD STRUCTURE */
+};
 
 #define CONFIG_MIN_REQUEST	4096u
 
@@ -165,6 +223,122 @@ static struct export *get_export(struct config *cfg, const char *vm_name,
 	return exp;
 }
 
+static void opcode_set(uint8_t *bits, uint8_t op)
+{
+	bits[op >> 3] |= 1u << (op & 7);
+}
+
+/* "0x00, 0x12" or "0x00+0x12": CDB opcodes. */
+static int parse_opcode_list(const char *s, struct export *exp,
+			     struct config_err *e)
+{
+	char buf[1024], *tok, *save = NULL;
+
+	if (copy_str(buf, sizeof(buf), s))
+		return fail(e, "scsi-opcodes: list too long");
+	memset(exp->scsi_opcodes, 0, sizeof(exp->scsi_opcodes));
+	for (tok = strtok_r(buf, ", +", &save); tok;
+	     tok = strtok_r(NULL, ", +", &save)) {
+		uint64_t v;
+
+		if (parse_u64(tok, 0, 0xff, &v))
+			return fail(e, "scsi-opcodes: '%s' is not an opcode "
+				    "(0x00..0xff)", tok);
+		opcode_set(exp->scsi_opcodes, (uint8_t)v);
+	}
+	exp->scsi_opcodes_set = true;
+	return 0;
+}
+
+/*
+ * One allow entry: NUM:none, NUM:int, NUM:in:SIZE, NUM:out:SIZE or
+ * NUM:inout:SIZE. The operator states the argument; a bare number used
+ * to be guessed from _IOC bits or passed as an integer, which turned
+ * e.g. KDGKBTYPE (0x4b33, writes one byte at its argument) into a write
+ * to any daemon address the guest named.
+ */
+static int parse_allow_entry(char *tok, struct ioctl_allow *a,
+			     struct config_err *e)
+{
+	static const struct {
+		const char *word;
+		enum ioctl_arg_kind kind;
+	} kinds[] = {
+		{ "none", IOCTL_ARG_NONE }, { "int", IOCTL_ARG_INT },
+		{ "in", IOCTL_ARG_IN }, { "out", IOCTL_ARG_OUT },
+		{ "inout", IOCTL_ARG_INOUT },
+	};
+	char *kind = strchr(tok, ':'), *size = NULL;
+	unsigned int i;
+	uint64_t v;
+
+	if (!kind)
+		return fail(e, "allow: '%s' does not say its argument: write "
+			    "NUM:none, NUM:int, NUM:in:SIZE, NUM:out:SIZE or "
+			    "NUM:inout:SIZE", tok);
+	*kind++ = '\0';
+	if (parse_u64(tok, 0, 0xffffffffu, &v))
+		return fail(e, "allow: '%s' is not an ioctl number", tok);
+	a->cmd = (uint32_t)v;
+	size = strchr(kind, ':');
+	if (size)
+		*size++ = '\0';
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kind, kinds[i].word))
+			break;
+	if (i == sizeof(kinds) / sizeof(kinds[0]))
+		return fail(e, "allow: 0x%x: '%s' is not none, int, in, out "
+			    "or inout", a->cmd, kind);
+	a->kind = kinds[i].kind;
+	if (a->kind == IOCTL_ARG_NONE || a->kind == IOCTL_ARG_INT) {
+		if (size)
+			return fail(e, "allow: 0x%x: %s takes no size", a->cmd,
+				    kind);
+		a->size = 0;
+		return 0;
+	}
+	if (!size || parse_u64(size, 1, LAYOUT_ARG_MAX, &v))
+		return fail(e, "allow: 0x%x: %s needs a size of 1..%u bytes "
+			    "(NUM:%s:SIZE)", a->cmd, kind, LAYOUT_ARG_MAX,
+			    kind);
+	a->size = (uint32_t)v;
+	return 0;
+}
+
+static int parse_allow_list(const char *s, struct ioctl_policy *pol,
+			    struct config_err *e)
+{
+	char buf[1024], *tok, *save = NULL;
+	int ret;
+
+	if (copy_str(buf, sizeof(buf), s))
+		return fail(e, "allow: list too long");
+	for (tok = strtok_r(buf, ", +", &save); tok;
+	     tok = strtok_r(NULL, ", +", &save)) {
+		if (pol->nr_allow >= CONFIG_MAX_IOCTL_LIST)
+			return fail(e, "allow: more than %u entries",
+				    CONFIG_MAX_IOCTL_LIST);
+		ret = parse_allow_entry(tok, &pol->allow[pol->nr_allow], e);
+		if (ret)
+			return ret;
+		pol->nr_allow++;
+	}
+	return 0;
+}
+
+/* "allow" or "deny" for key, into *out. */
+static int parse_allow_deny(const char *key, const char *val, bool *out,
+			    struct config_err *e)
+{
+	if (!strcmp(val, "allow"))
+		*out = true;
+	else if (!strcmp(val, "deny"))
+		*out = false;
+	else
+		return fail(e, "%s: '%s' is not allow or deny", key, val);
+	return 0;
+}
+
 /* "0x2285, 0x5382" or "0x2285+0x5382" */
 static int parse_ioctl_list(const char *s, uint32_t *list, unsigned int *nr,
 			    struct config_err *e, const char *key)
@@ -271,15 +445,40 @@ static int set_export_key(struct export *exp, const char *key,
 			return fail(e, "options: longer than %zu bytes",
 				    sizeof(exp->backend_opts) - 1);
 	} else if (!strcmp(key, "ioctl")) {
-		if (!strcmp(val, "known"))
-			exp->ioctl.mode = IOCTL_MODE_KNOWN;
-		else if (!strcmp(val, "ioc"))
-			exp->ioctl.mode = IOCTL_MODE_IOC;
-		else
-			return fail(e, "ioctl: '%s' is not known or ioc", val);
+		/* It forwarded any _IOC number's bytes, pointers in them
+		 * included, to the driver. */
+		return fail(e, "ioctl: removed: it passed any _IOC ioctl to "
+			    "the driver with whatever pointers its argument "
+			    "holds; list each ioctl the guest needs in allow "
+			    "with its argument (NUM:in:SIZE, NUM:out:SIZE, "
+			    "NUM:inout:SIZE, NUM:int, NUM:none)");
 	} else if (!strcmp(key, "allow")) {
-		return parse_ioctl_list(val, exp->ioctl.allow,
-					&exp->ioctl.nr_allow, e, key);
+		return parse_allow_list(val, &exp->ioctl, e);
+	} else if (!strcmp(key, "scsi")) {
+		if (!strcmp(val, "passthrough"))
+			exp->scsi_passthrough = true;
+		else if (!strcmp(val, "none"))
+			exp->scsi_passthrough = false;
+		else
+			return fail(e, "scsi: '%s' is not none or passthrough",
+				    val);
+	} else if (!strcmp(key, "scsi-opcodes")) {
+		return parse_opcode_list(val, exp, e);
+	} else if (!strcmp(key, "host-partitions")) {
+		return parse_allow_deny(key, val, &exp->host_partitions, e);
+	} else if (!strcmp(key, "host-exclusive")) {
+		return parse_allow_deny(key, val, &exp->host_exclusive, e);
+	} else if (!strcmp(key, "max-size")) {
+		uint64_t v;
+
+		if (!strcmp(val, "grow")) {
+			exp->max_size = CONFIG_GROW;
+		} else if (parse_u64(val, 1, CONFIG_GROW - 1, &v)) {
+			return fail(e, "max-size: '%s' is not a size (1 or "
+				    "more bytes, K/M/G) or grow", val);
+		} else {
+			exp->max_size = v;
+		}
 	} else if (!strcmp(key, "deny")) {
 		return parse_ioctl_list(val, exp->ioctl.deny,
 					&exp->ioctl.nr_deny, e, key);
@@ -489,8 +688,66 @@ int config_apply_flag(struct config *cfg, const char *flag, const char *value,
 	return ret;
 }
 
+/*
+ * Raw SCSI to a partition or a device-mapper device reaches the whole
+ * disk behind it: the kernel refuses SG_IO there, but not to a caller
+ * with CAP_SYS_RAWIO, which the daemon has. 0, or -EINVAL with why.
+ */
+static int check_scsi_target(const struct export *exp, char *why,
+			     size_t len)
+{
+	static const char *const kinds[] = { "partition", "dm" };
+	char p[PATH_MAX];
+	struct stat st;
+	unsigned int i;
+
+	if (stat(exp->path, &st)) {
+		/* A plugin's image may appear later; a host node must be
+		 * there to be checked. */
+		if (exp->backend != &backend_sys)
+			return 0;
+		snprintf(why, len, "scsi = passthrough: cannot check %s "
+			 "(%s)", exp->path, strerror(errno));
+		return -EINVAL;
+	}
+	if (!S_ISBLK(st.st_mode))
+		return 0;
+	for (i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/%u:%u/%s", config_sysfs_dev_block,
+			 major(st.st_rdev), minor(st.st_rdev), kinds[i]);
+		if (!access(p, F_OK)) {
+			snprintf(why, len, "scsi = passthrough refused: %s is "
+				 "a %s; raw SCSI would reach the whole disk "
+				 "behind it", exp->path,
+				 i ? "device-mapper device" : "partition");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* scsi and scsi-opcodes together; the default opcode set. */
+static int finish_scsi(struct export *exp, char *why, size_t len)
+{
+	unsigned int i;
+
+	if (!exp->scsi_passthrough) {
+		if (exp->scsi_opcodes_set) {
+			snprintf(why, len, "scsi-opcodes needs scsi = "
+				 "passthrough");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!exp->scsi_opcodes_set)
+		for (i = 0; i < sizeof(scsi_default_opcodes); i++)
+			opcode_set(exp->scsi_opcodes, scsi_default_opcodes[i]);
+	return check_scsi_target(exp, why, len);
+}
+
 int config_finish(struct config *cfg, char *err, size_t errlen)
 {
+	char why[PATH_MAX + 128];
 	char perr[256];
 	unsigned int i, j;
 	int ret;
@@ -519,6 +776,11 @@ int config_finish(struct config *cfg, char *err, size_t errlen)
 				snprintf(err, errlen,
 					 "export %s/%s: unknown backend '%s'",
 					 vm->name, exp->name, exp->backend_name);
+				return -EINVAL;
+			}
+			if (finish_scsi(exp, why, sizeof(why))) {
+				snprintf(err, errlen, "export %s/%s: %s",
+					 vm->name, exp->name, why);
 				return -EINVAL;
 			}
 		}

@@ -21,16 +21,24 @@
 
 struct backend_ops;
 
-enum ioctl_mode {
-	IOCTL_MODE_KNOWN = 0,	/* default: only ioctls with a layout */
-	IOCTL_MODE_IOC,		/* also any well-formed _IOC number */
+/* What an `allow` entry says the argument of its ioctl is. */
+enum ioctl_arg_kind {
+	IOCTL_ARG_NONE = 1,	/* no argument: the driver gets 0 */
+	IOCTL_ARG_INT,		/* an integer by value */
+	IOCTL_ARG_IN,		/* size flat bytes the driver reads */
+	IOCTL_ARG_OUT,		/* size flat bytes the driver writes */
+	IOCTL_ARG_INOUT,	/* both */
+};
+
+struct ioctl_allow {
+	uint32_t cmd;
+	uint32_t size;		/* IN/OUT/INOUT: bytes, 1..LAYOUT_ARG_MAX */
+	enum ioctl_arg_kind kind;
 };
 
 struct ioctl_policy {
-	enum ioctl_mode mode;
-	unsigned int nr_allow;	/* allowed without a layout: by _IOC bits,
-				 * else as an integer argument */
-	uint32_t allow[CONFIG_MAX_IOCTL_LIST];
+	unsigned int nr_allow;	/* allowed without a layout, as stated */
+	struct ioctl_allow allow[CONFIG_MAX_IOCTL_LIST];
 	unsigned int nr_deny;	/* refused whatever else says */
 	uint32_t deny[CONFIG_MAX_IOCTL_LIST];
 };
@@ -45,7 +53,35 @@ struct export {
 	const struct backend_ops *backend;	/* resolved at load */
 	char backend_opts[256];		/* free-form, for plugins */
 	struct ioctl_policy ioctl;
+	/* Raw SCSI (SG_IO, CDROM_SEND_PACKET): off unless `scsi =
+	 * passthrough`; then only CDB opcodes set in scsi_opcodes. */
+	bool scsi_passthrough;
+	bool scsi_opcodes_set;		/* scsi-opcodes given */
+	uint8_t scsi_opcodes[32];	/* bit n: opcode n allowed */
+	bool host_partitions;		/* BLKPG, BLKRRPART reach the host */
+	bool host_exclusive;		/* O_EXCL on a block node reaches it */
+	uint64_t max_size;		/* regular files: 0 = size at first
+					 * open, CONFIG_GROW = unlimited */
+	/* The sys backend's record of that size, plus one (0: none yet).
+	 * Written once, atomically, at the first open; the only field
+	 * that changes after config_finish(). */
+	uint64_t first_size_plus1;
 };
+
+#define CONFIG_GROW	UINT64_MAX
+
+/* Is CDB opcode op allowed on exp (a passthrough export)? */
+static inline bool export_scsi_opcode_ok(const struct export *exp,
+					 uint8_t op)
+{
+	return exp->scsi_opcodes[op >> 3] & (1u << (op & 7));
+}
+
+/*
+ * Where config_finish() looks up block devices (MAJ:MIN/partition,
+ * MAJ:MIN/dm). "/sys/dev/block"; tests point it at a fake tree.
+ */
+extern const char *config_sysfs_dev_block;
 
 struct vm_limits {
 	unsigned int max_open;		/* open handles */

@@ -18,6 +18,7 @@
 #include "ioctl_layout.h"
 #include "layout_wire.h"
 #include "log.h"
+#include "policy.h"
 #include "ptr_rewrite.h"
 
 /* dispatch_op()'s answer for "park this request" (dispatch_wait). */
@@ -151,7 +152,7 @@ static int open_flags(uint64_t arg, const struct export *exp, int *oflags)
 	*oflags = acc[mode];
 	if (arg & DEVCALL_O_NONBLOCK)
 		*oflags |= O_NONBLOCK;
-	if (arg & DEVCALL_O_EXCL)
+	if ((arg & DEVCALL_O_EXCL) && !policy_drop_excl(exp))
 		*oflags |= O_EXCL;
 	if (arg & DEVCALL_O_SYNC)
 		*oflags |= O_SYNC;
@@ -309,8 +310,9 @@ static bool ioctl_listed(const uint32_t *list, unsigned int nr, uint32_t cmd)
 
 /*
  * Which layout governs cmd on this export, by policy: deny list first,
- * then a known layout, then generic handling if allowed. NULL: refused,
- * *err says why.
+ * then what the export must opt in to (raw SCSI, partition tables), then
+ * a known layout, then what an allow entry states. NULL: refused, *err
+ * says why.
  */
 const struct ioctl_layout *dispatch_ioctl_layout(const struct vm *vm,
 						 const struct export *exp,
@@ -320,7 +322,6 @@ const struct ioctl_layout *dispatch_ioctl_layout(const struct vm *vm,
 {
 	const struct ioctl_policy *pol = &exp->ioctl;
 	const struct ioctl_layout *l;
-	bool allowed = ioctl_listed(pol->allow, pol->nr_allow, cmd);
 
 	if (ioctl_listed(pol->deny, pol->nr_deny, cmd)) {
 		log_warn("vm %s: export %s: ioctl 0x%08x refused: denied by "
@@ -328,16 +329,35 @@ const struct ioctl_layout *dispatch_ioctl_layout(const struct vm *vm,
 		*err = -EPERM;
 		return NULL;
 	}
+	/* ENOTTY: to the guest the node speaks no SCSI, as a disk
+	 * partition does; probing tools move on quietly. */
+	if (policy_raw_scsi(cmd) && !exp->scsi_passthrough) {
+		log_warn("vm %s: export %s: ioctl 0x%08x refused: raw SCSI "
+			 "needs scsi = passthrough", vm_name(vm), exp->name,
+			 cmd);
+		*err = -ENOTTY;
+		return NULL;
+	}
+	if (policy_raw_scsi(cmd) && !policy_scsi_filtered(cmd)) {
+		log_warn("vm %s: export %s: ioctl 0x%08x refused: raw SCSI "
+			 "with no layout (SCSI_IOCTL_SEND_COMMAND's argument "
+			 "has a variable length; use SG_IO)", vm_name(vm),
+			 exp->name, cmd);
+		*err = -ENOTTY;
+		return NULL;
+	}
+	if (policy_host_partitions(cmd) && !exp->host_partitions) {
+		log_warn("vm %s: export %s: ioctl 0x%08x refused: changes the "
+			 "host's partitions; needs host-partitions = allow",
+			 vm_name(vm), exp->name, cmd);
+		*err = -EPERM;
+		return NULL;
+	}
 	l = layout_find(cmd);
 	if (l)
 		return l;
-	if ((allowed || pol->mode == IOCTL_MODE_IOC) &&
-	    !layout_from_ioc(cmd, scratch))
+	if (policy_allow_layout(pol, cmd, scratch))
 		return scratch;
-	if (allowed) {
-		layout_integer(cmd, scratch);
-		return scratch;
-	}
 	log_warn("vm %s: export %s: ioctl 0x%08x refused: no layout known "
 		 "and not allowed by policy", vm_name(vm), exp->name, cmd);
 	*err = -ENOTTY;
@@ -357,8 +377,8 @@ static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 	const struct guest_mem *gm = memory_of(env);
 	const struct ioctl_layout *l;
 	struct ioctl_layout scratch;
+	uint8_t *arg, *out, cdb[POLICY_CDB_MAX];
 	struct rewrite_ctx *ctx;
-	uint8_t *arg, *out;
 	int64_t ret;
 	int err;
 
@@ -376,6 +396,15 @@ static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 		if (req->nr_segs || req->inline_len ||
 		    (req->flags & DEVCALL_REQ_F_ARG_BUF))
 			return -EINVAL;
+		if (l->arg_unused)
+			return f->exp->backend->ioctl(f->priv, req->cmd, 0);
+		if (policy_int_arg_is_address(req->arg)) {
+			log_warn("vm %s: export %s: ioctl 0x%08x (%s) refused: "
+				 "integer argument 0x%llx could be a daemon "
+				 "address", vm_name(vm), f->exp->name, req->cmd,
+				 l->name, (unsigned long long)req->arg);
+			return -EINVAL;
+		}
 		return f->exp->backend->ioctl(f->priv, req->cmd,
 					      (unsigned long)req->arg);
 	}
@@ -406,8 +435,12 @@ static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 			      vm_config(vm)->limits.max_request_bytes);
 	if (ret)
 		goto out_free;
-	ret = f->exp->backend->ioctl(f->priv, req->cmd,
-				     (unsigned long)rewrite_host_arg(ctx));
+	ret = policy_scsi_check(ctx, f->exp, req->cmd, cdb, vm_name(vm));
+	if (!ret)
+		ret = f->exp->backend->ioctl(f->priv, req->cmd,
+					     (unsigned long)rewrite_host_arg(ctx));
+	else if (ret > 0)
+		ret = 0;	/* answered for the driver */
 	if (rewrite_finish(ctx, out) && ret >= 0)
 		ret = -EFAULT;
 	rewrite_release(ctx);

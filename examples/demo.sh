@@ -31,7 +31,7 @@ out=$work/out
 "$top/vmm-glue/devcall-vm" --name demo --timeout 300 \
 	--export "ramdisk=$disk" --export urandom=/dev/urandom --export null=/dev/null \
 	--plugin "$build/examples/devcall-emudrive.so" \
-	--export "cdrw=$work/disc.img,backend=emudrive,options=media=cdrw,exclusive" \
+	--export "cdrw=$work/disc.img,backend=emudrive,options=media=cdrw,exclusive,scsi=passthrough" \
 	--package wodim --file "$work/demo.iso:/demo.iso" \
 	--file "$build/guest-tools/dcprobe:/dcprobe" \
 	--script "$top/examples/demo-guest.sh" | tee "$out"

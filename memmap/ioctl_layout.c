@@ -87,6 +87,8 @@ int layout_validate(const struct ioctl_layout *l)
 		return -EINVAL;
 	if (!l->arg_size)	/* integer argument: nothing more to say */
 		return l->nr_ptrs || l->arg_dir ? -EINVAL : 0;
+	if (l->arg_unused)
+		return -EINVAL;
 	if (!l->arg_dir)
 		return -EINVAL;
 

@@ -68,6 +68,8 @@ struct ioctl_layout {
 	uint32_t cmd;		/* the ioctl request number */
 	const char *name;	/* for logs: "SG_IO" */
 	uint32_t arg_size;	/* 0: the argument is a plain integer */
+	bool arg_unused;	/* arg_size 0: the driver ignores the value;
+				 * it gets 0 whatever the caller passed */
 	uint8_t arg_dir;	/* direction of the argument struct itself */
 	uint8_t nr_ptrs;
 	struct layout_ptr ptr[LAYOUT_MAX_PTRS];

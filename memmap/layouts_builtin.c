@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <asm/termbits.h>
 #include <linux/blkpg.h>
+#include <linux/cdrom.h>
 #include <linux/fs.h>
 #include <scsi/scsi.h>
 #include <scsi/sg.h>
@@ -40,6 +41,12 @@ _Static_assert(sizeof(struct blkpg_ioctl_arg) == 24, "blkpg_ioctl_arg");
 _Static_assert(offsetof(struct blkpg_ioctl_arg, data) == 16, "blkpg data");
 _Static_assert(sizeof(struct blkpg_partition) == 152, "blkpg_partition");
 _Static_assert(sizeof(struct termios) == 36, "kernel termios");
+_Static_assert(sizeof(struct cdrom_generic_command) == 64, "cgc");
+_Static_assert(offsetof(struct cdrom_generic_command, cmd) == 0, "cgc cmd");
+_Static_assert(offsetof(struct cdrom_generic_command, buffer) == 16, "buffer");
+_Static_assert(offsetof(struct cdrom_generic_command, sense) == 32, "sense");
+_Static_assert(offsetof(struct cdrom_generic_command, reserved) == 56,
+	       "reserved");
 _Static_assert(SCSI_IOCTL_GET_IDLUN == 0x5382, "GET_IDLUN");
 _Static_assert(SCSI_IOCTL_GET_BUS_NUMBER == 0x5386, "GET_BUS_NUMBER");
 
@@ -87,9 +94,49 @@ const struct ioctl_layout layout_builtin[] = {
 			},
 		},
 	},
+	{	/* CDB inside the argument; sense always a whole request_sense */
+		.cmd = CDROM_SEND_PACKET, .name = "CDROM_SEND_PACKET",
+		.arg_size = sizeof(struct cdrom_generic_command),
+		.arg_dir = LAYOUT_DIR_BOTH,	/* stat and buflen come back */
+		.nr_ptrs = 3,
+		.ptr = {
+			{
+				.off = offsetof(struct cdrom_generic_command,
+						buffer),
+				.kind = LAYOUT_PTR_BUF,
+				.dir = LAYOUT_DIR_BY_FIELD,
+				.len_field = FIELD(struct cdrom_generic_command,
+						   buflen, 0),
+				.len_max = SG_MAX_DXFER,
+				.dir_field = FIELD(struct cdrom_generic_command,
+						   data_direction, 0),
+				.nr_dir_map = 4,
+				.dir_map = {	/* as the kernel maps them */
+					{ CGC_DATA_WRITE, LAYOUT_DIR_IN },
+					{ CGC_DATA_READ, LAYOUT_DIR_OUT },
+					{ CGC_DATA_NONE, LAYOUT_DIR_NONE },
+					{ CGC_DATA_UNKNOWN, LAYOUT_DIR_BOTH },
+				},
+			},
+			{
+				.off = offsetof(struct cdrom_generic_command,
+						sense),
+				.kind = LAYOUT_PTR_BUF,
+				.dir = LAYOUT_DIR_OUT,
+				.len_const = sizeof(struct request_sense),
+				.len_max = sizeof(struct request_sense),
+			},
+			{	/* never followed by the kernel */
+				.off = offsetof(struct cdrom_generic_command,
+						reserved),
+				.kind = LAYOUT_PTR_OPAQUE,
+			},
+		},
+	},
 	SCALAR(SG_GET_VERSION_NUM, LAYOUT_DIR_OUT, int),
 	/* sg returns the timeout as the ioctl's value; the arg is unused. */
-	{ .cmd = SG_GET_TIMEOUT, .name = "SG_GET_TIMEOUT" },
+	{ .cmd = SG_GET_TIMEOUT, .name = "SG_GET_TIMEOUT",
+	  .arg_unused = true },
 	SCALAR(SG_SET_TIMEOUT, LAYOUT_DIR_IN, int),
 	SCALAR(SG_GET_RESERVED_SIZE, LAYOUT_DIR_OUT, int),
 	SCALAR(SG_SET_RESERVED_SIZE, LAYOUT_DIR_IN, int),
@@ -112,6 +159,9 @@ const struct ioctl_layout layout_builtin[] = {
 			},
 		},
 	},
+	/* Rereads the partition table: dispatch lets it through only on
+	 * host-partitions = allow exports. */
+	{ .cmd = BLKRRPART, .name = "BLKRRPART", .arg_unused = true },
 	SCALAR(TCGETS, LAYOUT_DIR_OUT, struct termios),
 	SCALAR(TCSETS, LAYOUT_DIR_IN, struct termios),
 	SCALAR(TCSETSW, LAYOUT_DIR_IN, struct termios),

@@ -48,7 +48,7 @@ loop=$(losetup -f --show -P "$out/loop.img") || { echo "losetup failed"; echo "0
 loops+=("$loop")
 "$vm" --name e2e-main --timeout 60 \
 	--export "disk=$disk" --export "ro=$disk,ro" --export zero=/dev/zero \
-	--export null=/dev/null --export urandom=/dev/urandom --export "loop=$loop" \
+	--export null=/dev/null --export urandom=/dev/urandom --export "loop=$loop,host-partitions=allow" \
 	--file "$dcprobe:/dcprobe" --script "$top/tests/e2e/guest/main.sh" \
 	--log "$out/main-console.log" --daemon-log "$out/main-devcalld.log" \
 	> "$out/main.out" 2>&1

@@ -12,7 +12,7 @@ mkdir -p "$out"
 
 burn() {	# burn NAME GUEST-SCRIPT: run wodim in a guest on the drive
 	"$vm" --name "cd-$1" --timeout 300 --plugin "$build/examples/devcall-emudrive.so" \
-		--export "cdrw=$out/disc.img,backend=emudrive,options=media=cdrw,exclusive" \
+		--export "cdrw=$out/disc.img,backend=emudrive,options=media=cdrw,exclusive,scsi=passthrough" \
 		--package wodim --file "$out/small.iso:/small.iso" \
 		--log "$out/$1-console.log" --daemon-log "$out/$1-devcalld.log" \
 		-- sh -c "$2" > "$out/$1.out" 2>&1
@@ -66,8 +66,8 @@ mkdir -p "$out/src2" && head -c 250000 /dev/urandom > "$out/src2/other.bin"
 genisoimage -quiet -R -o "$out/second.iso" "$out/src2"
 "$build/vmm-glue/devcalld" --run-dir "$run" --pidfile "$run/pid" \
 	--plugin "$build/examples/devcall-emudrive.so" \
-	--export "ga:cdrw=$out/disc.img,backend=emudrive,exclusive" \
-	--export "gb:cdrw=$out/disc.img,backend=emudrive,exclusive" \
+	--export "ga:cdrw=$out/disc.img,backend=emudrive,exclusive,scsi=passthrough" \
+	--export "gb:cdrw=$out/disc.img,backend=emudrive,exclusive,scsi=passthrough" \
 	> "$out/two-devcalld.log" 2>&1 &
 daemon=$!
 for _ in $(seq 100); do [ -f "$run/pid" ] && break; sleep 0.05; done

@@ -33,6 +33,7 @@ struct fixture {
 	int zram;		/* zram device number, or -1 */
 	char loop[64];		/* loop device path, or "" */
 	char backing[64];	/* loop backing file */
+	char file[64];		/* a regular file export, 4096 bytes */
 };
 
 static int sh_read(const char *cmd, char *out, size_t len)
@@ -89,6 +90,17 @@ static void make_loop(struct fixture *f)
 		fail_msg("losetup failed (need root and util-linux)");
 }
 
+static void make_file(struct fixture *f)
+{
+	int fd;
+
+	strcpy(f->file, "/tmp/devcall-file-XXXXXX");
+	fd = mkstemp(f->file);
+	if (fd < 0 || ftruncate(fd, 4096))
+		fail_msg("cannot make a regular file");
+	close(fd);
+}
+
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -107,8 +119,18 @@ static int setup(void **state)
 	fake_config_flag(&f->cfg, "--export", spec);			/* 4 */
 	snprintf(spec, sizeof(spec), "t:disk-ro=/dev/zram%d,ro", f->zram);
 	fake_config_flag(&f->cfg, "--export", spec);			/* 5 */
-	snprintf(spec, sizeof(spec), "t:loop=%s", f->loop);
+	snprintf(spec, sizeof(spec), "t:loop=%s,host-partitions=allow",
+		 f->loop);
 	fake_config_flag(&f->cfg, "--export", spec);			/* 6 */
+	snprintf(spec, sizeof(spec), "t:loop-np=%s", f->loop);
+	fake_config_flag(&f->cfg, "--export", spec);			/* 7 */
+	make_file(f);
+	snprintf(spec, sizeof(spec), "t:file=%s", f->file);
+	fake_config_flag(&f->cfg, "--export", spec);			/* 8 */
+	snprintf(spec, sizeof(spec), "t:file-cap=%s,max-size=6000", f->file);
+	fake_config_flag(&f->cfg, "--export", spec);			/* 9 */
+	snprintf(spec, sizeof(spec), "t:file-grow=%s,max-size=grow", f->file);
+	fake_config_flag(&f->cfg, "--export", spec);			/* 10 */
 	if (config_finish(&f->cfg, err, sizeof(err)))
 		fail_msg("%s", err);
 	f->host = host_create();
@@ -138,6 +160,8 @@ static int teardown(void **state)
 	}
 	if (f->backing[0])
 		unlink(f->backing);
+	if (f->file[0])
+		unlink(f->file);
 	free(f);
 	return 0;
 }
@@ -466,6 +490,79 @@ static void test_rw_pointers_refused(void **state)
 	log_set_sink(NULL);
 }
 
+/* Without host-partitions = allow the host's partitions stay as they are. */
+static void test_loop_blkpg_refused(void **state)
+{
+	struct fixture *f = *state;
+	int64_t h = op_open(f, 7, DEVCALL_O_RDWR);
+
+	assert_true(h > 0);
+	assert_int_equal(blkpg(f, h, BLKPG_ADD_PARTITION, 1), -EPERM);
+	assert_false(partition_visible(f->loop));
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = BLKRRPART;
+	dispatch_request(f->vm, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EPERM);
+	assert_int_equal(op_close(f, h), 0);
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : st.st_size;
+}
+
+/*
+ * A regular file does not grow past its size at the first open (4096),
+ * or past max-size; a write that starts below the cap is shortened, one
+ * at or past it is EFBIG, at an offset and at the file position alike.
+ */
+static void test_file_max_size(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t buf = fake_guest_alloc(&f->g, 8192);
+	int64_t h;
+
+	h = op_open(f, 8, DEVCALL_O_RDWR);
+	assert_true(h > 0);
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, buf, 1024, 0, 0), 1024);
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, buf, 1024, 4096, 0),
+			 -EFBIG);
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, buf, 1024, 3584, 0),
+			 512);
+	assert_int_equal(file_size(f->file), 4096);
+	/* At the file position (0: pwrite does not move it), then past. */
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, buf, 3072, -1, 0),
+			 3072);
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, buf, 4096, -1, 0),
+			 1024);
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, buf, 1, -1, 0), -EFBIG);
+	assert_int_equal(file_size(f->file), 4096);
+	assert_int_equal(op_close(f, h), 0);
+
+	/* max-size = 6000: up to 6000 bytes. */
+	h = op_open(f, 9, DEVCALL_O_RDWR);
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, buf, 8192, 0, 0), 6000);
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, buf, 8, 6000, 0),
+			 -EFBIG);
+	assert_int_equal(file_size(f->file), 6000);
+	assert_int_equal(op_close(f, h), 0);
+
+	/* The default export's cap was recorded at its first open. */
+	h = op_open(f, 8, DEVCALL_O_RDWR);
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, buf, 8, 5000, 0),
+			 -EFBIG);
+	assert_int_equal(op_close(f, h), 0);
+
+	/* grow: no cap. */
+	h = op_open(f, 10, DEVCALL_O_RDWR);
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, buf, 8192, 8192, 0),
+			 8192);
+	assert_int_equal(file_size(f->file), 16384);
+	assert_int_equal(op_close(f, h), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -476,6 +573,8 @@ static const struct CMUnitTest tests[] = {
 	T(test_loop_blkpg_partition),
 	cmocka_unit_test(test_rw_pointers_table),
 	T(test_rw_pointers_refused),
+	T(test_loop_blkpg_refused),
+	T(test_file_max_size),
 };
 
 TEST_MAIN("backend_sys", tests, NULL, NULL)

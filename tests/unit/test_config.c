@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -46,11 +48,12 @@ static const char good[] =
 	"access = ro\n"
 	"\n"
 	"[export alpha cdrw]\n"
-	"path = /dev/sg0\n"
+	"path = /dev/null\n"
 	"sharing = exclusive\n"
-	"allow = 0x2285, 0x5382\n"
+	"allow = 0x4b33:out:1, 0x5401:none\n"
 	"deny = 0x1234\n"
-	"ioctl = ioc\n"
+	"scsi = passthrough\n"
+	"host-exclusive = allow\n"
 	"\n"
 	"[export beta cdrw]\n"
 	"path = /dev/sg0\n"
@@ -82,9 +85,20 @@ static void test_good_file(void **state)
 	assert_int_equal(a->exports[1].id, 2);
 	assert_true(a->exports[1].exclusive);
 	assert_int_equal(a->exports[1].ioctl.nr_allow, 2);
-	assert_int_equal(a->exports[1].ioctl.allow[1], 0x5382);
+	assert_int_equal(a->exports[1].ioctl.allow[0].cmd, 0x4b33);
+	assert_int_equal(a->exports[1].ioctl.allow[0].kind, IOCTL_ARG_OUT);
+	assert_int_equal(a->exports[1].ioctl.allow[0].size, 1);
+	assert_int_equal(a->exports[1].ioctl.allow[1].cmd, 0x5401);
+	assert_int_equal(a->exports[1].ioctl.allow[1].kind, IOCTL_ARG_NONE);
 	assert_int_equal(a->exports[1].ioctl.deny[0], 0x1234);
-	assert_int_equal(a->exports[1].ioctl.mode, IOCTL_MODE_IOC);
+	assert_true(a->exports[1].scsi_passthrough);
+	assert_true(a->exports[1].host_exclusive);
+	assert_false(a->exports[1].host_partitions);
+	/* Defaults: no raw SCSI, no host partitions or O_EXCL claim, the
+	 * size at first open. */
+	assert_false(a->exports[0].scsi_passthrough);
+	assert_false(a->exports[0].host_exclusive);
+	assert_int_equal(a->exports[0].max_size, 0);
 	assert_int_equal(b->exports[0].id, 1);
 }
 
@@ -103,8 +117,9 @@ static void test_flags_equal_file(void **state)
 	assert_int_equal(config_apply_flag(&cfg2, "--export",
 		"alpha:disk=/dev/zram1,ro", err, sizeof(err)), 0);
 	assert_int_equal(config_apply_flag(&cfg2, "--export",
-		"alpha:cdrw=/dev/sg0,exclusive,allow=0x2285+0x5382,deny=0x1234,"
-		"ioctl=ioc", err, sizeof(err)), 0);
+		"alpha:cdrw=/dev/null,exclusive,allow=0x4b33:out:1+0x5401:none,"
+		"deny=0x1234,scsi=passthrough,host-exclusive=allow", err,
+		sizeof(err)), 0);
 	assert_int_equal(config_apply_flag(&cfg2, "--export",
 		"beta:cdrw=/dev/sg0,exclusive", err, sizeof(err)), 0);
 	assert_int_equal(config_finish(&cfg, err, sizeof(err)), 0);
@@ -131,7 +146,32 @@ static void test_errors_name_file_and_line(void **state)
 		{ "[export a d]\npath = dev/zero\n", 2, "not absolute" },
 		{ "[export a d]\naccess = rwx\n", 2, "access" },
 		{ "[export a d]\nsharing = maybe\n", 2, "sharing" },
-		{ "[export a d]\nallow = 0x12, pizza\n", 2, "'pizza'" },
+		{ "[export a d]\nallow = 0x12:int, pizza:int\n", 2,
+		  "'pizza'" },
+		/* A bare number: the forms that are accepted. */
+		{ "[export a d]\nallow = 0x4b33\n", 2,
+		  "NUM:none, NUM:int, NUM:in:SIZE, NUM:out:SIZE or "
+		  "NUM:inout:SIZE" },
+		{ "[export a d]\nallow = 0x4b33:sideways\n", 2,
+		  "'sideways' is not none, int, in, out or inout" },
+		{ "[export a d]\nallow = 0x4b33:out\n", 2, "needs a size" },
+		{ "[export a d]\nallow = 0x4b33:out:0\n", 2, "needs a size" },
+		{ "[export a d]\nallow = 0x4b33:out:4097\n", 2,
+		  "needs a size" },
+		{ "[export a d]\nallow = 0x5401:none:4\n", 2,
+		  "takes no size" },
+		{ "[export a d]\nioctl = ioc\n", 2, "ioctl: removed" },
+		{ "[export a d]\nioctl = known\n", 2, "NUM:in:SIZE" },
+		{ "[export a d]\nscsi = raw\n", 2,
+		  "'raw' is not none or passthrough" },
+		{ "[export a d]\nscsi-opcodes = 0x12, 0x100\n", 2,
+		  "'0x100' is not an opcode" },
+		{ "[export a d]\nhost-partitions = yes\n", 2,
+		  "'yes' is not allow or deny" },
+		{ "[export a d]\nhost-exclusive = 1\n", 2,
+		  "host-exclusive" },
+		{ "[export a d]\nmax-size = lots\n", 2, "max-size" },
+		{ "[export a d]\nmax-size = 0\n", 2, "max-size" },
 		{ "[export a d/e]\npath = /dev/null\n", 2, "export name" },
 		{ "[vm a b c d]\nx = 1\n", 2, "bad section" },
 		{ "[daemon]\nthreads = 4\n", 2, "unknown daemon key" },
@@ -179,6 +219,214 @@ static void test_finish_errors(void **state)
 	assert_non_null(strstr(err, "/nonexistent/plugin.so"));
 }
 
+static int finish_one(const char *export, char *msg, size_t len)
+{
+	config_init(&cfg);
+	if (config_apply_flag(&cfg, "--export", export, msg, len))
+		return -1;
+	return config_finish(&cfg, msg, len);
+}
+
+/* The default opcode set passes wodim's commands (shared/cdrecord.md)
+ * and not WRITE BUFFER or vendor opcodes; scsi-opcodes replaces it. */
+static void test_scsi_opcodes(void **state)
+{
+	static const uint8_t wodim[] = { 0x00, 0x03, 0x12, 0x1b, 0x1e, 0x25,
+		0x28, 0x2a, 0x35, 0x43, 0x44, 0x46, 0x51, 0x52, 0x54, 0x55,
+		0x5a, 0x5b, 0x5c, 0x5d, 0xa1, 0xbb };
+	const struct export *exp;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(finish_one("a:cd=/dev/null,scsi=passthrough", err,
+				    sizeof(err)), 0);
+	exp = &cfg.vms[0].exports[0];
+	for (i = 0; i < sizeof(wodim); i++)
+		if (!export_scsi_opcode_ok(exp, wodim[i]))
+			fail_msg("wodim's 0x%02x refused by default", wodim[i]);
+	assert_false(export_scsi_opcode_ok(exp, 0x3b));	/* WRITE BUFFER */
+	assert_false(export_scsi_opcode_ok(exp, 0xe5));	/* vendor */
+	assert_false(export_scsi_opcode_ok(exp, 0xff));
+	assert_int_equal(finish_one("a:cd=/dev/null,scsi=passthrough,"
+				    "scsi-opcodes=0x12+0x3b", err,
+				    sizeof(err)), 0);
+	exp = &cfg.vms[0].exports[0];
+	assert_true(export_scsi_opcode_ok(exp, 0x12));
+	assert_true(export_scsi_opcode_ok(exp, 0x3b));
+	assert_false(export_scsi_opcode_ok(exp, 0x00));
+	/* Opcodes without passthrough mean nothing: said at finish. */
+	assert_int_equal(finish_one("a:cd=/dev/null,scsi-opcodes=0x12", err,
+				    sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "scsi-opcodes needs scsi = passthrough"));
+	/* A host node that is not there cannot be checked. */
+	assert_int_equal(finish_one("a:cd=/nonexistent/sg9,scsi=passthrough",
+				    err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "cannot check /nonexistent/sg9"));
+	/* A plugin's image may appear later. */
+	assert_int_equal(finish_one("a:cd=/nonexistent/disc.img,backend=mock,"
+				    "scsi=passthrough", err, sizeof(err)), 0);
+}
+
+static char fake_sysfs[64];
+
+static int sysfs_cleanup(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	config_sysfs_dev_block = "/sys/dev/block";
+	if (fake_sysfs[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", fake_sysfs);
+		if (system(cmd))
+			return -1;
+		fake_sysfs[0] = '\0';
+	}
+	return 0;
+}
+
+/*
+ * Passthrough on a partition or a device-mapper device is refused: the
+ * sysfs lookup through a fake /sys/dev/block, on a real block node.
+ */
+static void test_scsi_refused_on_partition_sysfs(void **state)
+{
+	static const char *const nodes[] = { "/dev/loop0", "/dev/zram0",
+					     "/dev/sda", "/dev/vda" };
+	const char *node = NULL;
+	char dir[160], file[200], flag[128];
+	struct stat st;
+	unsigned int i;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < 4 && !node; i++)
+		if (!stat(nodes[i], &st) && S_ISBLK(st.st_mode))
+			node = nodes[i];
+	if (!node)
+		skip();
+	strcpy(fake_sysfs, "/tmp/devcall-sysfs-XXXXXX");
+	assert_non_null(mkdtemp(fake_sysfs));
+	config_sysfs_dev_block = fake_sysfs;
+	snprintf(dir, sizeof(dir), "%s/%u:%u", fake_sysfs, major(st.st_rdev),
+		 minor(st.st_rdev));
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(flag, sizeof(flag), "a:d=%s,scsi=passthrough", node);
+	/* A whole disk: fine. */
+	assert_int_equal(finish_one(flag, err, sizeof(err)), 0);
+	/* A partition. */
+	snprintf(file, sizeof(file), "%s/partition", dir);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("1\n", f);
+	fclose(f);
+	assert_int_equal(finish_one(flag, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "is a partition"));
+	assert_non_null(strstr(err, node));
+	/* Without passthrough nobody asks. */
+	snprintf(flag, sizeof(flag), "a:d=%s", node);
+	assert_int_equal(finish_one(flag, err, sizeof(err)), 0);
+	/* A device-mapper device. */
+	unlink(file);
+	snprintf(file, sizeof(file), "%s/dm", dir);
+	assert_int_equal(mkdir(file, 0700), 0);
+	snprintf(flag, sizeof(flag), "a:d=%s,scsi=passthrough", node);
+	assert_int_equal(finish_one(flag, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "device-mapper"));
+}
+
+static char loop_dev[64];
+
+static int loop_cleanup(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	if (loop_dev[0]) {
+		snprintf(cmd, sizeof(cmd), "losetup -d %s", loop_dev);
+		if (system(cmd))
+			return -1;
+		loop_dev[0] = '\0';
+	}
+	unlink("/tmp/devcall-part.img");
+	return 0;
+}
+
+/* The same on a real loop device with a partition table, when we may. */
+static void test_scsi_refused_on_real_partition(void **state)
+{
+	/* An MBR with one Linux partition at sectors 2048..6143. */
+	static const uint8_t entry[16] = { 0, 0, 0, 0, 0x83, 0, 0, 0,
+					   0x00, 0x08, 0, 0, 0x00, 0x10, 0, 0 };
+	uint8_t mbr[512] = { 0 };
+	char flag[128], part[80];
+	struct stat st;
+	FILE *p;
+	int i;
+
+	(void)state;
+	if (geteuid() || access("/dev/loop-control", F_OK))
+		skip();
+	memcpy(mbr + 0x1be, entry, sizeof(entry));
+	mbr[510] = 0x55;
+	mbr[511] = 0xaa;
+	p = fopen("/tmp/devcall-part.img", "w");
+	assert_non_null(p);
+	assert_int_equal(fwrite(mbr, sizeof(mbr), 1, p), 1);
+	fclose(p);
+	assert_int_equal(truncate("/tmp/devcall-part.img", 4 << 20), 0);
+	p = popen("losetup -f --show -P /tmp/devcall-part.img 2>/dev/null",
+		  "r");
+	if (!p)
+		skip();
+	if (!fgets(loop_dev, sizeof(loop_dev), p))
+		loop_dev[0] = '\0';
+	pclose(p);
+	loop_dev[strcspn(loop_dev, "\n")] = '\0';
+	if (!loop_dev[0])
+		skip();
+	snprintf(part, sizeof(part), "%sp1", loop_dev);
+	for (i = 0; i < 50 && stat(part, &st); i++)
+		usleep(20000);	/* udev-less hosts: the kernel's devtmpfs */
+	if (stat(part, &st))
+		skip();
+	snprintf(flag, sizeof(flag), "a:d=%s,scsi=passthrough", part);
+	assert_int_equal(finish_one(flag, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "is a partition"));
+	snprintf(flag, sizeof(flag), "a:d=%s,scsi=passthrough", loop_dev);
+	assert_int_equal(finish_one(flag, err, sizeof(err)), 0);
+}
+
+static void test_new_keys(void **state)
+{
+	const struct export *e;
+
+	(void)state;
+	assert_int_equal(finish_one("a:d=/dev/null,host-partitions=allow,"
+				    "host-exclusive=allow,max-size=1M", err,
+				    sizeof(err)), 0);
+	e = &cfg.vms[0].exports[0];
+	assert_true(e->host_partitions);
+	assert_true(e->host_exclusive);
+	assert_int_equal(e->max_size, 1 << 20);
+	assert_int_equal(finish_one("a:d=/dev/null,max-size=grow,"
+				    "allow=0x540b:int+0x1234:inout:24+"
+				    "0x5411:in:4", err, sizeof(err)), 0);
+	e = &cfg.vms[0].exports[0];
+	assert_int_equal(e->max_size, CONFIG_GROW);
+	assert_int_equal(e->ioctl.nr_allow, 3);
+	assert_int_equal(e->ioctl.allow[0].kind, IOCTL_ARG_INT);
+	assert_int_equal(e->ioctl.allow[1].kind, IOCTL_ARG_INOUT);
+	assert_int_equal(e->ioctl.allow[1].size, 24);
+	assert_int_equal(e->ioctl.allow[2].kind, IOCTL_ARG_IN);
+	/* The flag form says the same as the file. */
+	assert_int_equal(finish_one("a:d=/dev/null,allow=0x4b33", err,
+				    sizeof(err)), -1);
+	assert_non_null(strstr(err, "NUM:out:SIZE"));
+	assert_int_equal(finish_one("a:d=/dev/null,ioctl=ioc", err,
+				    sizeof(err)), -1);
+	assert_non_null(strstr(err, "removed"));
+}
+
 static void test_flag_errors(void **state)
 {
 	(void)state;
@@ -204,6 +452,12 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_errors_name_file_and_line),
 	cmocka_unit_test_teardown(test_finish_errors, cleanup),
 	cmocka_unit_test(test_flag_errors),
+	cmocka_unit_test(test_scsi_opcodes),
+	cmocka_unit_test(test_new_keys),
+	cmocka_unit_test_teardown(test_scsi_refused_on_partition_sysfs,
+				  sysfs_cleanup),
+	cmocka_unit_test_teardown(test_scsi_refused_on_real_partition,
+				  loop_cleanup),
 };
 
 TEST_MAIN("config", tests, NULL, NULL)

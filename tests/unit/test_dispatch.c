@@ -9,6 +9,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <linux/blkpg.h>
+#include <linux/cdrom.h>
 #include <linux/fs.h>
 #include <scsi/sg.h>
 
@@ -19,7 +22,8 @@
 #include "layout_wire.h"
 #include "log.h"
 
-enum { EXP_RW = 1, EXP_RO, EXP_EXCL };
+enum { EXP_RW = 1, EXP_RO, EXP_EXCL, EXP_SCSI, EXP_PARTS, EXP_BLK,
+       EXP_BLK_EXCL };
 
 struct fixture {
 	struct config cfg;
@@ -31,6 +35,7 @@ struct fixture {
 };
 
 static char last_log[1024];
+static uint8_t inq_junk[64];
 static unsigned int nr_logs;
 
 static void capture_log(enum log_level level, const char *line)
@@ -48,9 +53,14 @@ static int setup(void **state)
 	mock_reset();
 	config_init(&f->cfg);
 	fake_config_flag(&f->cfg, "--vm", "a,max-open=4,max-request=64K,max-inflight=2");
-	fake_config_flag(&f->cfg, "--export", "a:rw=/dev/null,backend=mock,allow=0x4201+0x80044202");
+	fake_config_flag(&f->cfg, "--export", "a:rw=/dev/null,backend=mock,allow=0x4201:int+0x80044202:out:4+"
+			 "0x4203:none+0x4204:inout:24+0x4205:in:8");
 	fake_config_flag(&f->cfg, "--export", "a:ro=/dev/null,backend=mock,ro");
 	fake_config_flag(&f->cfg, "--export", "a:excl=/dev/zero,backend=mock,exclusive,deny=0x2285");
+	fake_config_flag(&f->cfg, "--export", "a:scsi=/dev/null,backend=mock,scsi=passthrough");
+	fake_config_flag(&f->cfg, "--export", "a:parts=/dev/null,backend=mock,host-partitions=allow");
+	fake_config_flag(&f->cfg, "--export", "a:blk=/dev/loop0,backend=mock");
+	fake_config_flag(&f->cfg, "--export", "a:blkx=/dev/loop0,backend=mock,host-exclusive=allow");
 	fake_config_flag(&f->cfg, "--export", "b:rw=/dev/null,backend=mock");
 	fake_config_flag(&f->cfg, "--export", "b:ro=/dev/null,backend=mock,ro");
 	fake_config_flag(&f->cfg, "--export", "b:excl=/dev/zero,backend=mock,exclusive");
@@ -309,7 +319,7 @@ static void test_ioctl_layouts_and_policy(void **state)
 				.cmd_len = 6, .dxfer_len = 36,
 				.dxferp = (void *)0x7000, .cmdp = (void *)0x8000 };
 	uint64_t v;
-	int64_t h, hx;
+	int64_t h, hx, hs;
 	char inq[36];
 
 	mock_set_ioctl(ioctl_handler);
@@ -334,9 +344,10 @@ static void test_ioctl_layouts_and_policy(void **state)
 	memcpy(&v, f->resp.inline_data, 8);
 	assert_int_equal(v, 123456789);
 	/* SG_IO with embedded pointers rewritten to guest RAM. */
+	hs = do_open(f, f->a, EXP_SCSI, DEVCALL_O_RDWR);
 	fake_guest_write(&f->g, hdr, &sg, sizeof(sg));
 	fake_guest_write(&f->g, cdb, "\x12\0\0\0\x24\0", 6);
-	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, hs);
 	f->req.cmd = SG_IO;
 	f->req.len = sizeof(sg);
 	fake_req_seg(&f->req, hdr, sizeof(sg),
@@ -584,7 +595,8 @@ static void test_layout_published(void **state)
 	int64_t h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
 
 	/* SG_IO: the built-in layout, as the guest will walk it. */
-	fake_req_init(&f->req, DEVCALL_OP_LAYOUT, h);
+	fake_req_init(&f->req, DEVCALL_OP_LAYOUT,
+		      do_open(f, f->a, EXP_SCSI, DEVCALL_O_RDWR));
 	f->req.cmd = SG_IO;
 	dispatch_request(f->a, &f->req, &f->resp);
 	assert_int_equal(f->resp.result, 0);
@@ -592,6 +604,7 @@ static void test_layout_published(void **state)
 	memcpy(&w, f->resp.inline_data, sizeof(w));
 	assert_int_equal(layout_decode(&w, &l), 0);
 	assert_int_equal(l.cmd, SG_IO);
+	fake_req_init(&f->req, DEVCALL_OP_LAYOUT, h);
 	assert_int_equal(l.arg_size, sizeof(struct sg_io_hdr));
 	assert_int_equal(l.nr_ptrs, 4);
 	assert_memory_equal(&l.ptr, &layout_find(SG_IO)->ptr, sizeof(l.ptr));
@@ -708,7 +721,7 @@ static void test_ioctl_input_stable_under_race(void **state)
 	int64_t h;
 
 	mock_set_ioctl(racing_ioctl);
-	h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	h = do_open(f, f->a, EXP_SCSI, DEVCALL_O_RDWR);
 	assert_true(h > 0);
 
 	/* A page going in: the CDB and the data are what the guest sent. */
@@ -733,7 +746,7 @@ static void test_ioctl_large_input_zero_copy(void **state)
 	int64_t h;
 
 	mock_set_ioctl(racing_ioctl);
-	h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	h = do_open(f, f->a, EXP_SCSI, DEVCALL_O_RDWR);
 	/*
 	 * Past a page the data is guest RAM itself (no copy), and live: the
 	 * backend sees the racing guest's bytes (backend.h). The CDB is
@@ -797,6 +810,349 @@ static void test_write_payload_stable_under_race(void **state)
 	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, h), 0);
 }
 
+/* An SG_IO request with a 6-byte CDB, 36 bytes in, sense of mx_sb_len. */
+struct sg_req {
+	uint64_t hdr, cdb, data, sense;
+	struct sg_io_hdr sg;
+};
+
+static void sg_send(struct fixture *f, int64_t h, struct sg_req *r,
+		    const char *cdb, uint8_t mx_sb_len)
+{
+	memset(&r->sg, 0, sizeof(r->sg));
+	r->sg.interface_id = 'S';
+	r->sg.dxfer_direction = SG_DXFER_FROM_DEV;
+	r->sg.cmd_len = 6;
+	r->sg.dxfer_len = 36;
+	r->sg.mx_sb_len = mx_sb_len;
+	r->sg.dxferp = (void *)0x7000;
+	r->sg.cmdp = (void *)0x8000;
+	r->sg.sbp = (void *)0x9000;
+	r->hdr = fake_guest_alloc(&f->g, sizeof(r->sg));
+	r->cdb = fake_guest_alloc(&f->g, 6);
+	r->data = fake_guest_alloc(&f->g, 36);
+	r->sense = fake_guest_alloc(&f->g, 64);
+	fake_guest_write(&f->g, r->hdr, &r->sg, sizeof(r->sg));
+	fake_guest_write(&f->g, r->cdb, cdb, 6);
+	fake_guest_write(&f->g, r->sense, memset(inq_junk, 0xee, 64), 64);
+	fake_guest_write(&f->g, r->data, inq_junk, 36);
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = SG_IO;
+	f->req.len = sizeof(r->sg);
+	fake_req_seg(&f->req, r->hdr, sizeof(r->sg),
+		     GUEST_SEG_TO_HOST | GUEST_SEG_FROM_HOST, 0);
+	fake_req_seg(&f->req, r->cdb, 6, GUEST_SEG_TO_HOST, 1);
+	if (mx_sb_len) {
+		fake_req_seg(&f->req, r->sense, mx_sb_len,
+			     GUEST_SEG_FROM_HOST, 2);
+		fake_req_seg(&f->req, r->data, 36, GUEST_SEG_FROM_HOST, 3);
+	} else {
+		fake_req_seg(&f->req, r->data, 36, GUEST_SEG_FROM_HOST, 2);
+	}
+	dispatch_request(f->a, &f->req, &f->resp);
+	fake_guest_read(&f->g, r->hdr, &r->sg, sizeof(r->sg));
+}
+
+/* Raw SCSI only on scsi = passthrough exports; never SEND_COMMAND. */
+static void test_raw_scsi_needs_passthrough(void **state)
+{
+	struct fixture *f = *state;
+	int64_t h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	int64_t hs = do_open(f, f->a, EXP_SCSI, DEVCALL_O_RDWR);
+	struct sg_req r;
+
+	mock_set_ioctl(ioctl_handler);
+	nr_logs = 0;
+	sg_send(f, h, &r, "\x12\0\0\0\x24\0", 0);
+	assert_int_equal(f->resp.result, -ENOTTY);
+	assert_int_equal(mock_calls()->count[MOCK_IOCTL], 0);
+	assert_int_equal(nr_logs, 1);
+	assert_non_null(strstr(last_log, "scsi = passthrough"));
+	/* Not even its layout. */
+	fake_req_init(&f->req, DEVCALL_OP_LAYOUT, h);
+	f->req.cmd = SG_IO;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -ENOTTY);
+	f->req.cmd = CDROM_SEND_PACKET;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -ENOTTY);
+	/* SCSI_IOCTL_SEND_COMMAND (1): no layout, even on passthrough. */
+	fake_req_init(&f->req, DEVCALL_OP_LAYOUT, hs);
+	f->req.cmd = 1;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -ENOTTY);
+	assert_non_null(strstr(last_log, "SCSI_IOCTL_SEND_COMMAND"));
+	/* The same INQUIRY on the passthrough export reaches the driver. */
+	sg_send(f, hs, &r, "\x12\0\0\0\x24\0", 0);
+	assert_int_equal(f->resp.result, 0);
+	assert_int_equal(mock_calls()->count[MOCK_IOCTL], 1);
+}
+
+static unsigned int sg_calls;
+static const void *sg_cdb_seen;
+
+static long sg_handler(uint32_t cmd, unsigned long arg)
+{
+	struct sg_io_hdr *h = (struct sg_io_hdr *)arg;
+
+	sg_calls++;
+	if (cmd == SG_IO)
+		sg_cdb_seen = h->cmdp;
+	return ioctl_handler(cmd, arg);
+}
+
+/*
+ * A CDB opcode outside scsi-opcodes never reaches the driver: the SG_IO
+ * succeeds with CHECK CONDITION, ILLEGAL REQUEST, invalid command
+ * operation code, as a drive without the command answers.
+ */
+static void test_sg_io_refused_opcode(void **state)
+{
+	struct fixture *f = *state;
+	int64_t hs = do_open(f, f->a, EXP_SCSI, DEVCALL_O_RDWR);
+	uint8_t sense[64], data[36];
+	struct sg_req r;
+
+	mock_set_ioctl(sg_handler);
+	sg_calls = 0;
+	nr_logs = 0;
+	/* WRITE BUFFER (firmware download) is not in the default set. */
+	sg_send(f, hs, &r, "\x3b\x05\0\0\0\0", 32);
+	assert_int_equal(f->resp.result, 0);
+	assert_int_equal(sg_calls, 0);
+	assert_int_equal(mock_calls()->count[MOCK_IOCTL], 0);
+	assert_int_equal(r.sg.status, 0x02);
+	assert_int_equal(r.sg.masked_status, 0x01);
+	assert_int_equal(r.sg.driver_status, 0x08);
+	assert_int_equal(r.sg.host_status, 0);
+	assert_int_equal(r.sg.msg_status, 0);
+	assert_int_equal(r.sg.sb_len_wr, 18);
+	assert_int_equal(r.sg.resid, 36);
+	assert_ptr_equal(r.sg.sbp, (void *)0x9000);	/* guest's own */
+	assert_ptr_equal(r.sg.cmdp, (void *)0x8000);
+	fake_guest_read(&f->g, r.sense, sense, sizeof(sense));
+	assert_int_equal(sense[0], 0x70);
+	assert_int_equal(sense[2], 0x05);
+	assert_int_equal(sense[7], 10);
+	assert_int_equal(sense[12], 0x20);
+	assert_int_equal(sense[13], 0x00);
+	assert_int_equal(sense[18], 0xee);	/* nothing past the sense */
+	fake_guest_read(&f->g, r.data, data, sizeof(data));
+	assert_int_equal(data[0], 0xee);	/* no data moved */
+	assert_int_equal(nr_logs, 1);
+	assert_non_null(strstr(last_log, "opcode 0x3b"));
+	/* A short sense buffer gets what fits. */
+	sg_send(f, hs, &r, "\xe5\0\0\0\0\0", 8);
+	assert_int_equal(f->resp.result, 0);
+	assert_int_equal(r.sg.sb_len_wr, 8);
+	assert_int_equal(r.sg.status, 0x02);
+	fake_guest_read(&f->g, r.sense, sense, sizeof(sense));
+	assert_int_equal(sense[2], 0x05);
+	assert_int_equal(sense[8], 0xee);
+	assert_int_equal(sg_calls, 0);
+	/* An allowed opcode reaches the driver, with the daemon's copy of
+	 * the CDB (not guest RAM the guest could still change). */
+	sg_send(f, hs, &r, "\x12\0\0\0\x24\0", 32);
+	assert_int_equal(f->resp.result, 0);
+	assert_int_equal(sg_calls, 1);
+	assert_int_equal(r.sg.status, 0);
+	assert_ptr_not_equal(sg_cdb_seen,
+			     guest_buf_contig(&f->g.gm, &f->req.buf[1], 6,
+					      GUEST_SEG_TO_HOST));
+	/* Not an sg v3 header (bsg's v4 is 'Q'): as sg answers. */
+	r.sg.interface_id = 'Q';
+	fake_guest_write(&f->g, r.hdr, &r.sg, sizeof(r.sg));
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -ENOSYS);
+	assert_int_equal(sg_calls, 1);
+}
+
+static long cgc_handler(uint32_t cmd, unsigned long arg)
+{
+	struct cdrom_generic_command *c = (void *)arg;
+
+	if (cmd != CDROM_SEND_PACKET)
+		return -ENOTTY;
+	if (c->cmd[0] != 0x12 || c->data_direction != CGC_DATA_READ ||
+	    c->buflen != 36 || !c->sense)
+		return -EINVAL;
+	memcpy(c->buffer, "CGC INQUIRY", 11);
+	c->stat = 0;
+	return 0;
+}
+
+/* CDROM_SEND_PACKET: the same filter; a refused opcode is EPERM. */
+static void test_cdrom_send_packet(void **state)
+{
+	struct fixture *f = *state;
+	int64_t hs = do_open(f, f->a, EXP_SCSI, DEVCALL_O_RDWR);
+	uint64_t arg = fake_guest_alloc(&f->g, sizeof(struct cdrom_generic_command));
+	uint64_t data = fake_guest_alloc(&f->g, 36);
+	uint64_t sense = fake_guest_alloc(&f->g, sizeof(struct request_sense));
+	struct cdrom_generic_command c = {
+		.cmd = { 0x12, 0, 0, 0, 36 }, .buffer = (void *)0x7000,
+		.buflen = 36, .sense = (void *)0x9000,
+		.data_direction = CGC_DATA_READ,
+	};
+	char got[11];
+
+	mock_set_ioctl(cgc_handler);
+	fake_guest_write(&f->g, arg, &c, sizeof(c));
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, hs);
+	f->req.cmd = CDROM_SEND_PACKET;
+	f->req.len = sizeof(c);
+	fake_req_seg(&f->req, arg, sizeof(c),
+		     GUEST_SEG_TO_HOST | GUEST_SEG_FROM_HOST, 0);
+	fake_req_seg(&f->req, data, 36, GUEST_SEG_FROM_HOST, 1);
+	fake_req_seg(&f->req, sense, sizeof(struct request_sense),
+		     GUEST_SEG_FROM_HOST, 2);
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 0);
+	fake_guest_read(&f->g, data, got, sizeof(got));
+	assert_memory_equal(got, "CGC INQUIRY", 11);
+	assert_int_equal(mock_calls()->count[MOCK_IOCTL], 1);
+	/* WRITE BUFFER: refused before the driver. */
+	c.cmd[0] = 0x3b;
+	fake_guest_write(&f->g, arg, &c, sizeof(c));
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EPERM);
+	assert_int_equal(mock_calls()->count[MOCK_IOCTL], 1);
+	assert_non_null(strstr(last_log, "CDROM_SEND_PACKET opcode 0x3b"));
+}
+
+/*
+ * An integer argument that could be a daemon address never reaches the
+ * driver (a driver taking it as a pointer would write daemon memory);
+ * an unused argument reaches it as 0.
+ */
+static void test_int_arg_not_an_address(void **state)
+{
+	struct fixture *f = *state;
+	static const uint64_t bad[] = { 4096, 0x7f0000001000ull,
+					(1ull << 47) - 1,
+					(uint64_t)(uintptr_t)&bad };
+	int64_t h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	unsigned int i;
+
+	mock_set_ioctl(ioctl_handler);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+		f->req.cmd = 0x4201;
+		f->req.arg = bad[i];
+		dispatch_request(f->a, &f->req, &f->resp);
+		assert_int_equal(f->resp.result, -EINVAL);
+	}
+	assert_int_equal(mock_calls()->count[MOCK_IOCTL], 0);
+	assert_non_null(strstr(last_log, "daemon address"));
+	/* Small numbers and ones past user space go through. */
+	f->req.arg = 4095;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 4096);
+	f->req.arg = 1ull << 47;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(mock_calls()->last_arg, 1ull << 47);
+	/* allow :none and a built-in unused argument: the driver gets 0. */
+	f->req.cmd = 0x4203;
+	f->req.arg = 0x7f0000001000ull;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(mock_calls()->last_cmd, 0x4203);
+	assert_int_equal(mock_calls()->last_arg, 0);
+	f->req.cmd = SG_GET_TIMEOUT;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(mock_calls()->last_cmd, SG_GET_TIMEOUT);
+	assert_int_equal(mock_calls()->last_arg, 0);
+}
+
+/* Each allow kind gives the layout it states. */
+static void test_allow_kinds(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		uint32_t cmd, size;
+		uint8_t dir;
+	} want[] = {
+		{ 0x4201, 0, LAYOUT_DIR_NONE }, { 0x4203, 0, LAYOUT_DIR_NONE },
+		{ 0x80044202, 4, LAYOUT_DIR_OUT },
+		{ 0x4204, 24, LAYOUT_DIR_BOTH }, { 0x4205, 8, LAYOUT_DIR_IN },
+	};
+	int64_t h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	struct ioctl_layout scratch;
+	const struct ioctl_layout *l;
+	struct devcall_layout w;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		fake_req_init(&f->req, DEVCALL_OP_LAYOUT, h);
+		f->req.cmd = want[i].cmd;
+		dispatch_request(f->a, &f->req, &f->resp);
+		assert_int_equal(f->resp.result, 0);
+		memcpy(&w, f->resp.inline_data, sizeof(w));
+		assert_int_equal(le32toh(w.arg_size), want[i].size);
+		assert_int_equal(w.arg_dir, want[i].dir);
+		assert_int_equal(w.nr_ptrs, 0);
+	}
+	l = dispatch_ioctl_layout(f->a, &vm_config(f->a)->exports[0], 0x4203,
+				  &scratch, &err);
+	assert_non_null(l);
+	assert_true(l->arg_unused);
+	l = dispatch_ioctl_layout(f->a, &vm_config(f->a)->exports[0], 0x4201,
+				  &scratch, &err);
+	assert_false(l->arg_unused);
+	/* An _IOC number not listed is no longer guessed from its bits. */
+	l = dispatch_ioctl_layout(f->a, &vm_config(f->a)->exports[0],
+				  0x80044299, &scratch, &err);
+	assert_null(l);
+	assert_int_equal(err, -ENOTTY);
+}
+
+/* BLKPG and BLKRRPART need host-partitions = allow. */
+static void test_host_partitions(void **state)
+{
+	struct fixture *f = *state;
+	int64_t h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	int64_t hp = do_open(f, f->a, EXP_PARTS, DEVCALL_O_RDWR);
+
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = BLKPG;
+	f->req.len = 24;
+	f->req.inline_len = 24;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EPERM);
+	assert_non_null(strstr(last_log, "host-partitions = allow"));
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = BLKRRPART;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EPERM);
+	assert_int_equal(mock_calls()->count[MOCK_IOCTL], 0);
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, hp);
+	f->req.cmd = BLKRRPART;
+	f->req.arg = 0x7f0000001000ull;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(mock_calls()->count[MOCK_IOCTL], 1);
+	assert_int_equal(mock_calls()->last_arg, 0);
+}
+
+/* O_EXCL on a block node reaches the host only with host-exclusive. */
+static void test_host_exclusive(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+
+	if (stat("/dev/loop0", &st) || !S_ISBLK(st.st_mode))
+		skip();
+	assert_true(do_open(f, f->a, EXP_BLK, DEVCALL_O_RDWR |
+			    DEVCALL_O_EXCL) > 0);
+	assert_int_equal(mock_calls()->last_oflags, O_RDWR);
+	assert_true(do_open(f, f->a, EXP_BLK_EXCL, DEVCALL_O_RDWR |
+			    DEVCALL_O_EXCL) > 0);
+	assert_int_equal(mock_calls()->last_oflags, O_RDWR | O_EXCL);
+	/* Not a block node: the driver's own meaning (sg's), kept. */
+	assert_true(do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR |
+			    DEVCALL_O_EXCL) > 0);
+	assert_int_equal(mock_calls()->last_oflags, O_RDWR | O_EXCL);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -816,6 +1172,13 @@ static const struct CMUnitTest tests[] = {
 	T(test_ioctl_input_stable_under_race),
 	T(test_ioctl_large_input_zero_copy),
 	T(test_write_payload_stable_under_race),
+	T(test_raw_scsi_needs_passthrough),
+	T(test_sg_io_refused_opcode),
+	T(test_cdrom_send_packet),
+	T(test_int_arg_not_an_address),
+	T(test_allow_kinds),
+	T(test_host_partitions),
+	T(test_host_exclusive),
 };
 
 TEST_MAIN("dispatch", tests, NULL, NULL)
