@@ -1,6 +1,6 @@
 # vmm-glue: the devcalld daemon (ivshmem server + virtio device side).
 VMM_SRCS	:= vmm-glue/virtqueue.c vmm-glue/vm_session.c vmm-glue/fd_keeper.c \
-		   vmm-glue/qmp_events.c
+		   vmm-glue/qmp_events.c vmm-glue/guest_ram.c
 LDLIBS_JSON	:= $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 VMM_OBJS	:= $(VMM_SRCS:%.c=$(BUILD)/%.o)
 DEVCALLD	:= $(BUILD)/vmm-glue/devcalld
@@ -46,3 +46,11 @@ $(KEEPER_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/fd_keeper.o
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA)
 
 UNIT_BINS += $(KEEPER_UNIT_BIN)
+
+RAM_UNIT_BIN	:= $(BUILD)/tests/unit/test_guest_ram
+
+$(RAM_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/guest_ram.o $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA) $(LDLIBS_HOST)
+
+UNIT_BINS += $(RAM_UNIT_BIN)
