@@ -1,6 +1,6 @@
 # vmm-glue: the devcalld daemon (ivshmem server + virtio device side).
 VMM_SRCS	:= vmm-glue/virtqueue.c vmm-glue/vm_session.c vmm-glue/fd_keeper.c \
-		   vmm-glue/qmp_events.c vmm-glue/guest_ram.c
+		   vmm-glue/qmp_events.c vmm-glue/guest_ram.c vmm-glue/sock.c
 LDLIBS_JSON	:= $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 VMM_OBJS	:= $(VMM_SRCS:%.c=$(BUILD)/%.o)
 DEVCALLD	:= $(BUILD)/vmm-glue/devcalld
@@ -54,3 +54,11 @@ $(RAM_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/guest_ram.o $(LIB)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA) $(LDLIBS_HOST)
 
 UNIT_BINS += $(RAM_UNIT_BIN)
+
+SOCK_UNIT_BIN	:= $(BUILD)/tests/unit/test_sock
+
+$(SOCK_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/sock.o
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA)
+
+UNIT_BINS += $(SOCK_UNIT_BIN)
