@@ -41,7 +41,7 @@ UNIT_BINS += $(QMP_UNIT_BIN)
 
 KEEPER_UNIT_BIN	:= $(BUILD)/tests/unit/test_fd_keeper
 
-$(KEEPER_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/fd_keeper.o
+$(KEEPER_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/fd_keeper.o $(BUILD)/vmm-glue/sock.o
 	$(quiet) LD $@
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA)
 
