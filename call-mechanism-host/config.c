@@ -7,6 +7,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +110,9 @@ void config_default_limits(struct vm_limits *limits)
 void config_init(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->daemon.ram_dir, "/dev/shm/devcall");
+	strcpy(cfg->daemon.qemu_user, "root");
+	cfg->daemon.socket_gid = (gid_t)-1;
 }
 
 static bool name_ok(const char *s, size_t max)
@@ -376,6 +381,11 @@ static int set_vm_key(struct vm_config *vm, const char *key, const char *val,
 	} else if (!strcmp(key, "memory")) {
 		if (copy_str(vm->memory_path, sizeof(vm->memory_path), val))
 			return fail(e, "memory: path too long");
+	} else if (!strcmp(key, "memory-size")) {
+		if (parse_u64(val, 4096, ~0ull, &v))
+			return fail(e, "memory-size: '%s' is not a size of at "
+				    "least 4K", val);
+		vm->memory_size = v;
 	} else if (!strcmp(key, "machine")) {
 		if (strcmp(val, "q35") && strcmp(val, "pc"))
 			return fail(e, "machine: '%s' is not q35 or pc", val);
@@ -499,6 +509,42 @@ static int add_plugin(struct config *cfg, const char *path,
 	return 0;
 }
 
+static int set_daemon_key(struct config *cfg, const char *key,
+			  const char *val, struct config_err *e)
+{
+	struct daemon_config *d = &cfg->daemon;
+	unsigned long mode;
+	char *end;
+
+	if (!strcmp(key, "plugin"))
+		return add_plugin(cfg, val, e);
+	if (!strcmp(key, "ram-dir")) {
+		if (val[0] != '/')
+			return fail(e, "ram-dir: '%s' is not absolute", val);
+		if (copy_str(d->ram_dir, sizeof(d->ram_dir), val))
+			return fail(e, "ram-dir: path too long");
+	} else if (!strcmp(key, "qemu-user")) {
+		if (!*val || copy_str(d->qemu_user, sizeof(d->qemu_user), val))
+			return fail(e, "qemu-user: bad name '%s'", val);
+	} else if (!strcmp(key, "socket-group")) {
+		if (!*val || copy_str(d->socket_group, sizeof(d->socket_group),
+				      val))
+			return fail(e, "socket-group: bad name '%s'", val);
+	} else if (!strcmp(key, "socket-mode")) {
+		errno = 0;
+		mode = strtoul(val, &end, 8);
+		/* The daemon's user keeps rw: it is who listens. */
+		if (errno || end == val || *end || *val == '-' ||
+		    mode > 0777 || (mode & 0600) != 0600)
+			return fail(e, "socket-mode: '%s' is not an octal "
+				    "mode 0600..0777", val);
+		d->socket_mode = mode;
+	} else {
+		return fail(e, "unknown daemon key '%s'", key);
+	}
+	return 0;
+}
+
 /* INI: [daemon], [vm NAME], [export VM NAME]. */
 static int apply_ini(struct config *cfg, const char *section, const char *key,
 		     const char *val, struct config_err *e)
@@ -506,11 +552,8 @@ static int apply_ini(struct config *cfg, const char *section, const char *key,
 	char kind[16], a[64], b[64], extra[2];
 	int n = sscanf(section, "%15s %63s %63s %1s", kind, a, b, extra);
 
-	if (n >= 1 && !strcmp(kind, "daemon") && n == 1) {
-		if (!strcmp(key, "plugin"))
-			return add_plugin(cfg, val, e);
-		return fail(e, "unknown daemon key '%s'", key);
-	}
+	if (n >= 1 && !strcmp(kind, "daemon") && n == 1)
+		return set_daemon_key(cfg, key, val, e);
 	if (n == 2 && !strcmp(kind, "vm")) {
 		struct vm_config *vm = get_vm(cfg, a, e);
 
@@ -680,6 +723,10 @@ int config_apply_flag(struct config *cfg, const char *flag, const char *value,
 		ret = flag_export(cfg, buf, &e);
 	else if (!strcmp(flag, "--plugin"))
 		ret = add_plugin(cfg, buf, &e);
+	else if (!strcmp(flag, "--ram-dir") || !strcmp(flag, "--qemu-user") ||
+		 !strcmp(flag, "--socket-group") ||
+		 !strcmp(flag, "--socket-mode"))
+		ret = set_daemon_key(cfg, flag + 2, buf, &e);
 	else
 		ret = fail(&e, "unknown flag");
 	if (ret)
@@ -745,12 +792,46 @@ static int finish_scsi(struct export *exp, char *why, size_t len)
 	return check_scsi_target(exp, why, len);
 }
 
+/* qemu-user and socket-group as ids; the defaults that follow from them. */
+static int finish_daemon(struct daemon_config *d, char *err, size_t errlen)
+{
+	const struct passwd *pw;
+	const struct group *gr;
+
+	pw = getpwnam(d->qemu_user);
+	if (!pw) {
+		snprintf(err, errlen, "qemu-user: no user '%s'", d->qemu_user);
+		return -EINVAL;
+	}
+	d->qemu_uid = pw->pw_uid;
+	d->qemu_gid = pw->pw_gid;
+	d->socket_gid = (gid_t)-1;
+	if (d->socket_group[0]) {
+		gr = getgrnam(d->socket_group);
+		if (!gr) {
+			snprintf(err, errlen, "socket-group: no group '%s'",
+				 d->socket_group);
+			return -EINVAL;
+		}
+		d->socket_gid = gr->gr_gid;
+	} else if (d->qemu_uid != 0) {
+		d->socket_gid = d->qemu_gid;
+	}
+	if (!d->socket_mode)
+		d->socket_mode = d->socket_gid != (gid_t)-1 ? 0660 : 0600;
+	return 0;
+}
+
 int config_finish(struct config *cfg, char *err, size_t errlen)
 {
 	char why[PATH_MAX + 128];
 	char perr[256];
 	unsigned int i, j;
 	int ret;
+
+	ret = finish_daemon(&cfg->daemon, err, errlen);
+	if (ret)
+		return ret;
 
 	for (i = 0; i < cfg->nr_plugins; i++) {
 		ret = backend_load_plugin(cfg->plugins[i], perr, sizeof(perr));

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "devcall_abi.h"
 
@@ -97,7 +98,7 @@ struct vm_config {
 	char socket_path[PATH_MAX];	/* ivshmem server socket */
 	char qmp_path[PATH_MAX];	/* QMP events socket QEMU connects to */
 	char memory_path[PATH_MAX];	/* guest RAM backing file */
-	uint64_t memory_size;
+	uint64_t memory_size;		/* exact size it must have; 0: any */
 	char machine[16];		/* "pc" or "q35" */
 	struct vm_limits limits;
 	bool workers_set;		/* limits.workers given for this VM */
@@ -105,7 +106,24 @@ struct vm_config {
 	struct export exports[CONFIG_MAX_EXPORTS];
 };
 
+/*
+ * [daemon] settings that are about who may reach what: QEMU's user and
+ * the group of the sockets (names resolved by config_finish), the mode of
+ * the sockets, and where the private RAM directories are.
+ */
+struct daemon_config {
+	char ram_dir[PATH_MAX];		/* default /dev/shm/devcall */
+	char qemu_user[64];		/* default "root" */
+	char socket_group[64];		/* "": none (see config_finish) */
+	mode_t socket_mode;		/* 0: not set (see config_finish) */
+	/* Set by config_finish: */
+	uid_t qemu_uid;
+	gid_t qemu_gid;			/* qemu-user's primary group */
+	gid_t socket_gid;		/* (gid_t)-1: no group */
+};
+
 struct config {
+	struct daemon_config daemon;
 	unsigned int nr_vms;
 	struct vm_config vms[CONFIG_MAX_VMS];
 	char plugins[8][PATH_MAX];
@@ -126,7 +144,8 @@ int config_load_file(struct config *cfg, const char *path, char *err,
 		     size_t errlen);
 
 /*
- * Apply one command-line flag (--vm, --export ...; see config.c) with its
+ * Apply one command-line flag (--vm, --export, --plugin, and the [daemon]
+ * keys as --ram-dir, --socket-group, --socket-mode, --qemu-user) with its
  * value. Same validation and messages as the file, naming the flag.
  */
 int config_apply_flag(struct config *cfg, const char *flag, const char *value,
@@ -134,7 +153,11 @@ int config_apply_flag(struct config *cfg, const char *flag, const char *value,
 
 /*
  * Final checks after everything is loaded: resolve backends, unique names
- * and ids, required fields. 0 or -EINVAL with a message.
+ * and ids, required fields; resolve qemu-user and socket-group (an
+ * unknown name is an error). Without socket-group, a qemu-user other than
+ * root makes its primary group the socket group (QEMU must reach its
+ * sockets). socket-mode defaults to 0660 with a group, else 0600.
+ * 0 or -EINVAL with a message.
  */
 int config_finish(struct config *cfg, char *err, size_t errlen);
 

@@ -46,41 +46,32 @@ int guest_mem_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size,
 	return 0;
 }
 
-int guest_mem_map_file(struct guest_mem *gm, const char *path,
-		       const struct guest_mem_layout_entry *layout,
-		       unsigned int nr_entries)
+int guest_mem_map_fd(struct guest_mem *gm, int fd,
+		     const struct guest_mem_layout_entry *layout,
+		     unsigned int nr_entries)
 {
 	struct stat st;
 	unsigned int i;
 	void *map;
-	int fd, ret;
+	int ret;
 
 	if (!nr_entries || nr_entries > GUEST_MEM_MAX_REGIONS)
 		return -EINVAL;
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
-		goto out_close;
-	}
-	ret = -EINVAL;
 	if (st.st_size <= 0)
-		goto out_close;
+		return -EINVAL;
 	for (i = 0; i < nr_entries; i++) {
 		const struct guest_mem_layout_entry *e = &layout[i];
 
 		if (!e->size || e->file_offset + e->size < e->file_offset ||
 		    e->file_offset + e->size > (uint64_t)st.st_size)
-			goto out_close;
+			return -EINVAL;
 	}
 
 	map = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		ret = -errno;
-		goto out_close;
-	}
-	close(fd);
+	if (map == MAP_FAILED)
+		return -errno;
 
 	guest_mem_fini(gm);
 	gm->map = map;
@@ -94,8 +85,18 @@ int guest_mem_map_file(struct guest_mem *gm, const char *path,
 		}
 	}
 	return 0;
+}
 
-out_close:
+int guest_mem_map_file(struct guest_mem *gm, const char *path,
+		       const struct guest_mem_layout_entry *layout,
+		       unsigned int nr_entries)
+{
+	int fd, ret;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = guest_mem_map_fd(gm, fd, layout, nr_entries);
 	close(fd);
 	return ret;
 }

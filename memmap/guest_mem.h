@@ -52,6 +52,14 @@ int guest_mem_map_file(struct guest_mem *gm, const char *path,
 		       unsigned int nr_entries);
 
 /*
+ * The same for a descriptor already open (and checked: vmm-glue/guest_ram.h)
+ * read-write; fd stays the caller's. Maps the whole file as it is now.
+ */
+int guest_mem_map_fd(struct guest_mem *gm, int fd,
+		     const struct guest_mem_layout_entry *layout,
+		     unsigned int nr_entries);
+
+/*
  * QEMU's x86 RAM layout for a machine type ("pc" or "q35") and RAM size:
  * low RAM from 0 up to the machine's below-4G limit, the rest from 4 GiB.
  * Fills up to max entries; returns how many, or -EINVAL.

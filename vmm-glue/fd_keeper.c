@@ -3,16 +3,21 @@
  * The file descriptor keeper: see fd_keeper.h. Protocol on a
  * SOCK_SEQPACKET socket, one request and at most one reply per packet:
  * a one-byte operation, with SCM_RIGHTS descriptors for PUT and in the
- * reply to TAKE. The keeper serves one daemon connection at a time.
+ * reply to TAKE. The keeper serves one daemon connection at a time, and
+ * only the daemon's own user (its socket is 0600, and SO_PEERCRED is
+ * checked): anyone else could take QEMU's descriptors or put fakes.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -109,6 +114,10 @@ static __attribute__((noreturn)) void keeper_main(int ls, const char *path)
 			continue;
 		if (c < 0) {
 			c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+			if (c >= 0 && sock_peer_check(c, &SOCK_PEER_SELF, NULL)) {
+				close(c);
+				c = -1;
+			}
 			continue;
 		}
 		n = recv_op(c, &op, got, KEEPER_MAX_FDS);
@@ -160,6 +169,11 @@ static int keeper_connect(const struct sockaddr_un *sa)
 		close(s);
 		return err;
 	}
+	/* A keeper of another user's would be handed QEMU's descriptors. */
+	if (sock_peer_check(s, &SOCK_PEER_SELF, NULL)) {
+		close(s);
+		return -EACCES;
+	}
 	return s;
 }
 
@@ -173,18 +187,12 @@ int keeper_open(const char *path)
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
 	s = keeper_connect(&sa);
-	if (s >= 0)
+	if (s >= 0 || s == -EACCES)
 		return s;
 
-	unlink(path);
-	ls = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	ls = sock_listen(path, SOCK_SEQPACKET, 2, 0600, (gid_t)-1);
 	if (ls < 0)
-		return -errno;
-	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 2)) {
-		s = -errno;
-		close(ls);
-		return s;
-	}
+		return ls;
 	pid = fork();
 	if (pid < 0) {
 		s = -errno;
@@ -264,4 +272,71 @@ void keeper_quit(int ks)
 {
 	request(ks, KEEP_QUIT, NULL, 0, NULL, 0);
 	close(ks);
+}
+
+static int check_fail(const char **why, const char *reason, int err)
+{
+	if (why)
+		*why = reason;
+	return err;
+}
+
+static int check_client(int fd, const struct keeper_expect *e,
+			const char **why)
+{
+	struct sockaddr_un peer;
+	socklen_t len = sizeof(int), plen = sizeof(peer);
+	int domain = -1, type = -1;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) ||
+	    domain != AF_UNIX || type != SOCK_STREAM)
+		return check_fail(why, "QEMU's connection: not a Unix stream "
+				  "socket", -EINVAL);
+	if (getpeername(fd, (struct sockaddr *)&peer, &plen))
+		return check_fail(why, "QEMU's connection: not connected",
+				  -ENOTCONN);
+	if (sock_peer_check(fd, &e->qemu, NULL))
+		return check_fail(why, "QEMU's connection: peer is not QEMU's "
+				  "user", -EACCES);
+	return 0;
+}
+
+static bool is_eventfd(int fd)
+{
+	char link[32], target[32];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return !strcmp(target, "anon_inode:[eventfd]");
+}
+
+int keeper_check_fds(const int *fds, unsigned int nr,
+		     const struct keeper_expect *e, const char **why)
+{
+	struct stat st;
+	unsigned int i;
+	int ret;
+
+	if (nr != e->nr_fds || nr < 2)
+		return check_fail(why, "wrong number of descriptors", -EINVAL);
+	ret = check_client(fds[0], e, why);
+	if (ret)
+		return ret;
+	if (fstat(fds[1], &st) || !S_ISREG(st.st_mode))
+		return check_fail(why, "shared memory: not a file", -EINVAL);
+	if (st.st_uid != geteuid())
+		return check_fail(why, "shared memory: not the daemon's",
+				  -EPERM);
+	if ((uint64_t)st.st_size != e->shm_size)
+		return check_fail(why, "shared memory: wrong size", -EINVAL);
+	for (i = 2; i < nr; i++)
+		if (!is_eventfd(fds[i]))
+			return check_fail(why, "doorbell or interrupt: not an "
+					  "eventfd", -EINVAL);
+	return 0;
 }

@@ -21,11 +21,17 @@
 #ifndef DEVCALL_FD_KEEPER_H
 #define DEVCALL_FD_KEEPER_H
 
+#include <stdint.h>
+
+#include "sock.h"
+
 #define KEEPER_MAX_FDS	16
 
 /*
- * Connect to the keeper listening at path, starting one if there is none.
- * Returns the connection (close-on-exec) or -errno.
+ * Connect to the keeper listening at path, starting one if there is none
+ * (its socket 0600; it serves only root and the daemon's user). Returns
+ * the connection (close-on-exec), -EACCES if what listens there is not
+ * run by the daemon's user, or -errno.
  */
 int keeper_open(const char *path);
 
@@ -43,5 +49,26 @@ int keeper_drop(int ks);
 
 /* End the keeper (the daemon stops cleanly) and close ks. */
 void keeper_quit(int ks);
+
+/*
+ * What a session hands its keeper: [0] QEMU's ivshmem connection, [1] the
+ * shared memory, then the doorbell and interrupt eventfds.
+ */
+struct keeper_expect {
+	unsigned int nr_fds;		/* exactly this many */
+	uint64_t shm_size;		/* bytes of [1] */
+	struct sock_peer_policy qemu;	/* who [0]'s peer may be */
+};
+
+/*
+ * Check descriptors taken back from a keeper before adopting them: [0] a
+ * connected AF_UNIX stream socket whose peer passes e->qemu
+ * (sock_peer_check), [1] a regular file (memfd) of the daemon's user of
+ * exactly e->shm_size bytes, every other one an eventfd. 0, or -EINVAL
+ * (count, type, size), -ENOTCONN, -EACCES (peer), -EPERM (owner), with a
+ * reason for the log in *why (if why). The descriptors stay open.
+ */
+int keeper_check_fds(const int *fds, unsigned int nr,
+		     const struct keeper_expect *e, const char **why);
 
 #endif /* DEVCALL_FD_KEEPER_H */

@@ -2,7 +2,7 @@
 VMM_SRCS	:= vmm-glue/virtqueue.c vmm-glue/vm_session.c vmm-glue/fd_keeper.c \
 		   vmm-glue/qmp_events.c vmm-glue/ivshmem_server.c \
 		   vmm-glue/shm_transport.c vmm-glue/ram_map.c \
-		   vmm-glue/worker_pool.c
+		   vmm-glue/worker_pool.c vmm-glue/guest_ram.c vmm-glue/sock.c
 LDLIBS_JSON	:= $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 VMM_OBJS	:= $(VMM_SRCS:%.c=$(BUILD)/%.o)
 DEVCALLD	:= $(BUILD)/vmm-glue/devcalld
@@ -43,8 +43,24 @@ UNIT_BINS += $(QMP_UNIT_BIN)
 
 KEEPER_UNIT_BIN	:= $(BUILD)/tests/unit/test_fd_keeper
 
-$(KEEPER_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/fd_keeper.o
+$(KEEPER_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/fd_keeper.o $(BUILD)/vmm-glue/sock.o
 	$(quiet) LD $@
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA)
 
 UNIT_BINS += $(KEEPER_UNIT_BIN)
+
+RAM_UNIT_BIN	:= $(BUILD)/tests/unit/test_guest_ram
+
+$(RAM_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/guest_ram.o $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA) $(LDLIBS_HOST)
+
+UNIT_BINS += $(RAM_UNIT_BIN)
+
+SOCK_UNIT_BIN	:= $(BUILD)/tests/unit/test_sock
+
+$(SOCK_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/sock.o
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA)
+
+UNIT_BINS += $(SOCK_UNIT_BIN)

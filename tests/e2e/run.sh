@@ -107,7 +107,7 @@ for _ in $(seq 600); do
 done
 sleep 1
 fds_busy=$(ls /proc/$daemon/fd | wc -l)
-pkill -9 -f "mem-path=/dev/shm/devcall-ka.ram" || true
+pkill -9 -f "mem-path=/dev/shm/devcall/ka/ram" || true
 wait "$launcher" 2>/dev/null
 for _ in $(seq 50); do
 	grep -q "vm ka: QEMU disconnected" "$out/kill-devcalld.log" && break

@@ -18,7 +18,7 @@ daemon= pids=()
 cleanup() {
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	pkill -f "devcall-f[abcrs].ram" 2>/dev/null
+	pkill -f "devcall/f[abcrs]/ram" 2>/dev/null
 	rm -f "$out"/*.fifo
 }
 trap cleanup EXIT
@@ -98,7 +98,7 @@ sleep 0.5
 result fake-qmp-reset-refused "$(grep -q 'vm fa: QMP connection from pid [0-9]* refused' "$out/devcalld.log" &&
 	! grep -q 'vm fa: guest reset' "$out/devcalld.log" && ! grep -aq '^GOT' "$out/fb-console.log" && echo ok || echo fail)"
 t0=$(now)
-pkill -9 -f "mem-path=/dev/shm/devcall-fa.ram"
+pkill -9 -f "mem-path=/dev/shm/devcall/fa/ram"
 released_within_1s killed-guest-claim-released-within-1s fb "$t0" kill 1
 result killed-guest-files-closed "$(grep -q 'vm fa: QEMU disconnected: closing its 2 open file' "$out/devcalld.log" && echo ok || echo fail)"
 
@@ -113,7 +113,7 @@ t0=$(now)
 qmp "$out/fr-mon.qmp" system_reset
 released_within_1s reset-guest-claim-released-within-1s fs "$t0" reset "$ready"
 result reset-guest-files-closed "$(grep -q 'vm fr: guest reset: closing its 2 open file' "$out/devcalld.log" && echo ok || echo fail)"
-pkill -9 -f "mem-path=/dev/shm/devcall-fr.ram"
+pkill -9 -f "mem-path=/dev/shm/devcall/fr/ram"
 
 # ---- The daemon killed under a blocked call, then started again. ----
 guest fc 'exec 4</dev/devcall/zero; /dcwait block /dev/devcall/fifo

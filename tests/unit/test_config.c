@@ -446,6 +446,66 @@ static void test_flag_errors(void **state)
 					   sizeof(err)), -EINVAL);
 }
 
+/* Who may reach what: qemu-user, socket-group, socket-mode, ram-dir. */
+static void test_daemon_keys(void **state)
+{
+	const struct daemon_config *d = &cfg.daemon;
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_apply_flag(&cfg, "--vm", "a", err,
+					   sizeof(err)), 0);
+	assert_int_equal(config_finish(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(d->ram_dir, "/dev/shm/devcall");
+	assert_int_equal(d->qemu_uid, 0);
+	assert_int_equal(d->socket_gid, (gid_t)-1);
+	assert_int_equal(d->socket_mode, 0600);
+
+	/* A group: 0660 unless told; the file and the flags agree. */
+	config_init(&cfg);
+	assert_int_equal(config_load_file(&cfg, write_file(
+		"[daemon]\nram-dir = /run/devcall-ram\nqemu-user = nobody\n"
+		"socket-group = nogroup\n[vm a]\nmemory-size = 512M\n"),
+		err, sizeof(err)), 0);
+	assert_int_equal(config_finish(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(d->ram_dir, "/run/devcall-ram");
+	assert_int_equal(d->qemu_uid, 65534);
+	assert_int_equal(d->socket_gid, 65534);
+	assert_int_equal(d->socket_mode, 0660);
+	assert_int_equal(cfg.vms[0].memory_size, 512u << 20);
+	config_init(&cfg2);
+	assert_int_equal(config_apply_flag(&cfg2, "--socket-mode", "0640",
+					   err, sizeof(err)), 0);
+	assert_int_equal(config_apply_flag(&cfg2, "--qemu-user", "nobody",
+					   err, sizeof(err)), 0);
+	assert_int_equal(config_finish(&cfg2, err, sizeof(err)), 0);
+	/* No socket-group: QEMU's primary group reaches its sockets. */
+	assert_int_equal(cfg2.daemon.socket_gid, 65534);
+	assert_int_equal(cfg2.daemon.socket_mode, 0640);
+
+	/* Bad values, and unknown names at finish. */
+	assert_int_equal(config_apply_flag(&cfg2, "--socket-mode", "0660x",
+					   err, sizeof(err)), -EINVAL);
+	assert_int_equal(config_apply_flag(&cfg2, "--socket-mode", "0066",
+					   err, sizeof(err)), -EINVAL);
+	assert_int_equal(config_apply_flag(&cfg2, "--socket-mode", "01660",
+					   err, sizeof(err)), -EINVAL);
+	assert_int_equal(config_apply_flag(&cfg2, "--ram-dir", "relative",
+					   err, sizeof(err)), -EINVAL);
+	assert_int_equal(config_apply_flag(&cfg2, "--vm", "a,memory-size=1",
+					   err, sizeof(err)), -EINVAL);
+	config_init(&cfg2);
+	assert_int_equal(config_apply_flag(&cfg2, "--qemu-user",
+		"no-such-user-here", err, sizeof(err)), 0);
+	assert_int_equal(config_finish(&cfg2, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "qemu-user: no user 'no-such-user-here'"));
+	config_init(&cfg2);
+	assert_int_equal(config_apply_flag(&cfg2, "--socket-group",
+		"no-such-group-here", err, sizeof(err)), 0);
+	assert_int_equal(config_finish(&cfg2, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "socket-group: no group"));
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_teardown(test_good_file, cleanup),
 	cmocka_unit_test_teardown(test_flags_equal_file, cleanup),
@@ -458,6 +518,7 @@ static const struct CMUnitTest tests[] = {
 				  sysfs_cleanup),
 	cmocka_unit_test_teardown(test_scsi_refused_on_real_partition,
 				  loop_cleanup),
+	cmocka_unit_test_teardown(test_daemon_keys, cleanup),
 };
 
 TEST_MAIN("config", tests, NULL, NULL)
