@@ -283,6 +283,28 @@ static int add_plugin(struct config *cfg, const char *path,
 	return 0;
 }
 
+/* [daemon] keys of vmm-glue/privilege.c: whom to run as, the filter. */
+static int set_daemon_key(struct config *cfg, const char *key,
+			  const char *val, struct config_err *e)
+{
+	if (!strcmp(key, "user") || !strcmp(key, "group")) {
+		char *dst = key[0] == 'u' ? cfg->user : cfg->group;
+
+		if (!*val || copy_str(dst, sizeof(cfg->user), val))
+			return fail(e, "%s: bad name '%s'", key, val);
+	} else if (!strcmp(key, "seccomp")) {
+		if (!strcmp(val, "on"))
+			cfg->seccomp_off = false;
+		else if (!strcmp(val, "off"))
+			cfg->seccomp_off = true;
+		else
+			return fail(e, "seccomp: '%s' is not on or off", val);
+	} else {
+		return fail(e, "unknown daemon key '%s'", key);
+	}
+	return 0;
+}
+
 /* INI: [daemon], [vm NAME], [export VM NAME]. */
 static int apply_ini(struct config *cfg, const char *section, const char *key,
 		     const char *val, struct config_err *e)
@@ -293,7 +315,7 @@ static int apply_ini(struct config *cfg, const char *section, const char *key,
 	if (n >= 1 && !strcmp(kind, "daemon") && n == 1) {
 		if (!strcmp(key, "plugin"))
 			return add_plugin(cfg, val, e);
-		return fail(e, "unknown daemon key '%s'", key);
+		return set_daemon_key(cfg, key, val, e);
 	}
 	if (n == 2 && !strcmp(kind, "vm")) {
 		struct vm_config *vm = get_vm(cfg, a, e);

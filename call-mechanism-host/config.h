@@ -45,6 +45,8 @@ struct export {
 	const struct backend_ops *backend;	/* resolved at load */
 	char backend_opts[256];		/* free-form, for plugins */
 	struct ioctl_policy ioctl;
+	bool scsi_passthrough;		/* scsi = passthrough: CAP_SYS_RAWIO */
+	bool host_partitions;		/* host-partitions = allow: CAP_SYS_ADMIN */
 };
 
 struct vm_limits {
@@ -70,6 +72,9 @@ struct config {
 	struct vm_config vms[CONFIG_MAX_VMS];
 	char plugins[8][PATH_MAX];
 	unsigned int nr_plugins;
+	char user[64];			/* [daemon] user: run as (empty: stay) */
+	char group[64];			/* [daemon] group (empty: user's) */
+	bool seccomp_off;		/* [daemon] seccomp = off, --no-seccomp */
 };
 
 /* Defaults for a VM's limits. */
