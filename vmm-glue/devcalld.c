@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "privilege.h"
 #include "vm_session.h"
 
 #define MAX_WORKERS	64
@@ -70,7 +71,9 @@ static void usage(FILE *f)
 "  --run-dir DIR         default socket directory (/run/devcall)\n"
 "  --pidfile FILE        written once every socket listens\n"
 "  --workers N           threads serving requests (default 8)\n"
-"  --log-level L         err, warn, info (default) or debug\n");
+"  --log-level L         err, warn, info (default) or debug\n"
+"  --user NAME, --group NAME  run as (docs/config.md, [daemon])\n"
+"  --no-seccomp          no system call filter (debugging)\n");
 }
 
 static int parse_level(const char *s)
@@ -96,6 +99,9 @@ int main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "no-seccomp", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -153,6 +159,14 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			break;		/* devcalld never daemonizes itself */
+		case 'u':
+		case 'g':
+			snprintf(c == 'u' ? cfg.user : cfg.group,
+				 sizeof(cfg.user), "%s", optarg);
+			break;
+		case 'S':
+			cfg.seccomp_off = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -223,9 +237,6 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	/* Threads only now: the fd keepers were forked from one thread. */
-	for (c = 0; c < nr_workers; c++)
-		pthread_create(&thread, NULL, worker, NULL);
 	if (pidfile) {
 		FILE *f = fopen(pidfile, "w");
 
@@ -234,6 +245,12 @@ int main(int argc, char **argv)
 			goto out_workers;
 		}
 	}
+	/* Everything needing root is done; the workers inherit the rest. */
+	if (privilege_drop(&cfg))
+		goto out_workers;
+	/* Threads only now: the fd keepers were forked from one thread. */
+	for (c = 0; c < nr_workers; c++)
+		pthread_create(&thread, NULL, worker, NULL);
 	log_info("ready: %u VM(s), %d worker(s)", cfg.nr_vms, nr_workers);
 
 	for (;;) {
