@@ -65,8 +65,9 @@ static void caps_note(struct privilege_caps *out, unsigned int cap,
 
 	if (more)
 		snprintf(extra, sizeof(extra), ", and %u more", more);
-	snprintf(out->why + n, sizeof(out->why) - n, "%s%s (export %s/%s: %s%s)",
-		 n ? ", " : "", cap_label(cap), vm, exp, key, extra);
+	snprintf(out->why + n, sizeof(out->why) - n,
+		 "%s%s (export %s/%s: %s%s)", n ? ", " : "", cap_label(cap),
+		 vm, exp, key, extra);
 }
 
 void privilege_caps_compute(const struct config *cfg,
@@ -178,7 +179,7 @@ int privilege_ioctls_build(const struct config *cfg,
 #if defined(__x86_64__) || defined(__aarch64__)
 #define PRIVILEGE_TRAP	1
 #else
-#define PRIVILEGE_TRAP	0	/* no return register known: plain EPERM */
+#define PRIVILEGE_TRAP	0	/* return register unknown: EPERM */
 #endif
 
 #if PRIVILEGE_TRAP
@@ -190,7 +191,8 @@ int privilege_ioctls_build(const struct config *cfg,
 static void sigsys_handler(int sig, siginfo_t *si, void *uc_arg)
 {
 	static const char head[] = "devcalld: error: seccomp: system call ";
-	static const char tail[] = " refused (EPERM): devcalld never makes it\n";
+	static const char tail[] =
+		" refused (EPERM): devcalld never makes it\n";
 	ucontext_t *uc = uc_arg;
 	char line[sizeof(head) + sizeof(tail) + 12], digits[12];
 	unsigned int nr = (unsigned int)si->si_syscall;
@@ -290,7 +292,8 @@ static int seccomp_add_rules(scmp_filter_ctx ctx,
 	/* raise(3) and abort(3), to this process only. */
 	if (!ret)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-				       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+				       SCMP_A0(SCMP_CMP_EQ,
+					       (scmp_datum_t)getpid()));
 	return ret ? ret : seccomp_add_ioctls(ctx, io);
 }
 

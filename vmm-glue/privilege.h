@@ -47,12 +47,13 @@
 
 struct config;
 
-#define PRIVILEGE_MAX_IOCTLS	512	/* a classic BPF program's budget */
+/* Numbers a classic BPF program (4096 instructions) has room for. */
+#define PRIVILEGE_MAX_IOCTLS	512
 
 /* The capabilities a configuration needs, and why, for the log. */
 struct privilege_caps {
 	uint64_t mask;		/* 1ull << CAP_* */
-	char why[256];		/* "cap_sys_rawio (vm a export cd: ...)" */
+	char why[256];		/* "cap_sys_rawio (export a/cd: ...)" */
 };
 
 /* The ioctl numbers the daemon may make with a configuration. */

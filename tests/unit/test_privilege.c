@@ -197,7 +197,8 @@ static void *thread_fn(void *arg)
 /* The child's checks: a failed one exits with its line number. */
 #define CHILD_CHECK(cond) do {						\
 	if (!(cond)) {							\
-		dprintf(STDERR_FILENO, "child: line %d: %s\n", __LINE__, #cond); \
+		dprintf(STDERR_FILENO, "child: line %d: %s\n",	\
+			__LINE__, #cond);				\
 		_exit(1);						\
 	}								\
 } while (0)
@@ -268,8 +269,8 @@ static void test_filter_forked_child(void **state)
 	assert_non_null(strstr(out, "devcalld: error: seccomp: system call "));
 #ifdef __x86_64__
 	assert_non_null(strstr(out, "system call 41 refused (EPERM)"));
-	assert_non_null(strstr(out, "system call 59 refused"));	/* execve */
-	assert_non_null(strstr(out, "system call 16 refused"));	/* ioctl */
+	assert_non_null(strstr(out, "system call 59 refused"));  /* execve */
+	assert_non_null(strstr(out, "system call 16 refused"));  /* ioctl */
 #endif
 }
 
