@@ -539,6 +539,19 @@ static int set_daemon_key(struct config *cfg, const char *key,
 			return fail(e, "socket-mode: '%s' is not an octal "
 				    "mode 0600..0777", val);
 		d->socket_mode = mode;
+	} else if (!strcmp(key, "user") || !strcmp(key, "group")) {
+		/* vmm-glue/privilege.c: whom to run as. */
+		char *dst = key[0] == 'u' ? cfg->user : cfg->group;
+
+		if (!*val || copy_str(dst, sizeof(cfg->user), val))
+			return fail(e, "%s: bad name '%s'", key, val);
+	} else if (!strcmp(key, "seccomp")) {
+		if (!strcmp(val, "on"))
+			cfg->seccomp_off = false;
+		else if (!strcmp(val, "off"))
+			cfg->seccomp_off = true;
+		else
+			return fail(e, "seccomp: '%s' is not on or off", val);
 	} else {
 		return fail(e, "unknown daemon key '%s'", key);
 	}

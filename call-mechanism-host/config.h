@@ -56,10 +56,11 @@ struct export {
 	struct ioctl_policy ioctl;
 	/* Raw SCSI (SG_IO, CDROM_SEND_PACKET): off unless `scsi =
 	 * passthrough`; then only CDB opcodes set in scsi_opcodes. */
-	bool scsi_passthrough;
+	bool scsi_passthrough;		/* kept: CAP_SYS_RAWIO (privilege.c) */
 	bool scsi_opcodes_set;		/* scsi-opcodes given */
 	uint8_t scsi_opcodes[32];	/* bit n: opcode n allowed */
-	bool host_partitions;		/* BLKPG, BLKRRPART reach the host */
+	bool host_partitions;		/* BLKPG, BLKRRPART reach the host:
+					 * kept CAP_SYS_ADMIN (privilege.c) */
 	bool host_exclusive;		/* O_EXCL on a block node reaches it */
 	uint64_t max_size;		/* regular files: 0 = size at first
 					 * open, CONFIG_GROW = unlimited */
@@ -128,6 +129,9 @@ struct config {
 	struct vm_config vms[CONFIG_MAX_VMS];
 	char plugins[8][PATH_MAX];
 	unsigned int nr_plugins;
+	char user[64];			/* [daemon] user: run as (empty: stay) */
+	char group[64];			/* [daemon] group (empty: user's) */
+	bool seccomp_off;		/* [daemon] seccomp = off, --no-seccomp */
 };
 
 /* Defaults for a VM's limits. */

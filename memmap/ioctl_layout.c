@@ -56,6 +56,27 @@ int layout_register(const struct ioctl_layout *layout)
 	return ret;
 }
 
+unsigned int layout_for_each(void (*fn)(const struct ioctl_layout *, void *),
+			     void *ctx)
+{
+	unsigned int i, j, n = 0;
+
+	pthread_rwlock_rdlock(&registered_lock);
+	for (i = 0; i < nr_registered; i++, n++)
+		fn(&registered[i], ctx);
+	for (i = 0; i < layout_builtin_count; i++) {
+		for (j = 0; j < nr_registered; j++)
+			if (registered[j].cmd == layout_builtin[i].cmd)
+				break;
+		if (j == nr_registered) {
+			fn(&layout_builtin[i], ctx);
+			n++;
+		}
+	}
+	pthread_rwlock_unlock(&registered_lock);
+	return n;
+}
+
 void layout_unregister_all(void)
 {
 	pthread_rwlock_wrlock(&registered_lock);

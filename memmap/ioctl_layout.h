@@ -89,6 +89,14 @@ const struct ioctl_layout *layout_find(uint32_t cmd);
  */
 int layout_register(const struct ioctl_layout *layout);
 
+/*
+ * Call fn for every layout layout_find() can return: the registered ones,
+ * then the built-ins none of them replaces. Returns how many. fn must not
+ * register layouts. (The seccomp filter allows exactly these numbers.)
+ */
+unsigned int layout_for_each(void (*fn)(const struct ioctl_layout *, void *),
+			     void *ctx);
+
 /* Forget every registered layout (tests). */
 void layout_unregister_all(void);
 

@@ -3,7 +3,8 @@
 # when everything is there it only asks dpkg and returns.
 #   scripts/install-deps.sh [build] [fuzz] [e2e] ...
 # Groups:
-#   build  compiler, libinih, libcmocka, json-c (host daemon, unit tests)
+#   build  compiler, libinih, libcmocka, json-c, libcap-ng, libseccomp
+#          (host daemon, unit tests)
 #   fuzz   clang with libFuzzer
 #   e2e    QEMU, busybox, cpio, kmod, python3 (QEMU monitor); the Debian
 #          cloud kernel and headers come from scripts/guest-kernel.sh
@@ -13,7 +14,7 @@ want=()
 for group in "${@:-build}"; do
 	case "$group" in
 	build) want+=(gcc make pkg-config libc6-dev libinih-dev libcmocka-dev
-		      libjson-c-dev) ;;
+		      libjson-c-dev libcap-ng-dev libseccomp-dev) ;;
 	fuzz)  want+=(clang) ;;
 	e2e)   want+=(qemu-system-x86 busybox-static cpio kmod gzip
 		      util-linux python3 genisoimage) ;;

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "event_loop.h"
 #include "log.h"
+#include "privilege.h"
 #include "vm_session.h"
 #include "waitset.h"
 
@@ -91,7 +92,9 @@ static void usage(FILE *f)
 "  --pidfile FILE        written once every socket listens\n"
 "  --workers N           threads serving each VM (default 4; or per VM:\n"
 "                        --vm NAME,workers=N)\n"
-"  --log-level L         err, warn, info (default) or debug\n");
+"  --log-level L         err, warn, info (default) or debug\n"
+"  --user NAME, --group NAME  run as (docs/config.md, [daemon])\n"
+"  --no-seccomp          no system call filter (debugging)\n");
 }
 
 static int parse_level(const char *s)
@@ -117,6 +120,9 @@ int main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "no-seccomp", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -173,6 +179,14 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			break;		/* devcalld never daemonizes itself */
+		case 'u':
+		case 'g':
+			snprintf(c == 'u' ? cfg.user : cfg.group,
+				 sizeof(cfg.user), "%s", optarg);
+			break;
+		case 'S':
+			cfg.seccomp_off = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -221,6 +235,17 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (pidfile) {
+		FILE *f = fopen(pidfile, "w");
+
+		if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f)) {
+			log_err("pidfile %s: %s", pidfile, strerror(errno));
+			goto out_workers;
+		}
+	}
+	/* Everything needing root is done; the workers inherit the rest. */
+	if (privilege_drop(&cfg))
+		goto out_workers;
 	/* Threads only now: the fd keepers were forked from one thread. */
 	hb.nr = cfg.nr_vms;
 	for (i = 0; i < cfg.nr_vms; i++) {
@@ -235,14 +260,6 @@ int main(int argc, char **argv)
 	if (pthread_create(&thread, NULL, heartbeat_thread, &hb)) {
 		log_err("heartbeat: %s", strerror(errno));
 		goto out_workers;
-	}
-	if (pidfile) {
-		FILE *f = fopen(pidfile, "w");
-
-		if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f)) {
-			log_err("pidfile %s: %s", pidfile, strerror(errno));
-			goto out_workers;
-		}
 	}
 	log_info("ready: %u VM(s)", cfg.nr_vms);
 

@@ -2,15 +2,19 @@
 VMM_SRCS	:= vmm-glue/virtqueue.c vmm-glue/vm_session.c vmm-glue/fd_keeper.c \
 		   vmm-glue/qmp_events.c vmm-glue/ivshmem_server.c \
 		   vmm-glue/shm_transport.c vmm-glue/ram_map.c \
-		   vmm-glue/worker_pool.c vmm-glue/guest_ram.c vmm-glue/sock.c
+		   vmm-glue/worker_pool.c vmm-glue/guest_ram.c vmm-glue/sock.c \
+		   vmm-glue/privilege.c
 LDLIBS_JSON	:= $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+LDLIBS_PRIV	:= $(shell pkg-config --libs libcap-ng libseccomp 2>/dev/null || \
+		     echo -lcap-ng -lseccomp)
 VMM_OBJS	:= $(VMM_SRCS:%.c=$(BUILD)/%.o)
 DEVCALLD	:= $(BUILD)/vmm-glue/devcalld
 
 # -rdynamic: plugins call backend_register() and layout_register().
 $(DEVCALLD): $(BUILD)/vmm-glue/devcalld.o $(VMM_OBJS) $(LIB)
 	$(quiet) LD $@
-	$(Q)$(CC) $(CFLAGS) -rdynamic -o $@ $^ $(LDLIBS_HOST) $(LDLIBS_JSON)
+	$(Q)$(CC) $(CFLAGS) -rdynamic -o $@ $^ $(LDLIBS_HOST) $(LDLIBS_JSON) \
+		$(LDLIBS_PRIV)
 
 BUILD_ALL_EXTRA += $(DEVCALLD)
 
@@ -64,3 +68,13 @@ $(SOCK_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/sock.o
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA)
 
 UNIT_BINS += $(SOCK_UNIT_BIN)
+
+# Capabilities, the ioctl allow-list, and the filter in a forked child.
+PRIV_UNIT_BIN	:= $(BUILD)/tests/unit/test_privilege
+
+$(PRIV_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/privilege.o $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA) $(LDLIBS_HOST) \
+		$(LDLIBS_PRIV)
+
+UNIT_BINS += $(PRIV_UNIT_BIN)
