@@ -2,6 +2,7 @@
 #   make            build the host daemon, library and tests
 #   make check      unit tests, then end-to-end tests (as root)
 #   make unit       unit tests only
+#   make hostile    hostile-guest suite against the real daemon (as root)
 #   make fuzz       60 s of libFuzzer over the request path (FUZZ_SECONDS=)
 #   make clean
 # Quiet by default; V=1 shows commands. Warnings are errors when CI=true or
@@ -53,6 +54,7 @@ include tests/unit/unit.mk
 -include call-mechanism-guest/guest.mk
 -include vmm-glue/vmm-glue.mk
 -include tests/fuzz/fuzz.mk
+-include tests/hostile/hostile.mk
 -include tests/e2e/e2e.mk
 -include examples/examples.mk
 
