@@ -22,6 +22,7 @@
 #include "config.h"
 #include "event_loop.h"
 #include "log.h"
+#include "sock.h"
 #include "privilege.h"
 #include "vm_session.h"
 #include "waitset.h"
@@ -94,7 +95,21 @@ static void usage(FILE *f)
 "                        --vm NAME,workers=N)\n"
 "  --log-level L         err, warn, info (default) or debug\n"
 "  --user NAME, --group NAME  run as (docs/config.md, [daemon])\n"
-"  --no-seccomp          no system call filter (debugging)\n");
+"  --no-seccomp          no system call filter (debugging)\n"
+"  --qemu-user NAME, --socket-group NAME, --socket-mode MODE, --ram-dir DIR\n"
+"                        who may connect, and where guest RAM lives\n");
+}
+
+/* "--NAME" of the option whose value is c (config_apply_flag's names). */
+static const char *flag_name(const struct option *opts, int c)
+{
+	static char buf[32];
+
+	for (; opts->name; opts++)
+		if (opts->val == c)
+			break;
+	snprintf(buf, sizeof(buf), "--%s", opts->name ? opts->name : "?");
+	return buf;
 }
 
 static int parse_level(const char *s)
@@ -123,6 +138,10 @@ int main(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "no-seccomp", no_argument, NULL, 'S' },
+		{ "qemu-user", required_argument, NULL, 'Q' },
+		{ "socket-group", required_argument, NULL, 'G' },
+		{ "socket-mode", required_argument, NULL, 'M' },
+		{ "ram-dir", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -151,9 +170,12 @@ int main(int argc, char **argv)
 		case 'v':
 		case 'e':
 		case 'P':
-			if (config_apply_flag(&cfg, c == 'v' ? "--vm" :
-					      c == 'e' ? "--export" : "--plugin",
-					      optarg, err, sizeof(err)))
+		case 'Q':
+		case 'G':
+		case 'M':
+		case 'R':
+			if (config_apply_flag(&cfg, flag_name(opts, c), optarg,
+					      err, sizeof(err)))
 				goto bad_config;
 			break;
 		case 'r':
@@ -218,7 +240,14 @@ int main(int argc, char **argv)
 	}
 	sig_src.quit = &quit;
 	event_watch(epfd, sfd, &sig_src.src);
-	mkdir(run_dir, 0755);
+	/* 0750 (0700 without a socket group): only QEMU's side reaches in. */
+	ret = rundir_prepare(run_dir, cfg.daemon.socket_gid);
+	if (ret) {
+		fprintf(stderr, "devcalld: run directory %s: %s\n", run_dir,
+			strerror(-ret));
+		return 1;
+	}
+	ret = 1;
 	host = host_create();
 	if (!host)
 		return 1;
@@ -227,8 +256,8 @@ int main(int argc, char **argv)
 	event_watch(epfd, waitset_fd(waitset_src.ws), &waitset_src.src);
 
 	for (i = 0; i < cfg.nr_vms; i++) {
-		int r = session_create(&sessions[i], host, &cfg.vms[i], run_dir,
-				       epfd);
+		int r = session_create(&sessions[i], host, &cfg.daemon,
+				       &cfg.vms[i], run_dir, epfd);
 
 		if (r) {
 			log_err("vm %s: %s", cfg.vms[i].name, strerror(-r));

@@ -30,6 +30,8 @@ static void close_fd(int *fd)
  */
 static int server_keeper_open(struct ivshmem_server *srv)
 {
+	struct keeper_expect expect;
+	const char *why = NULL;
 	char path[PATH_MAX];
 	int fds[KEEPER_MAX_FDS], n, i;
 
@@ -43,9 +45,13 @@ static int server_keeper_open(struct ivshmem_server *srv)
 	n = keeper_take(srv->keeper, fds, KEEPER_MAX_FDS);
 	if (n <= 0)
 		return 0;
-	if (n != KEEP_NR_FDS) {
-		log_warn("vm %s: keeper held %d descriptors; ignored",
-			 srv->name, n);
+	/* Whatever a keeper hands back is checked like a guest's bytes. */
+	expect.nr_fds = KEEP_NR_FDS;
+	expect.shm_size = DEVCALL_SHM_SIZE;
+	expect.qemu = srv->access.peer;
+	if (keeper_check_fds(fds, n, &expect, &why)) {
+		log_warn("vm %s: keeper's descriptors refused: %s", srv->name,
+			 why ? why : "unexpected");
 		for (i = 0; i < n; i++)
 			close(fds[i]);
 		keeper_drop(srv->keeper);
@@ -83,6 +89,7 @@ static void server_on_doorbell(struct event_src *src, uint32_t events);
 
 int ivshmem_server_init(struct ivshmem_server *srv, const char *name,
 			const char *socket_path, int epfd,
+			const struct ivshmem_server_access *access,
 			const struct ivshmem_server_ops *ops, void *ctx)
 {
 	unsigned int i;
@@ -94,6 +101,7 @@ int ivshmem_server_init(struct ivshmem_server *srv, const char *name,
 	srv->epfd = epfd;
 	srv->ops = ops;
 	srv->ctx = ctx;
+	srv->access = *access;
 	srv->listen_fd = srv->client_fd = srv->shm_fd = srv->keeper = -1;
 	pthread_mutex_init(&srv->lock, NULL);
 	srv->ev_listen = (struct ivshmem_server_ev){ { server_on_listen },
@@ -136,11 +144,8 @@ static int server_adopt(struct ivshmem_server *srv)
 
 int ivshmem_server_start(struct ivshmem_server *srv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int ret;
 
-	if (strlen(srv->socket_path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
 	if (srv->client_fd >= 0) {
 		ret = server_adopt(srv);
 		if (ret)
@@ -148,14 +153,12 @@ int ivshmem_server_start(struct ivshmem_server *srv)
 		log_info("vm %s: QEMU taken back from the fd keeper", srv->name);
 		srv->ops->connected(srv->ctx);
 	}
-	strcpy(sa.sun_path, srv->socket_path);
-	unlink(sa.sun_path);
-	srv->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
-				SOCK_NONBLOCK, 0);
-	if (srv->listen_fd < 0 ||
-	    bind(srv->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(srv->listen_fd, 4))
-		return -errno;
+	srv->listen_fd = sock_listen(srv->socket_path,
+				     SOCK_STREAM | SOCK_NONBLOCK, 4,
+				     srv->access.socket_mode,
+				     srv->access.socket_gid);
+	if (srv->listen_fd < 0)
+		return srv->listen_fd;
 	return event_watch(srv->epfd, srv->listen_fd, &srv->ev_listen.src);
 }
 
@@ -239,12 +242,20 @@ static void server_on_listen(struct event_src *src, uint32_t events)
 {
 	struct ivshmem_server *srv = ((struct ivshmem_server_ev *)src)->srv;
 	int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	struct ucred cred = { 0, (uid_t)-1, (gid_t)-1 };
 	unsigned int i;
 	int ret = 0;
 
 	(void)events;
 	if (fd < 0)
 		return;
+	if (sock_peer_check(fd, &srv->access.peer, &cred)) {
+		log_warn("vm %s: connection from uid %d gid %d pid %d refused: "
+			 "not QEMU's user or group", srv->name, (int)cred.uid,
+			 (int)cred.gid, (int)cred.pid);
+		close(fd);
+		return;
+	}
 	if (srv->client_fd >= 0) {
 		log_warn("vm %s: a second QEMU connected; refused", srv->name);
 		close(fd);

@@ -17,6 +17,7 @@
 
 #include "devcall_ivshmem.h"
 #include "event_loop.h"
+#include "sock.h"
 
 #define IVSHMEM_SERVER_PEER	0	/* our peer id */
 #define IVSHMEM_CLIENT_PEER	1	/* the one QEMU we serve */
@@ -28,6 +29,13 @@ struct ivshmem_server_ops {
 	void (*disconnected)(void *ctx);
 	/* It rang vector vec (the eventfd is drained already). */
 	void (*doorbell)(void *ctx, unsigned int vec);
+};
+
+/* Who may connect, and how the socket is made (config's [daemon]). */
+struct ivshmem_server_access {
+	mode_t socket_mode;
+	gid_t socket_gid;		/* (gid_t)-1: the daemon's */
+	struct sock_peer_policy peer;	/* QEMU's uid, the socket group */
 };
 
 struct ivshmem_server_ev {
@@ -42,6 +50,7 @@ struct ivshmem_server {
 	int epfd;
 	const struct ivshmem_server_ops *ops;
 	void *ctx;
+	struct ivshmem_server_access access;
 	int listen_fd;
 	int client_fd;
 	int shm_fd;
@@ -55,11 +64,14 @@ struct ivshmem_server {
 
 /*
  * Set up: reach this VM's fd keeper and take back a QEMU an earlier
- * daemon served, else create the shared memory (DEVCALL_SHM_SIZE). The
- * socket is not listening yet (ivshmem_server_start()).
+ * daemon served (every descriptor checked: the connection's peer must be
+ * QEMU's user, the shared memory exactly DEVCALL_SHM_SIZE, the rest
+ * eventfds), else create the shared memory. The socket is not listening
+ * yet (ivshmem_server_start()).
  */
 int ivshmem_server_init(struct ivshmem_server *srv, const char *name,
 			const char *socket_path, int epfd,
+			const struct ivshmem_server_access *access,
 			const struct ivshmem_server_ops *ops, void *ctx);
 
 /*

@@ -8,19 +8,24 @@
 #ifndef DEVCALL_RAM_MAP_H
 #define DEVCALL_RAM_MAP_H
 
-#include "guest_mem.h"
+#include "guest_ram.h"
 
 struct ram_map {
-	struct guest_mem gm;
+	struct guest_ram ram;		/* .gm: what calls translate with */
 	unsigned int refs;		/* atomic */
 };
 
 /*
  * Map QEMU's RAM backing file at path as QEMU lays it out for machine
- * ("q35" or "pc"). One reference. 0 or -errno.
+ * ("q35" or "pc"), after guest_ram_open()'s checks (no symlink, a regular
+ * file of QEMU's user, alone in a private directory, of the configured
+ * size). If the file is truncated under us, the mapping turns into zero
+ * pages and event_fd is written (guest_ram.h): only this VM breaks. One
+ * reference. 0 or -errno.
  */
 int ram_map_open(struct ram_map **out, const char *path, const char *machine,
-		 const char *vm_name);
+		 const char *vm_name, const struct guest_ram_policy *policy,
+		 int event_fd);
 
 void ram_map_get(struct ram_map *m);
 void ram_map_put(struct ram_map *m);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -26,7 +27,8 @@ struct session_call {
 	struct vq_chain chain;
 };
 
-static void fill_defaults(struct vm_config *cfg, const char *run_dir)
+static void fill_defaults(const struct daemon_config *d,
+			  struct vm_config *cfg, const char *run_dir)
 {
 	if (!cfg->socket_path[0])
 		snprintf(cfg->socket_path, sizeof(cfg->socket_path),
@@ -35,8 +37,9 @@ static void fill_defaults(struct vm_config *cfg, const char *run_dir)
 		snprintf(cfg->qmp_path, sizeof(cfg->qmp_path), "%s/%s.qmp",
 			 run_dir, cfg->name);
 	if (!cfg->memory_path[0])
-		snprintf(cfg->memory_path, sizeof(cfg->memory_path),
-			 "/dev/shm/devcall-%s.ram", cfg->name);
+		guest_ram_default_path(cfg->memory_path,
+				       sizeof(cfg->memory_path), d->ram_dir,
+				       cfg->name);
 	if (!cfg->machine[0])
 		strcpy(cfg->machine, "q35");
 }
@@ -100,7 +103,7 @@ static void queue_kick(struct vm_session *s)
 
 	if (!s->ram)
 		return;
-	env.gm = &s->ram->gm;
+	env.gm = &s->ram->ram.gm;
 	env.epoch = vm_epoch(s->vm);
 	for (n = 0; n < SESSION_KICK_BUDGET; n++) {
 		ret = vq_pop(&s->vq, &chain);
@@ -164,17 +167,19 @@ static int device_queue_enable(void *ctx, unsigned int q, uint32_t num,
 
 	(void)q;
 	if (!s->ram) {
+		struct guest_ram_policy policy = {
+			.owner = s->daemon->qemu_uid,
+			.size = s->cfg->memory_size,
+		};
+
 		ret = ram_map_open(&s->ram, s->cfg->memory_path,
-				   s->cfg->machine, s->cfg->name);
-		if (ret) {
-			log_err("vm %s: cannot map guest RAM %s: %s",
-				s->cfg->name, s->cfg->memory_path,
-				strerror(-ret));
+				   s->cfg->machine, s->cfg->name, &policy,
+				   s->ram_broken_fd);
+		if (ret)
 			return -ret;
-		}
-		vm_set_memory(s->vm, &s->ram->gm);
+		vm_set_memory(s->vm, &s->ram->ram.gm);
 	}
-	ret = vq_setup(&s->vq, &s->ram->gm, num, DEVCALL_QUEUE_NUM_MAX, desc,
+	ret = vq_setup(&s->vq, &s->ram->ram.gm, num, DEVCALL_QUEUE_NUM_MAX, desc,
 		       avail, used);
 	if (ret) {
 		vm_warn(s->vm, "queue refused: rings not in guest RAM, "
@@ -205,6 +210,24 @@ static const struct shm_device_ops session_device_ops = {
 	.reset = device_reset,
 	.interrupt = device_interrupt,
 };
+
+/*
+ * The guest's RAM file was truncated under us (guest_ram.h): the mapping
+ * is zero pages now, for this VM alone. It cannot be served any more:
+ * let its QEMU go, which resets the device and closes its files.
+ */
+static void session_ram_broken(struct event_src *src, uint32_t events)
+{
+	struct vm_session *s = ((struct session_ev *)src)->s;
+	uint64_t n;
+
+	(void)events;
+	if (read(s->ram_broken_fd, &n, sizeof(n)) < 0)
+		return;
+	log_err("vm %s: guest RAM file %s was truncated: disconnecting the VM",
+		s->cfg->name, s->cfg->memory_path);
+	ivshmem_server_disconnect(&s->srv);
+}
 
 /*
  * The ivshmem server's events.
@@ -303,7 +326,8 @@ static void session_qmp_accept(struct event_src *src, uint32_t events)
 	if (fd < 0)
 		return;
 	pid = peer_pid(fd);
-	if (qemu <= 0 || pid != qemu) {
+	if (qemu <= 0 || pid != qemu ||
+	    sock_peer_check(fd, &s->srv.access.peer, NULL)) {
 		vm_warn(s->vm, "QMP connection from pid %d refused: not the "
 			"QEMU of this VM", (int)pid);
 		close(fd);
@@ -318,21 +342,15 @@ static void session_qmp_accept(struct event_src *src, uint32_t events)
 
 static int qmp_listen(struct vm_session *s)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	if (strlen(s->cfg->qmp_path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
 	s->qmp = qmp_events_new();
 	if (!s->qmp)
 		return -ENOMEM;
-	strcpy(sa.sun_path, s->cfg->qmp_path);
-	unlink(sa.sun_path);
-	s->qmp_listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
-				  SOCK_NONBLOCK, 0);
-	if (s->qmp_listen_fd < 0 ||
-	    bind(s->qmp_listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(s->qmp_listen_fd, 2))
-		return -errno;
+	s->qmp_listen_fd = sock_listen(s->cfg->qmp_path,
+				       SOCK_STREAM | SOCK_NONBLOCK, 2,
+				       s->srv.access.socket_mode,
+				       s->srv.access.socket_gid);
+	if (s->qmp_listen_fd < 0)
+		return s->qmp_listen_fd;
 	return event_watch(s->epfd, s->qmp_listen_fd, &s->ev_qmp_listen.src);
 }
 
@@ -341,20 +359,30 @@ static int qmp_listen(struct vm_session *s)
  */
 
 int session_create(struct vm_session **out, struct host *host,
-		   struct vm_config *cfg, const char *run_dir, int epfd)
+		   const struct daemon_config *daemon, struct vm_config *cfg,
+		   const char *run_dir, int epfd)
 {
+	struct ivshmem_server_access access = {
+		.socket_mode = daemon->socket_mode,
+		.socket_gid = daemon->socket_gid,
+		.peer = { daemon->qemu_uid, daemon->socket_gid },
+	};
+	const char *why = NULL;
 	struct vm_session *s;
 	int ret;
 
-	fill_defaults(cfg, run_dir);
+	fill_defaults(daemon, cfg, run_dir);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	s->daemon = daemon;
 	s->cfg = cfg;
 	s->epfd = epfd;
 	s->qmp_listen_fd = -1;
+	s->ev_ram_broken = (struct session_ev){ { session_ram_broken }, s };
 	s->ev_qmp_listen = (struct session_ev){ { session_qmp_accept }, s };
 	s->ev_qmp = (struct session_ev){ { session_qmp_event }, s };
+	s->ram_broken_fd = -1;
 	vq_init(&s->vq);
 
 	ret = -ENOMEM;
@@ -362,8 +390,22 @@ int session_create(struct vm_session **out, struct host *host,
 	s->pool = pool_create(cfg->name, cfg->limits.workers);
 	if (!s->vm || !s->pool)
 		goto fail;
+	/* The VM's RAM file goes in a directory of its own (0700, QEMU's). */
+	ret = guest_ram_dir_prepare(daemon->ram_dir, cfg->name,
+				    daemon->qemu_uid, daemon->qemu_gid, &why);
+	if (ret) {
+		log_err("vm %s: RAM directory under %s: %s", cfg->name,
+			daemon->ram_dir, why ? why : strerror(-ret));
+		goto fail;
+	}
+	s->ram_broken_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->ram_broken_fd < 0 ||
+	    event_watch(epfd, s->ram_broken_fd, &s->ev_ram_broken.src)) {
+		ret = -errno;
+		goto fail;
+	}
 	ret = ivshmem_server_init(&s->srv, cfg->name, cfg->socket_path, epfd,
-				  &session_server_ops, s);
+				  &access, &session_server_ops, s);
 	s->srv_ready = true;
 	if (ret)
 		goto fail;
@@ -407,6 +449,10 @@ void session_destroy(struct vm_session *s)
 	qmp_events_free(s->qmp);
 	shm_transport_fini(&s->shm);
 	ram_drop(s);
+	if (s->ram_broken_fd >= 0) {
+		event_unwatch(s->epfd, s->ram_broken_fd);
+		close(s->ram_broken_fd);
+	}
 	vm_destroy(s->vm);
 	pool_free(s->pool);
 	free(s);

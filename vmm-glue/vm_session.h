@@ -32,6 +32,7 @@ struct session_ev {
 };
 
 struct vm_session {
+	const struct daemon_config *daemon;
 	struct vm_config *cfg;
 	struct vm *vm;
 	int epfd;			/* the daemon's event loop */
@@ -41,6 +42,8 @@ struct vm_session {
 	struct virtqueue vq;
 	struct worker_pool *pool;
 	struct ram_map *ram;		/* mapped at QUEUE_ENABLE; loop thread */
+	int ram_broken_fd;		/* eventfd: the RAM file was truncated */
+	struct session_ev ev_ram_broken;
 	bool connected;			/* atomic: the heartbeat reads it */
 	int qmp_listen_fd;
 	struct qmp_events *qmp;		/* QEMU's events: resets */
@@ -48,11 +51,14 @@ struct vm_session {
 };
 
 /*
- * Create the session for cfg (filling default paths under run_dir): the
- * server, the shared memory with the register block, a listening socket.
+ * Create the session for cfg (filling default paths: sockets under
+ * run_dir, guest RAM in the VM's private directory under the daemon's
+ * ram-dir): the server, the shared memory with the register block, a
+ * listening socket.
  */
 int session_create(struct vm_session **out, struct host *host,
-		   struct vm_config *cfg, const char *run_dir, int epfd);
+		   const struct daemon_config *daemon, struct vm_config *cfg,
+		   const char *run_dir, int epfd);
 void session_destroy(struct vm_session *s);
 
 /* Start the VM's worker threads (after every fd keeper was forked). */
