@@ -324,32 +324,31 @@ const struct ioctl_layout *dispatch_ioctl_layout(const struct vm *vm,
 	const struct ioctl_layout *l;
 
 	if (ioctl_listed(pol->deny, pol->nr_deny, cmd)) {
-		log_warn("vm %s: export %s: ioctl 0x%08x refused: denied by "
-			 "policy", vm_name(vm), exp->name, cmd);
+		vm_warn(vm, "export %s: ioctl 0x%08x refused: denied by "
+			 "policy", exp->name, cmd);
 		*err = -EPERM;
 		return NULL;
 	}
 	/* ENOTTY: to the guest the node speaks no SCSI, as a disk
 	 * partition does; probing tools move on quietly. */
 	if (policy_raw_scsi(cmd) && !exp->scsi_passthrough) {
-		log_warn("vm %s: export %s: ioctl 0x%08x refused: raw SCSI "
-			 "needs scsi = passthrough", vm_name(vm), exp->name,
+		vm_warn(vm, "export %s: ioctl 0x%08x refused: raw SCSI "
+			 "needs scsi = passthrough", exp->name,
 			 cmd);
 		*err = -ENOTTY;
 		return NULL;
 	}
 	if (policy_raw_scsi(cmd) && !policy_scsi_filtered(cmd)) {
-		log_warn("vm %s: export %s: ioctl 0x%08x refused: raw SCSI "
+		vm_warn(vm, "export %s: ioctl 0x%08x refused: raw SCSI "
 			 "with no layout (SCSI_IOCTL_SEND_COMMAND's argument "
-			 "has a variable length; use SG_IO)", vm_name(vm),
-			 exp->name, cmd);
+			 "has a variable length; use SG_IO)", exp->name, cmd);
 		*err = -ENOTTY;
 		return NULL;
 	}
 	if (policy_host_partitions(cmd) && !exp->host_partitions) {
-		log_warn("vm %s: export %s: ioctl 0x%08x refused: changes the "
+		vm_warn(vm, "export %s: ioctl 0x%08x refused: changes the "
 			 "host's partitions; needs host-partitions = allow",
-			 vm_name(vm), exp->name, cmd);
+			 exp->name, cmd);
 		*err = -EPERM;
 		return NULL;
 	}
@@ -358,8 +357,8 @@ const struct ioctl_layout *dispatch_ioctl_layout(const struct vm *vm,
 		return l;
 	if (policy_allow_layout(pol, cmd, scratch))
 		return scratch;
-	log_warn("vm %s: export %s: ioctl 0x%08x refused: no layout known "
-		 "and not allowed by policy", vm_name(vm), exp->name, cmd);
+	vm_warn(vm, "export %s: ioctl 0x%08x refused: no layout known "
+		 "and not allowed by policy", exp->name, cmd);
 	*err = -ENOTTY;
 	return NULL;
 }
@@ -386,8 +385,8 @@ static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 	if (!l)
 		return err;
 	if (f->exp->read_only && !ioctl_read_only(l)) {
-		log_warn("vm %s: export %s: ioctl 0x%08x (%s) refused: export "
-			 "is read-only", vm_name(vm), f->exp->name, req->cmd,
+		vm_warn(vm, "export %s: ioctl 0x%08x (%s) refused: export "
+			 "is read-only", f->exp->name, req->cmd,
 			 l->name);
 		return -EROFS;
 	}
@@ -399,9 +398,9 @@ static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 		if (l->arg_unused)
 			return f->exp->backend->ioctl(f->priv, req->cmd, 0);
 		if (policy_int_arg_is_address(req->arg)) {
-			log_warn("vm %s: export %s: ioctl 0x%08x (%s) refused: "
+			vm_warn(vm, "export %s: ioctl 0x%08x (%s) refused: "
 				 "integer argument 0x%llx could be a daemon "
-				 "address", vm_name(vm), f->exp->name, req->cmd,
+				 "address", f->exp->name, req->cmd,
 				 l->name, (unsigned long long)req->arg);
 			return -EINVAL;
 		}
@@ -435,7 +434,7 @@ static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 			      vm_config(vm)->limits.max_request_bytes);
 	if (ret)
 		goto out_free;
-	ret = policy_scsi_check(ctx, f->exp, req->cmd, cdb, vm_name(vm));
+	ret = policy_scsi_check(ctx, f->exp, req->cmd, cdb, vm);
 	if (!ret)
 		ret = f->exp->backend->ioctl(f->priv, req->cmd,
 					     (unsigned long)rewrite_host_arg(ctx));

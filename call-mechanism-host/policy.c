@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "policy.h"
+#include "vm.h"
 
 #define SCSI_STATUS_CHECK	0x02	/* CHECK CONDITION */
 #define SCSI_MASKED_CHECK	0x01	/* status >> 1, as sg reports it */
@@ -133,7 +134,7 @@ static void sg_io_refuse(struct sg_io_hdr *h)
 
 int policy_scsi_check(struct rewrite_ctx *ctx, const struct export *exp,
 		      uint32_t cmd, uint8_t cdb[POLICY_CDB_MAX],
-		      const char *vm_name)
+		      const struct vm *vm)
 {
 	uint8_t *arg = rewrite_host_arg(ctx);
 	struct sg_io_hdr h;
@@ -143,8 +144,8 @@ int policy_scsi_check(struct rewrite_ctx *ctx, const struct export *exp,
 		 * what the driver reads. */
 		if (export_scsi_opcode_ok(exp, arg[0]))
 			return 0;
-		log_warn("vm %s: export %s: CDROM_SEND_PACKET opcode 0x%02x "
-			 "refused: not in scsi-opcodes", vm_name, exp->name,
+		vm_warn(vm, "export %s: CDROM_SEND_PACKET opcode 0x%02x "
+			 "refused: not in scsi-opcodes", exp->name,
 			 arg[0]);
 		return -EPERM;
 	}
@@ -160,8 +161,8 @@ int policy_scsi_check(struct rewrite_ctx *ctx, const struct export *exp,
 	memcpy(cdb, h.cmdp, h.cmd_len);
 	h.cmdp = cdb;
 	if (!export_scsi_opcode_ok(exp, cdb[0])) {
-		log_warn("vm %s: export %s: SG_IO opcode 0x%02x refused: not "
-			 "in scsi-opcodes", vm_name, exp->name, cdb[0]);
+		vm_warn(vm, "export %s: SG_IO opcode 0x%02x refused: not "
+			 "in scsi-opcodes", exp->name, cdb[0]);
 		sg_io_refuse(&h);
 		memcpy(arg, &h, sizeof(h));
 		return 1;

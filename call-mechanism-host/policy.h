@@ -15,6 +15,8 @@
 #include "ioctl_layout.h"
 #include "ptr_rewrite.h"
 
+struct vm;
+
 #define POLICY_CDB_MAX	16
 
 /* SG_IO, CDROM_SEND_PACKET, SCSI_IOCTL_SEND_COMMAND: commands to the
@@ -51,7 +53,7 @@ bool policy_allow_layout(const struct ioctl_policy *pol, uint32_t cmd,
  */
 int policy_scsi_check(struct rewrite_ctx *ctx, const struct export *exp,
 		      uint32_t cmd, uint8_t cdb[POLICY_CDB_MAX],
-		      const char *vm_name);
+		      const struct vm *vm);
 
 /*
  * O_EXCL on a block node takes the host kernel's exclusive claim (the

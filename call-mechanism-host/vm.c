@@ -199,8 +199,10 @@ void vm_budget_usage(struct vm *vm, unsigned int *calls, size_t *bytes)
 	pthread_mutex_unlock(&vm->lock);
 }
 
-void vm_log(struct vm *vm, enum log_level level, const char *fmt, ...)
+void vm_log(const struct vm *vm, enum log_level level, const char *fmt, ...)
 {
+	/* The limiter's state is bookkeeping, not the VM's: const is kept. */
+	struct log_ratelimit *rl = (struct log_ratelimit *)&vm->log_rl;
 	char prefix[8 + CONFIG_VM_NAME_MAX], line[960];
 	va_list ap;
 
@@ -208,7 +210,7 @@ void vm_log(struct vm *vm, enum log_level level, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	snprintf(prefix, sizeof(prefix), "vm %s", vm->cfg->name);
-	log_limited(&vm->log_rl, prefix, level, "%s", line);
+	log_limited(rl, prefix, level, "%s", line);
 }
 
 void vm_set_memory(struct vm *vm, const struct guest_mem *gm)

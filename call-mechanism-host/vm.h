@@ -69,7 +69,7 @@ void vm_budget_usage(struct vm *vm, unsigned int *calls, size_t *bytes);
  * limited per VM (log.h), so one guest can neither flood the log nor push
  * another VM's lines out of it.
  */
-void vm_log(struct vm *vm, enum log_level level, const char *fmt, ...)
+void vm_log(const struct vm *vm, enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define vm_warn(vm, ...)	vm_log(vm, LOG_WARN, __VA_ARGS__)
 

@@ -53,6 +53,8 @@ int shm_transport_init(struct shm_transport *t, int shm_fd,
 {
 	memset(t, 0, sizeof(*t));
 	t->cfg = cfg;
+	snprintf(t->log_prefix, sizeof(t->log_prefix), "vm %s", cfg->name);
+	log_ratelimit_init(&t->log_rl);
 	t->dev = dev;
 	t->ctx = ctx;
 	t->regs = mmap(NULL, DEVCALL_SHM_SIZE, PROT_READ | PROT_WRITE,
@@ -117,8 +119,9 @@ static uint32_t mailbox_set_status(struct shm_transport *t, uint32_t status)
 	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    ((drv & ~dev) || !(drv & (1ull << VIRTIO_F_VERSION_1)))) {
-		log_warn("vm %s: driver features %#llx refused", t->cfg->name,
-			 (unsigned long long)drv);
+		log_limited(&t->log_rl, t->log_prefix, LOG_WARN,
+			    "driver features %#llx refused",
+			    (unsigned long long)drv);
 		status &= ~VIRTIO_CONFIG_S_FEATURES_OK;
 	}
 	/* NEEDS_RESET is the device's to set, and stays until a reset. */

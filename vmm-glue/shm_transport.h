@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "log.h"
 #include "devcall_ivshmem.h"
 
 struct shm_device_ops {
@@ -36,6 +37,8 @@ struct shm_transport {
 	const struct shm_device_ops *dev;
 	void *ctx;
 	uint32_t cmd_seq_done;
+	char log_prefix[8 + CONFIG_VM_NAME_MAX];
+	struct log_ratelimit log_rl;	/* what the guest's driver provokes */
 };
 
 /*

@@ -149,14 +149,17 @@ static void ram_drop(struct vm_session *s)
 		ram_map_put(m);
 }
 
-/* Back to power-on: what a reset or a new QEMU sees. */
+/*
+ * Back to power-on: what a reset guest sees. Its RAM stays mapped (the
+ * same QEMU, the same file) until QEMU goes: a guest resetting in a loop
+ * costs no remapping; calls of the old epoch are refused all the same.
+ */
 static void device_reset(void *ctx)
 {
 	struct vm_session *s = ctx;
 
 	vq_reset(&s->vq);
 	vm_reset(s->vm);
-	ram_drop(s);
 }
 
 static int device_queue_enable(void *ctx, unsigned int q, uint32_t num,
@@ -248,6 +251,7 @@ static void server_disconnected(void *ctx)
 	log_info("vm %s: QEMU disconnected: closing its %u open file(s)",
 		 s->cfg->name, vm_open_count(s->vm));
 	device_reset(s);
+	ram_drop(s);
 	if (s->shm.regs)
 		shm_transport_republish(&s->shm);
 }
@@ -367,6 +371,7 @@ int session_create(struct vm_session **out, struct host *host,
 		.socket_gid = daemon->socket_gid,
 		.peer = { daemon->qemu_uid, daemon->socket_gid },
 	};
+	bool own_ram_dir = !cfg->memory_path[0];
 	const char *why = NULL;
 	struct vm_session *s;
 	int ret;
@@ -390,8 +395,12 @@ int session_create(struct vm_session **out, struct host *host,
 	s->pool = pool_create(cfg->name, cfg->limits.workers);
 	if (!s->vm || !s->pool)
 		goto fail;
-	/* The VM's RAM file goes in a directory of its own (0700, QEMU's). */
-	ret = guest_ram_dir_prepare(daemon->ram_dir, cfg->name,
+	/*
+	 * The VM's RAM file goes in a directory of its own (0700, QEMU's);
+	 * a memory = of the user's must be in one like it (guest_ram.h).
+	 */
+	ret = !own_ram_dir ? 0 :
+	      guest_ram_dir_prepare(daemon->ram_dir, cfg->name,
 				    daemon->qemu_uid, daemon->qemu_gid, &why);
 	if (ret) {
 		log_err("vm %s: RAM directory under %s: %s", cfg->name,

@@ -8,7 +8,7 @@
  * usage: hostile --dir DIR --pid PID [--list] [--after NAME] [FILTER...]
  *
  * DIR is what tests/hostile/run.sh set up: DIR/run/NAME.sock etc. (the
- * daemon's run dir), DIR/NAME.ram (guest RAM, q35), host FIFOs and files
+ * daemon's run dir), DIR/ram/NAME.ram (guest RAM, q35, in a 0700 dir), host FIFOs and files
  * (see run.sh). PID is the daemon's. A FILTER runs the scenarios whose
  * name contains it. Prints "ok NAME" or "FAIL NAME: why" per scenario,
  * then "N passed, N failed". Exit status 0 if all passed, 1 if some
@@ -851,9 +851,24 @@ static int t_loop_hog(struct ctx *c)
 
 /* ---- ram-truncated ---- */
 
+/* Did the other end of fd close within ms? */
+static bool peer_hung_up(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
+	char byte;
+
+	if (fd < 0)
+		return true;
+	if (poll(&p, 1, ms) <= 0)
+		return false;
+	return (p.revents & (POLLHUP | POLLRDHUP)) ||
+	       recv(fd, &byte, 1, MSG_DONTWAIT | MSG_PEEK) == 0;
+}
+
 static int t_ram_truncated(struct ctx *c)
 {
 	struct fq *a = &c->a;
+	char sock[512];
 	int64_t h, z;
 	int s, ret = 0;
 
@@ -881,7 +896,17 @@ static int t_ram_truncated(struct ctx *c)
 		return fail(c, "restoring A's RAM: %s", strerror(errno));
 	if (ret)
 		return ret;
+	/* A alone is broken: the daemon let its QEMU go. */
+	if (!peer_hung_up(a->sock, 1000))
+		return fail(c, "A's QEMU still connected after its RAM file "
+			    "was truncated");
+	/* A new QEMU of A (the RAM file is whole again) is served. */
+	fq_disconnect(a);
 	memset(&a->q, 0, sizeof(a->q));
+	snprintf(sock, sizeof(sock), "%s/run/a.sock", c->dir);
+	ret = fq_connect(a, sock, 2000);
+	if (ret)
+		return fail(c, "A cannot connect again: %s", strerror(-ret));
 	return a_recovers(c, 1);
 }
 
@@ -913,12 +938,12 @@ static int t_ram_refused(struct ctx *c, const char *vm, const char *ram)
 
 static int t_ram_symlink(struct ctx *c)
 {
-	return t_ram_refused(c, "sym", "sym-target.ram");
+	return t_ram_refused(c, "sym", "ram/sym-target.ram");
 }
 
 static int t_ram_wrong_owner(struct ctx *c)
 {
-	return t_ram_refused(c, "own", "own.ram");
+	return t_ram_refused(c, "own", "ram/own.ram");
 }
 
 /* ---- keeper-foreign-uid ---- */
@@ -1625,7 +1650,7 @@ static int b_prepare(struct ctx *c)
 	int ret;
 
 	fq_init(&c->b, "b");
-	ret = fq_ram_create(&c->b, path(c, "b.ram"), FQ_RAM_SIZE);
+	ret = fq_ram_create(&c->b, path(c, "ram/b.ram"), FQ_RAM_SIZE);
 	if (!ret)
 		ret = fq_connect(&c->b, path(c, "run/b.sock"), 3000);
 	if (!ret)
@@ -1670,7 +1695,7 @@ int main(int argc, char **argv)
 	c.a_fifo = open(path(&c, "a.fifo"), O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	c.b_fifo = open(path(&c, "b.fifo"), O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	fq_init(&c.a, "a");
-	ret = fq_ram_create(&c.a, path(&c, "a.ram"), FQ_RAM_SIZE);
+	ret = fq_ram_create(&c.a, path(&c, "ram/a.ram"), FQ_RAM_SIZE);
 	if (c.a_fifo < 0 || c.b_fifo < 0 || ret || b_prepare(&c)) {
 		fprintf(stderr, "hostile: setup failed (FIFOs, RAM, or B "
 			"cannot connect)\n");

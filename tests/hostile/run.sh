@@ -35,18 +35,21 @@ mkfifo "$dir/a.fifo" "$dir/a-w.fifo" "$dir/b.fifo" "$dir/b-w.fifo"
 head -c 4096 /dev/zero > "$dir/excl.bin"
 head -c 4096 /dev/zero > "$dir/a-file.bin"
 head -c 4096 /dev/zero > "$dir/b-file.bin"
-truncate -s 64M "$dir/sym-target.ram" "$dir/own.ram"
-ln -s "$dir/sym-target.ram" "$dir/sym.ram"
-chown 65534:65534 "$dir/own.ram"
+# Guest RAM in a private directory, as the daemon requires (0700).
+mkdir -m 0700 "$dir/ram"
+truncate -s 64M "$dir/ram/sym-target.ram" "$dir/ram/own.ram"
+ln -s "$dir/ram/sym-target.ram" "$dir/ram/sym.ram"
+chown 65534:65534 "$dir/ram/own.ram"
 
 write_config() {	# write_config WITH-BUDGET
 	{
+		printf '[daemon]\nram-dir = %s/ram-default\n' "$dir"
 		echo "[vm a]"
-		echo "memory = $dir/a.ram"
+		echo "memory = $dir/ram/a.ram"
 		[ "$1" = 1 ] && printf 'max-calls = 64\nmax-call-bytes = 1M\nworkers = 4\n'
 		echo "[vm b]"
-		echo "memory = $dir/b.ram"
-		for v in c sym own; do printf '[vm %s]\nmemory = %s/%s.ram\n' $v "$dir" $v; done
+		echo "memory = $dir/ram/b.ram"
+		for v in c sym own; do printf '[vm %s]\nmemory = %s/ram/%s.ram\n' $v "$dir" $v; done
 		for v in a b; do
 			printf '[export %s zero]\npath = /dev/zero\n' $v
 			printf '[export %s null]\npath = /dev/null\n' $v
