@@ -3,7 +3,9 @@
 #   make check      unit tests, then end-to-end tests (as root)
 #   make unit       unit tests only
 #   make hostile    hostile-guest suite against the real daemon (as root)
-#   make fuzz       60 s of libFuzzer over the request path (FUZZ_SECONDS=)
+#   make fuzz       every libFuzzer target (request decoder, device side)
+#                   for FUZZ_SECONDS each (default 60), from tests/fuzz/corpus
+#   make fuzz-seeds regenerate the checked-in fuzz seeds (make_seeds.c)
 #   make clean
 # Quiet by default; V=1 shows commands. Warnings are errors when CI=true or
 # WERROR=1. Each folder lists its sources in its own .mk fragment.

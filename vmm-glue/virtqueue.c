@@ -110,16 +110,22 @@ static int vq_walk(struct virtqueue *vq, struct vq_chain *c)
 			return -EINVAL;
 		if (d.flags & VRING_DESC_F_WRITE) {
 			writing = true;
-			iov = &c->out[c->nr_out++];
+			iov = len ? &c->out[c->nr_out++] : NULL;
 			c->out_len += len;
 		} else {
 			if (writing)		/* readable after writable */
 				return -EINVAL;
-			iov = &c->in[c->nr_in++];
+			iov = len ? &c->in[c->nr_in++] : NULL;
 			c->in_len += len;
 		}
-		iov->iov_base = p;
-		iov->iov_len = len;
+		/*
+		 * An empty descriptor moves nothing and has no host address:
+		 * no iovec, so no caller ever memcpy()s to or from NULL.
+		 */
+		if (iov) {
+			iov->iov_base = p;
+			iov->iov_len = len;
+		}
 		if (!(d.flags & VRING_DESC_F_NEXT))
 			return 0;
 		i = d.next;

@@ -91,6 +91,37 @@ static void test_round_trip(void **state)
 	assert_int_equal(le32toh(f->u->ring[0].len), 40);
 }
 
+/* Found by fuzz_device: a NULL iovec base reached memcpy() (UB). */
+static void test_empty_descriptors_skipped(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int i;
+
+	set_desc(f, 0, 0, 0, VRING_DESC_F_NEXT, 1);
+	set_desc(f, 1, f->buf, 64, VRING_DESC_F_NEXT, 2);
+	set_desc(f, 2, f->buf + 1024, 0,
+		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 3);
+	set_desc(f, 3, f->buf + 2048, 40, VRING_DESC_F_WRITE, 0);
+	publish(f, 0);
+	assert_int_equal(vq_pop(&f->vq, &f->chain), 1);
+	assert_int_equal(f->chain.nr_in, 1);
+	assert_int_equal(f->chain.in_len, 64);
+	assert_int_equal(f->chain.nr_out, 1);
+	assert_int_equal(f->chain.out_len, 40);
+	for (i = 0; i < f->chain.nr_in; i++)
+		assert_non_null(f->chain.in[i].iov_base);
+	assert_ptr_equal(f->chain.out[0].iov_base,
+			 fake_guest_ptr(&f->g, f->buf + 2048));
+
+	/* Nothing but empty descriptors: a chain with no iovecs at all. */
+	set_desc(f, 4, f->buf, 0, VRING_DESC_F_NEXT, 5);
+	set_desc(f, 5, f->buf, 0, VRING_DESC_F_WRITE, 0);
+	publish(f, 4);
+	assert_int_equal(vq_pop(&f->vq, &f->chain), 1);
+	assert_int_equal(f->chain.nr_in, 0);
+	assert_int_equal(f->chain.nr_out, 0);
+}
+
 /* Break the queue as a bad chain does, then reset and set it up again. */
 static void reset_queue(struct fixture *f)
 {
@@ -260,6 +291,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_bad_chains_break_queue),
 	T(test_republished_head),
 	T(test_answer),
+	T(test_empty_descriptors_skipped),
 	T(test_broken_ring),
 	T(test_head_out_of_range),
 	T(test_setup_validates),
