@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "backend_mock.h"
+#include "call.h"
 #include "config.h"
 #include "dispatch.h"
 #include "fuzz_device.h"
@@ -32,10 +33,6 @@
 #include "waitset.h"
 
 #define FUZZ_MAX_POPS	4096	/* per input: bounds the time one takes */
-#define REQ_WIRE_MAX	(sizeof(struct devcall_req) + \
-			 DEVCALL_MAX_SEGS * sizeof(struct devcall_seg) + \
-			 DEVCALL_INLINE_MAX)
-#define RESP_WIRE_MAX	(sizeof(struct devcall_resp) + DEVCALL_INLINE_MAX)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 const char *__asan_default_options(void);
@@ -61,12 +58,9 @@ struct fuzz_dev {
 
 /* One request between its pop and its answer (vm_session's session_call). */
 struct fuzz_call {
-	struct waiter waiter;
+	struct call call;		/* first: the wait set's waiter is */
 	struct fuzz_dev *dev;
-	struct fuzz_call *next;
-	uint8_t *wire;			/* NULL until first served */
-	size_t wire_len;
-	uint64_t done;			/* dispatch_wait.done between tries */
+	struct fuzz_call *next;		/* the "worker pool" FIFO */
 	struct vq_chain chain;
 };
 
@@ -93,171 +87,96 @@ static void fuzz_log_sink(enum log_level level, const char *line)
 }
 
 /*
- * The request lifecycle, as vmm-glue/vm_session.c runs it (queue_kick,
- * session_serve, call_copy_request, call_answer, call_ready). Kept in
- * these few functions so the harness can move to the transport-free
- * call module when it exists.
+ * The transport side of the request lifecycle (call.h), as
+ * vmm-glue/vm_session.c runs it: the lifecycle itself is the daemon's.
  */
 
-static void call_queue(struct fuzz_call *call)
+static void fuzz_queue(struct fuzz_call *fc)
 {
-	struct fuzz_dev *dev = call->dev;
+	struct fuzz_dev *dev = fc->dev;
 
-	call->next = NULL;
-	*dev->queue_tail = call;
-	dev->queue_tail = &call->next;
+	fc->next = NULL;
+	*dev->queue_tail = fc;
+	dev->queue_tail = &fc->next;
 }
 
 static struct fuzz_call *call_dequeue(struct fuzz_dev *dev)
 {
-	struct fuzz_call *call = dev->queue;
+	struct fuzz_call *fc = dev->queue;
 
-	if (call) {
-		dev->queue = call->next;
+	if (fc) {
+		dev->queue = fc->next;
 		if (!dev->queue)
 			dev->queue_tail = &dev->queue;
 	}
-	return call;
+	return fc;
 }
 
-static void call_free(struct fuzz_call *call)
+static void fuzz_call_answer(struct call *c, const void *resp, size_t n)
 {
-	call->dev->live--;
-	free(call->wire);
-	free(call);
-}
+	struct fuzz_call *fc = (struct fuzz_call *)c;
+	int done;
 
-/* Write resp into the chain's writable part, return the chain, free. */
-static void call_answer(struct fuzz_call *call, const void *resp, size_t n)
-{
-	const struct vq_chain *c = &call->chain;
-	size_t done = 0;
-	unsigned int i;
-
-	for (i = 0; i < c->nr_out && done < n; i++) {
-		size_t k = c->out[i].iov_len < n - done ?
-			   c->out[i].iov_len : n - done;
-
-		memcpy(c->out[i].iov_base, (const uint8_t *)resp + done, k);
-		done += k;
-	}
+	if (!resp)
+		return;
+	done = vq_answer(&fc->dev->vq, &fc->chain, resp, n);
 #ifdef FUZZ_DEVICE_TRACE	/* -DFUZZ_DEVICE_TRACE: what each seed does */
 	if (n >= 16)
-		fprintf(stderr, "answer head %u: tag %llu result %lld (%zu of "
-			"%zu bytes)\n", c->head,
+		fprintf(stderr, "answer head %u: tag %llu result %lld (%d of "
+			"%zu bytes)\n", fc->chain.head,
 			(unsigned long long)le64toh(*(const uint64_t *)resp),
 			(long long)le64toh(*(const uint64_t *)
 					   ((const uint8_t *)resp + 8)),
 			done, n);
-	else
-		fprintf(stderr, "answer head %u: empty\n", c->head);
+#else
+	(void)done;
 #endif
-	vq_push(&call->dev->vq, c->gen, c->head, done);
-	call_free(call);
 }
 
-static void call_answer_error(struct fuzz_call *call, int err)
+static void fuzz_call_queue(struct call *c)
 {
-	uint8_t resp[sizeof(struct devcall_resp)];
-	struct response r = { .tag = call->waiter.tag,
-			      .result = call->done ? (int64_t)call->done : err };
-	int n = response_encode(&r, resp, sizeof(resp));
-
-	call_answer(call, resp, n < 0 ? 0 : (size_t)n);
+	fuzz_queue((struct fuzz_call *)c);
 }
 
-static void call_ready(struct waiter *w, int err)
+static void fuzz_call_free(struct call *c)
 {
-	struct fuzz_call *call = (struct fuzz_call *)w;
+	struct fuzz_call *fc = (struct fuzz_call *)c;
 
-	if (err)
-		call_answer_error(call, err);
-	else
-		call_queue(call);
+	fc->dev->live--;
+	free(fc);
 }
 
-static int call_copy_request(struct fuzz_call *call)
-{
-	const struct vq_chain *c = &call->chain;
-	size_t len = 0, cap = 0, n;
-	unsigned int i;
+static const struct call_ops fuzz_call_ops = {
+	.answer = fuzz_call_answer,
+	.queue = fuzz_call_queue,
+	.free = fuzz_call_free,
+};
 
-	for (i = 0; i < c->nr_in; i++)
-		cap += c->in[i].iov_len;
-	if (cap > REQ_WIRE_MAX + 1)
-		cap = REQ_WIRE_MAX + 1;
-	call->wire = malloc(cap ? cap : 1);
-	if (!call->wire)
-		return -ENOMEM;
-	for (i = 0; i < c->nr_in && len < cap; i++) {
-		n = c->in[i].iov_len;
-		if (n > cap - len)
-			n = cap - len;
-		memcpy(call->wire + len, c->in[i].iov_base, n);
-		len += n;
-	}
-	call->wire_len = len;
-	return 0;
-}
-
-static void call_serve(struct fuzz_call *call)
-{
-	struct vm *vm = call->dev->vm;
-	struct dispatch_wait wait;
-	uint8_t resp[RESP_WIRE_MAX];
-	size_t n;
-	int ret;
-
-	if (!call->wire && call_copy_request(call)) {
-		call_answer(call, NULL, 0);
-		return;
-	}
-	wait.done = call->done;
-	n = dispatch_wire(vm, call->wire, call->wire_len, resp, sizeof(resp),
-			  &wait);
-	if (!wait.file) {
-		call_answer(call, resp, n);
-		return;
-	}
-	call->done = wait.done;
-	call->waiter.ready = call_ready;
-	ret = waitset_park(host_waitset(vm_host(vm)), vm, wait.file, wait.fd,
-			   wait.handle, wait.tag, wait.events, &call->waiter);
-	if (ret) {
-		call->waiter.tag = wait.tag;
-		call_answer_error(call, ret);
-	}
-}
-
-/* Pop one chain: 1 queued, 0 none (or the ring is broken). */
+/* Pop one chain: 1 popped, 0 none (or the ring is broken). */
 static int dev_pop(struct fuzz_dev *dev)
 {
-	static struct vq_chain chain;	/* the event loop's, as queue_kick */
-	struct fuzz_call *call;
+	struct dispatch_env env = { &dev->gm, vm_epoch(dev->vm) };
+	struct fuzz_call *fc;
 	int ret;
 
-	for (;;) {
-		if (dev->broken || dev->pops >= FUZZ_MAX_POPS)
-			return 0;
-		dev->pops++;
-		ret = vq_pop(&dev->vq, &chain);
-		if (ret == 1)
-			break;
-		if (ret == 0)
-			return 0;
-		if (ret == -EIO) {	/* the guest broke the ring */
-			dev->broken = true;
-			return 0;
-		}
-		vq_push(&dev->vq, chain.gen, chain.head, 0);	/* malformed */
-	}
-	call = calloc(1, sizeof(*call));
-	if (!call)
+	if (dev->broken || dev->pops >= FUZZ_MAX_POPS)
+		return 0;
+	dev->pops++;
+	fc = calloc(1, sizeof(*fc));
+	if (!fc)
 		abort();
-	call->dev = dev;
-	call->chain = chain;
+	ret = vq_pop(&dev->vq, &fc->chain);
+	if (ret != 1) {
+		free(fc);
+		if (ret == -EIO)	/* the guest broke the ring */
+			dev->broken = true;
+		return 0;
+	}
+	fc->dev = dev;
 	dev->live++;
-	call_queue(call);
+	if (!call_begin(&fc->call, &fuzz_call_ops, dev->vm, &env,
+			fc->chain.in, fc->chain.nr_in, sizeof(*fc)))
+		fuzz_queue(fc);
 	return 1;
 }
 
@@ -271,10 +190,10 @@ static void dev_kick(struct fuzz_dev *dev)
 
 static void dev_run(struct fuzz_dev *dev)
 {
-	struct fuzz_call *call;
+	struct fuzz_call *fc;
 
-	while ((call = call_dequeue(dev)))
-		call_serve(call);
+	while ((fc = call_dequeue(dev)))
+		call_serve(&fc->call);
 }
 
 /* A driver for ioctls: reads what it may read, writes what it may write. */
@@ -370,7 +289,7 @@ static void dev_step(struct fuzz_dev *dev, struct cursor *c)
 	case FUZZ_STEP_SERVE:
 		call = call_dequeue(dev);
 		if (call)
-			call_serve(call);
+			call_serve(&call->call);
 		break;
 	case FUZZ_STEP_RUN:
 		dev_run(dev);
@@ -407,11 +326,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	static const char *const flags[][2] = {
 		{ "--vm", "a,max-open=8,max-request=64K,max-inflight=4" },
 		{ "--export", "a:rw=/dev/null,backend=mock,"
-			      "allow=0x4201+0x80044202" },
+			      "allow=0x4201:int+0x80044202:out:4" },
 		{ "--export", "a:ro=/dev/null,backend=mock,ro" },
 		{ "--export", "a:excl=/dev/zero,backend=mock,exclusive,"
 			      "deny=0x2285" },
-		{ "--export", "a:ioc=/dev/null,backend=mock,ioctl=ioc" },
+		{ "--export", "a:scsi=/dev/null,backend=mock,scsi=passthrough,"
+			      "allow=0xc0105a01:inout:16" },
 	};
 	char err[256];
 	unsigned int i;
