@@ -18,7 +18,7 @@ daemon= pids=()
 cleanup() {
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	pkill -f "devcall/f[abcrs]/ram" 2>/dev/null
+	pkill -f "devcall/f[abcrswl]/ram" 2>/dev/null
 	rm -f "$out"/*.fifo
 }
 trap cleanup EXIT
@@ -68,12 +68,13 @@ holder='exec 3</dev/devcall/excl && echo HOLDING; /dcwait block /dev/devcall/fif
 
 run=$out/run
 rm -rf "$run" "$out"/*.log && mkdir -p "$run"
-rm -f "$out"/*.fifo && mkfifo "$out/a.fifo" "$out/c.fifo" "$out/r.fifo"
+rm -f "$out"/*.fifo && mkfifo "$out/a.fifo" "$out/c.fifo" "$out/r.fifo" "$out/w.fifo"
 head -c 1M /dev/urandom > "$out/disc.bin"
 args=(--export "fa:excl=$out/disc.bin,exclusive" --export "fb:excl=$out/disc.bin,exclusive"
       --export "fr:excl=$out/disc.bin,exclusive" --export "fs:excl=$out/disc.bin,exclusive"
       --export "fa:fifo=$out/a.fifo" --export "fr:fifo=$out/r.fifo"
-      --export "fc:fifo=$out/c.fifo" --export fc:zero=/dev/zero)
+      --export "fc:fifo=$out/c.fifo" --export fc:zero=/dev/zero
+      --export "fw:wfifo=$out/w.fifo" --export fl:zero=/dev/zero)
 start_daemon "${args[@]}"
 
 # ---- A guest killed mid-call while it holds an exclusive export. ----
@@ -114,6 +115,33 @@ qmp "$out/fr-mon.qmp" system_reset
 released_within_1s reset-guest-claim-released-within-1s fs "$t0" reset "$ready"
 result reset-guest-files-closed "$(grep -q 'vm fr: guest reset: closing its 2 open file' "$out/devcalld.log" && echo ok || echo fail)"
 pkill -9 -f "mem-path=/dev/shm/devcall/fr/ram"
+
+# ---- A guest holding every worker it has in blocking host opens. ----
+# fw opens a host FIFO nobody reads, 8 times at once: each open blocks in
+# the host (its 4 workers held, 4 more calls queued behind them). fl, on
+# the same daemon, makes 1000 small calls meanwhile: its own workers serve
+# them (one shared pool used to leave the other VM's calls unanswered).
+guest fw 'for i in 1 2 3 4 5 6 7 8; do (echo x > /dev/devcall/wfifo; echo OPENED) & done
+	usleep 500000; echo BLOCKING; sleep 120'
+wait_for "$out/fw-console.log" '^BLOCKING' 120
+guest fl '/dcwait lat /dev/devcall/zero 1000'
+lat=
+wait_for "$out/fl-console.log" '^LAT' 120 && lat=$(grep -a '^LAT' "$out/fl-console.log" | tr -d '\r')
+p99=$(echo "$lat" | sed -n 's/.* p99=\([0-9]*\) .*/\1/p')
+blocked=$(grep -ac '^OPENED' "$out/fw-console.log")
+result other-vm-served-while-workers-blocked \
+	"$([ -n "$p99" ] && [ "$p99" -lt 50000 ] && echo "$lat" | grep -q 'errors=0' && [ "$blocked" = 0 ] && echo ok || echo fail)" \
+	"${lat:-no answer}; blocked guest's opens done meanwhile: $blocked"
+timeout 10 cat "$out/w.fifo" > /dev/null &
+opened=0
+for _ in $(seq 100); do
+	[ "$(grep -ac '^OPENED' "$out/fw-console.log")" = 8 ] && { opened=1; break; }
+	sleep 0.1
+done
+result blocked-opens-answered-once-released "$([ $opened = 1 ] && echo ok || echo fail)" \
+	"$(grep -ac '^OPENED' "$out/fw-console.log") of 8 opens answered"
+pkill -9 -f "mem-path=/dev/shm/devcall/fw/ram"
+pkill -9 -f "mem-path=/dev/shm/devcall/fl/ram"
 
 # ---- The daemon killed under a blocked call, then started again. ----
 guest fc 'exec 4</dev/devcall/zero; /dcwait block /dev/devcall/fifo

@@ -20,6 +20,8 @@
  *                            killed in a blocking open for writing; then
  *                            a reader opens (the host checks that the
  *                            orphaned open was closed)
+ *   dcwait lat DEV N         N reads of 16 bytes, one at a time; prints
+ *                            the latency percentiles in us
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -483,6 +485,42 @@ static int cmd_block(const char *dev)
 	return 0;
 }
 
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * n small reads of dev, one at a time: the latency of each, in us. Prints
+ * "LAT n=N p50=US p99=US max=US errors=E".
+ */
+static int cmd_lat(const char *dev, int n)
+{
+	long *us = calloc(n > 0 ? n : 1, sizeof(*us));
+	int fd = open(dev, O_RDONLY), i, errors = 0;
+	char buf[16];
+
+	if (fd < 0 || !us || n <= 0) {
+		printf("LAT open %s: %s\n", dev, strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		double t = now();
+
+		if (read(fd, buf, sizeof(buf)) != sizeof(buf))
+			errors++;
+		us[i] = (long)((now() - t) * 1e6);
+	}
+	qsort(us, n, sizeof(*us), cmp_long);
+	printf("LAT n=%d p50=%ld p99=%ld max=%ld errors=%d\n", n, us[n / 2],
+	       us[(n * 99) / 100], us[n - 1], errors);
+	free(us);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -500,6 +538,8 @@ int main(int argc, char **argv)
 		return cmd_block(argv[2]);
 	if (!strcmp(argv[1], "orphan"))
 		return cmd_orphan(argv[2]);
+	if (!strcmp(argv[1], "lat") && argc > 3)
+		return cmd_lat(argv[2], atoi(argv[3]));
 	fprintf(stderr, "dcwait: unknown command %s\n", argv[1]);
 	return 2;
 }
