@@ -214,6 +214,36 @@ int guest_ram_check_fd(int fd, const struct guest_ram_policy *p,
 	return 0;
 }
 
+/* Is gid one of this process's groups? */
+static bool in_my_groups(gid_t gid)
+{
+	gid_t groups[64];
+	int n, i;
+
+	if (gid == getegid())
+		return true;
+	n = getgroups(64, groups);
+	for (i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * Nobody but QEMU's user and the daemon may reach the file: others get
+ * nothing, and the group at most r-x, and only when it is a group of the
+ * daemon's (a daemon running as its own user, without CAP_DAC_OVERRIDE,
+ * reaches QEMU's RAM directory through a shared group).
+ */
+static bool dir_private(const struct stat *st)
+{
+	if (st->st_mode & 007)
+		return false;
+	if (!(st->st_mode & 070))
+		return true;
+	return !(st->st_mode & 020) && in_my_groups(st->st_gid);
+}
+
 int guest_ram_open(const char *path, const struct guest_ram_policy *p,
 		   const char **why)
 {
@@ -248,9 +278,10 @@ int guest_ram_open(const char *path, const struct guest_ram_policy *p,
 			     -EPERM);
 		goto out_dir;
 	}
-	if (st.st_mode & 077) {
-		ret = refuse(why, "its directory is open to group or others "
-			     "(want 0700)", -EPERM);
+	if (!dir_private(&st)) {
+		ret = refuse(why, "its directory is open to others, or to a "
+			     "group not the daemon's (want 0700, or 0750 "
+			     "with a group of the daemon)", -EPERM);
 		goto out_dir;
 	}
 	fd = openat(dfd, base, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |

@@ -124,9 +124,24 @@ static void test_open_refuses_second_name(void **state)
 
 static void test_open_refuses_open_dir(void **state)
 {
+	int fd;
+
 	(void)state;
 	assert_int_equal(chmod(dir, 0755), 0);
 	assert_int_equal(guest_ram_open(ram, &any_size, NULL), -EPERM);
+	/* A group of ours may read its way in (a daemon with its own user)... */
+	assert_int_equal(chown(dir, -1, getegid()), 0);
+	assert_int_equal(chmod(dir, 0750), 0);
+	fd = guest_ram_open(ram, &any_size, NULL);
+	assert_true(fd >= 0);
+	close(fd);
+	/* ...but not write, and no group of somebody else's. */
+	assert_int_equal(chmod(dir, 0770), 0);
+	assert_int_equal(guest_ram_open(ram, &any_size, NULL), -EPERM);
+	assert_int_equal(chown(dir, -1, 65534), 0);
+	assert_int_equal(chmod(dir, 0750), 0);
+	assert_int_equal(guest_ram_open(ram, &any_size, NULL), -EPERM);
+	assert_int_equal(chown(dir, -1, getegid()), 0);
 	assert_int_equal(chmod(dir, 0700), 0);
 }
 
