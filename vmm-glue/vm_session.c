@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "call.h"
@@ -306,16 +305,6 @@ static void session_qmp_event(struct event_src *src, uint32_t events)
 	}
 }
 
-static pid_t peer_pid(int fd)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
-		return -1;
-	return cred.pid;
-}
-
 /*
  * Events are taken only from the QEMU this VM's ivshmem connection comes
  * from: anyone else on the socket could otherwise reset the VM's files.
@@ -324,16 +313,16 @@ static void session_qmp_accept(struct event_src *src, uint32_t events)
 {
 	struct vm_session *s = ((struct session_ev *)src)->s;
 	int fd = accept4(s->qmp_listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	pid_t pid, qemu = ivshmem_server_peer_pid(&s->srv);
+	pid_t qemu = ivshmem_server_peer_pid(&s->srv);
+	struct ucred cred = { -1, (uid_t)-1, (gid_t)-1 };
 
 	(void)events;
 	if (fd < 0)
 		return;
-	pid = peer_pid(fd);
-	if (qemu <= 0 || pid != qemu ||
-	    sock_peer_check(fd, &s->srv.access.peer, NULL)) {
+	if (sock_peer_check(fd, &s->srv.access.peer, &cred) || qemu <= 0 ||
+	    cred.pid != qemu) {
 		vm_warn(s->vm, "QMP connection from pid %d refused: not the "
-			"QEMU of this VM", (int)pid);
+			"QEMU of this VM", (int)cred.pid);
 		close(fd);
 		return;
 	}
