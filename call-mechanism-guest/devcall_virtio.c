@@ -457,8 +457,8 @@ void devcall_dev_put(struct devcall_dev *d)
 }
 EXPORT_SYMBOL_GPL(devcall_dev_put);
 
-static struct devcall_config_export *devcall_read_exports(
-	struct virtio_device *vdev, unsigned int *nr)
+static struct devcall_config_export *
+devcall_read_exports(struct virtio_device *vdev, unsigned int *nr)
 {
 	struct devcall_config_export *exps;
 	struct devcall_config cfg;

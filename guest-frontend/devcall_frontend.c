@@ -64,7 +64,7 @@ struct dcf_poll_arm {
 
 struct dcf_file {
 	struct devcall_dev *d;
-	spinlock_t poll_lock;
+	spinlock_t poll_lock;		/* arms, poll_pending */
 	wait_queue_head_t poll_wq;
 	unsigned int poll_pending;
 	struct dcf_poll_arm arms[DCF_POLL_ARMS];
