@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The guest half of the call mechanism, as the frontend sees it: build a
- * request, pin the user memory it names, send it on the virtqueue and wait
- * for the host's answer.
+ * The guest half of the call mechanism, as a frontend sees it: register to
+ * be offered exports; build a request, pin the user memory it names, send
+ * it on the virtqueue and wait for the host's answer. Layouts of ioctl
+ * arguments are walked by layout_walk.h, also the call mechanism's.
  */
 #ifndef DEVCALL_CALL_H
 #define DEVCALL_CALL_H
 
+#include <linux/device.h>
+#include <linux/module.h>
 #include <linux/types.h>
 
 #include "devcall_abi.h"
@@ -68,16 +71,64 @@ void devcall_dev_get(struct devcall_dev *d);
 void devcall_dev_put(struct devcall_dev *d);
 
 /*
- * The frontend: called once the device is ready with its exports, and on
- * removal (open files then fail with -ENXIO).
+ * Exports and the frontends that serve them. The call mechanism knows no
+ * frontend: each export the host offers becomes a device on the devcall
+ * bus, child of its virtio device, and the driver core binds it to the
+ * first registered frontend whose kind (and match, if any) accepts it, as
+ * the virtio bus binds virtio_blk. A frontend registered before or after
+ * the export appears is probed either way. remove runs when the export goes
+ * (the daemon lost, the device or module removed) or the frontend
+ * unregisters; by then the device is dead when it is going away: calls
+ * fail at once with -ENXIO or -EIO, so remove never waits on the host.
  */
-struct devcall_frontend;
-struct devcall_frontend *devcall_frontend_add(struct devcall_dev *d,
-					      struct device *parent,
-					      const struct devcall_config_export *exports,
-					      unsigned int nr_exports);
-void devcall_frontend_remove(struct devcall_frontend *fe);
-int devcall_frontend_init(void);
-void devcall_frontend_exit(void);
+enum devcall_export_kind {
+	DEVCALL_EXPORT_CHAR,	/* a node opened, read, written, ioctl'd */
+	DEVCALL_EXPORT_BLOCK,	/* for a block frontend: no host sends it yet */
+};
+
+struct devcall_export {
+	struct device dev;		/* on the devcall bus */
+	struct devcall_dev *d;		/* where its calls go; held by dev */
+	u32 id;				/* export_id for OPEN */
+	u32 flags;			/* DEVCALL_EXPORT_F_* */
+	enum devcall_export_kind kind;
+	char name[DEVCALL_NAME_MAX];	/* [A-Za-z0-9_.-], never empty */
+};
+
+#define to_devcall_export(d) container_of(d, struct devcall_export, dev)
+
+struct devcall_frontend {
+	struct device_driver driver;	/* name and owner: set by register */
+	const char *name;
+	enum devcall_export_kind kind;	/* the exports it is offered */
+	/* Optional: decline an export of its kind (false: offered on). */
+	bool (*match)(const struct devcall_export *exp);
+	/* 0 claims exp; an error leaves it to the next frontend. */
+	int (*probe)(struct devcall_export *exp);
+	void (*remove)(struct devcall_export *exp);
+};
+
+int __devcall_register_frontend(struct devcall_frontend *fe,
+				struct module *owner);
+#define devcall_register_frontend(fe) \
+	__devcall_register_frontend(fe, THIS_MODULE)
+void devcall_unregister_frontend(struct devcall_frontend *fe);
+
+/* A frontend module that does nothing else at init and exit. */
+#define module_devcall_frontend(__fe) \
+	module_driver(__fe, devcall_register_frontend, \
+		      devcall_unregister_frontend)
+
+/* A frontend's own data for the export it claimed. */
+static inline void *devcall_export_get_drvdata(struct devcall_export *exp)
+{
+	return dev_get_drvdata(&exp->dev);
+}
+
+static inline void devcall_export_set_drvdata(struct devcall_export *exp,
+					      void *data)
+{
+	dev_set_drvdata(&exp->dev, data);
+}
 
 #endif /* DEVCALL_CALL_H */

@@ -4,7 +4,8 @@
  * device-readable buffer (header, guest-physical segments, inline bytes)
  * and one device-writable buffer (the response) on the request queue.
  * User memory is pinned, never copied; it stays pinned until the host has
- * answered, even if the caller was interrupted and left.
+ * answered, even if the caller was interrupted and left. The exports read
+ * from config space go on the devcall bus (devcall_bus.c) for frontends.
  */
 #define pr_fmt(fmt) "devcall: " fmt
 
@@ -20,6 +21,7 @@
 #include <linux/virtio_config.h>
 #include <linux/workqueue.h>
 
+#include "devcall_bus.h"
 #include "devcall_call.h"
 #include "devcall_ivshmem.h"
 
@@ -36,7 +38,6 @@ struct devcall_dev {
 	int dead_err;			/* -ENXIO removed, -EIO daemon gone */
 	atomic64_t next_tag;
 	struct rw_semaphore users;	/* submitters vs. removal */
-	struct devcall_frontend *fe;
 };
 
 struct devcall_call {
@@ -456,8 +457,8 @@ void devcall_dev_put(struct devcall_dev *d)
 }
 EXPORT_SYMBOL_GPL(devcall_dev_put);
 
-static struct devcall_config_export *devcall_read_exports(
-	struct virtio_device *vdev, unsigned int *nr)
+static struct devcall_config_export *
+devcall_read_exports(struct virtio_device *vdev, unsigned int *nr)
 {
 	struct devcall_config_export *exps;
 	struct devcall_config cfg;
@@ -512,12 +513,10 @@ static int devcall_probe(struct virtio_device *vdev)
 	}
 	virtio_device_ready(vdev);
 
-	/* Nodes appear only now that calls can be served. */
-	d->fe = devcall_frontend_add(d, &vdev->dev, exps, nr);
-	if (IS_ERR(d->fe)) {
-		ret = PTR_ERR(d->fe);
+	/* Frontends are offered the exports only now that calls work. */
+	ret = devcall_exports_add(d, &vdev->dev, exps, nr);
+	if (ret)
 		goto out_reset;
-	}
 	kfree(exps);
 	dev_info(&vdev->dev, "%u export(s)\n", nr);
 	return 0;
@@ -542,9 +541,11 @@ static void devcall_remove(struct virtio_device *vdev)
 	int err = vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_FAILED ?
 		  -EIO : -ENXIO;
 
-	devcall_frontend_remove(d->fe);
-
-	/* Fail every waiter; the memory they pinned stays with the ring. */
+	/*
+	 * Fail every waiter first, and every call from now on: a frontend's
+	 * remove must not wait on a host that may never answer. The memory
+	 * the waiters pinned stays with the ring.
+	 */
 	spin_lock_irq(&d->lock);
 	d->dead = true;
 	d->dead_err = err;
@@ -563,6 +564,9 @@ static void devcall_remove(struct virtio_device *vdev)
 	wake_up_all(&d->space);
 	down_write(&d->users);		/* no submitter is still queueing */
 	up_write(&d->users);
+
+	/* The frontends let go while the queue still exists. */
+	devcall_exports_remove(&vdev->dev);
 
 	/* The host stops touching our memory; then take it all back. */
 	virtio_reset_device(vdev);
@@ -593,20 +597,20 @@ static struct virtio_driver devcall_driver = {
 
 static int __init devcall_init(void)
 {
-	int ret = devcall_frontend_init();
+	int ret = devcall_bus_init();
 
 	if (ret)
 		return ret;
 	ret = register_virtio_driver(&devcall_driver);
 	if (ret)
-		devcall_frontend_exit();
+		devcall_bus_exit();
 	return ret;
 }
 
 static void __exit devcall_exit(void)
 {
 	unregister_virtio_driver(&devcall_driver);
-	devcall_frontend_exit();
+	devcall_bus_exit();
 }
 
 module_init(devcall_init);

@@ -2,6 +2,12 @@
 /* The guest's walk of a host-published ioctl layout: see layout_walk.h. */
 #include "layout_walk.h"
 
+#ifdef __KERNEL__
+#include <linux/export.h>	/* frontends walk layouts; devcall.ko owns it */
+#else
+#define EXPORT_SYMBOL_GPL(sym)
+#endif
+
 static int field_ok(const struct devcall_layout_field *f, __u32 arg_size)
 {
 	if (!f->size)
@@ -34,6 +40,7 @@ int layout_walk_check(const struct devcall_layout *l)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_GPL(layout_walk_check);
 
 static __s64 field_get(const struct devcall_layout_field *f, const __u8 *arg)
 {
@@ -131,3 +138,4 @@ int layout_walk(const struct devcall_layout *l, const void *arg,
 	}
 	return n;
 }
+EXPORT_SYMBOL_GPL(layout_walk);

@@ -4,13 +4,15 @@
  * /dev/devcall/<export name>. Each file operation becomes one call to the
  * host through the call mechanism; the host node is opened, read, written
  * and ioctl'd on the host by its own driver. The frontend knows no device:
- * ioctls go by their _IOC encoding or as plain integers.
+ * ioctls go by their _IOC encoding or as plain integers. It registers with
+ * the call mechanism (devcall.ko) for char exports and is probed for each.
  */
-#define pr_fmt(fmt) "devcall: " fmt
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/idr.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/poll.h>
@@ -23,7 +25,7 @@
 #include "devcall_call.h"
 #include "layout_walk.h"
 
-#define DCF_MAX_MINORS		256
+#define DCF_MAX_MINORS		256	/* nodes across all devices */
 #define DCF_CHUNK		(4u << 20)	/* bytes per call */
 #define DCF_CHUNK_SEGS		(DCF_CHUNK / PAGE_SIZE + 1)
 #define DCF_LAYOUT_CACHE	16	/* ioctl layouts kept per open file */
@@ -33,20 +35,12 @@
 				 EPOLLRDBAND | EPOLLWRNORM | EPOLLWRBAND | \
 				 EPOLLRDHUP)
 
+/* The node of one export this frontend claimed. */
 struct dcf_export {
+	struct devcall_export *exp;
+	dev_t devt;
 	struct cdev *cdev;
 	struct device *dev;
-	struct devcall_frontend *fe;
-	u32 id;
-	u32 flags;
-	char name[DEVCALL_NAME_MAX];
-};
-
-struct devcall_frontend {
-	struct devcall_dev *d;
-	dev_t base;
-	unsigned int nr;
-	struct dcf_export *exports;
 };
 
 struct dcf_layout {
@@ -70,7 +64,7 @@ struct dcf_poll_arm {
 
 struct dcf_file {
 	struct devcall_dev *d;
-	spinlock_t poll_lock;
+	spinlock_t poll_lock;		/* arms, poll_pending */
 	wait_queue_head_t poll_wq;
 	unsigned int poll_pending;
 	struct dcf_poll_arm arms[DCF_POLL_ARMS];
@@ -88,6 +82,8 @@ struct dcf_file {
 };
 
 static struct class *dcf_class;
+static dev_t dcf_devt;			/* DCF_MAX_MINORS from here */
+static DEFINE_IDA(dcf_minors);
 /* dev_t -> export, so that open never touches a removed export. */
 static DEFINE_XARRAY(dcf_nodes);
 static DEFINE_MUTEX(dcf_lock);
@@ -115,7 +111,7 @@ static void dcf_poll_retry(struct timer_list *t)
 static int dcf_open(struct inode *inode, struct file *file)
 {
 	const struct devcall_resp *r;
-	struct dcf_export *exp;
+	struct dcf_export *e;
 	struct devcall_call *c;
 	struct dcf_file *f;
 	u64 flags = 0;
@@ -134,14 +130,14 @@ static int dcf_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	}
 	mutex_lock(&dcf_lock);
-	exp = xa_load(&dcf_nodes, inode->i_rdev);
-	if (exp) {
-		f->d = exp->fe->d;
+	e = xa_load(&dcf_nodes, inode->i_rdev);
+	if (e) {
+		f->d = e->exp->d;
 		devcall_dev_get(f->d);
-		devcall_call_hdr(c)->export_id = cpu_to_le32(exp->id);
+		devcall_call_hdr(c)->export_id = cpu_to_le32(e->exp->id);
 	}
 	mutex_unlock(&dcf_lock);
-	if (!exp) {
+	if (!e) {
 		ret = -ENXIO;
 		goto out;
 	}
@@ -544,110 +540,117 @@ static const struct file_operations dcf_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 };
 
-struct devcall_frontend *devcall_frontend_add(struct devcall_dev *d,
-					      struct device *parent,
-					      const struct devcall_config_export *exports,
-					      unsigned int nr)
+/* Nodes appear only now: the export's device serves calls already. */
+static int dcf_probe(struct devcall_export *exp)
 {
-	struct devcall_frontend *fe;
-	unsigned int i;
+	struct dcf_export *e;
 	int ret;
 
-	if (nr > DCF_MAX_MINORS)
-		return ERR_PTR(-EINVAL);
-	fe = kzalloc(sizeof(*fe), GFP_KERNEL);
-	if (!fe)
-		return ERR_PTR(-ENOMEM);
-	fe->d = d;
-	fe->exports = kcalloc(max(nr, 1u), sizeof(*fe->exports), GFP_KERNEL);
-	if (!fe->exports) {
-		ret = -ENOMEM;
+	e = kzalloc(sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	e->exp = exp;
+	ret = ida_alloc_max(&dcf_minors, DCF_MAX_MINORS - 1, GFP_KERNEL);
+	if (ret < 0)
 		goto out_free;
+	e->devt = MKDEV(MAJOR(dcf_devt), ret);
+	e->cdev = cdev_alloc();
+	if (!e->cdev) {
+		ret = -ENOMEM;
+		goto out_minor;
 	}
-	if (nr) {
-		ret = alloc_chrdev_region(&fe->base, 0, nr, "devcall");
-		if (ret)
-			goto out_free;
+	e->cdev->ops = &dcf_fops;
+	e->cdev->owner = THIS_MODULE;
+	ret = cdev_add(e->cdev, e->devt, 1);
+	if (ret) {
+		kobject_put(&e->cdev->kobj);
+		goto out_minor;
 	}
-	for (i = 0; i < nr; i++) {
-		struct dcf_export *e = &fe->exports[i];
-
-		e->fe = fe;
-		e->id = le32_to_cpu(exports[i].id);
-		e->flags = le32_to_cpu(exports[i].flags);
-		strscpy(e->name, exports[i].name, sizeof(e->name));
-		if (!e->name[0] || strchr(e->name, '/')) {
-			dev_warn(parent, "export %u has a bad name\n", e->id);
-			continue;
-		}
-		e->cdev = cdev_alloc();
-		if (!e->cdev) {
-			ret = -ENOMEM;
-			goto out_remove;
-		}
-		e->cdev->ops = &dcf_fops;
-		e->cdev->owner = THIS_MODULE;
-		mutex_lock(&dcf_lock);
-		ret = xa_err(xa_store(&dcf_nodes, fe->base + i, e, GFP_KERNEL));
-		mutex_unlock(&dcf_lock);
-		if (!ret)
-			ret = cdev_add(e->cdev, fe->base + i, 1);
-		if (ret) {
-			kobject_put(&e->cdev->kobj);
-			e->cdev = NULL;
-			goto out_remove;
-		}
-		e->dev = device_create(dcf_class, parent, fe->base + i, e,
-				       "devcall!%s", e->name);
-		if (IS_ERR(e->dev)) {
-			ret = PTR_ERR(e->dev);
-			e->dev = NULL;
-			goto out_remove;
-		}
-	}
-	fe->nr = nr;
-	return fe;
-
-out_remove:
-	fe->nr = nr;
-	devcall_frontend_remove(fe);
-	return ERR_PTR(ret);
-out_free:
-	kfree(fe->exports);
-	kfree(fe);
-	return ERR_PTR(ret);
-}
-
-void devcall_frontend_remove(struct devcall_frontend *fe)
-{
-	unsigned int i;
-
-	/* No new opens; files already open get -ENXIO from the device. */
 	mutex_lock(&dcf_lock);
-	for (i = 0; i < fe->nr; i++)
-		xa_erase(&dcf_nodes, fe->base + i);
+	ret = xa_err(xa_store(&dcf_nodes, e->devt, e, GFP_KERNEL));
 	mutex_unlock(&dcf_lock);
-	for (i = 0; i < fe->nr; i++) {
-		struct dcf_export *e = &fe->exports[i];
-
-		if (e->dev)
-			device_destroy(dcf_class, fe->base + i);
-		if (e->cdev)
-			cdev_del(e->cdev);
+	if (ret)
+		goto out_cdev;
+	e->dev = device_create(dcf_class, &exp->dev, e->devt, e,
+			       "devcall!%s", exp->name);
+	if (IS_ERR(e->dev)) {
+		ret = PTR_ERR(e->dev);
+		goto out_node;
 	}
-	if (fe->nr)
-		unregister_chrdev_region(fe->base, fe->nr);
-	kfree(fe->exports);
-	kfree(fe);
+	devcall_export_set_drvdata(exp, e);
+	return 0;
+
+out_node:
+	mutex_lock(&dcf_lock);
+	xa_erase(&dcf_nodes, e->devt);
+	mutex_unlock(&dcf_lock);
+out_cdev:
+	cdev_del(e->cdev);
+out_minor:
+	ida_free(&dcf_minors, MINOR(e->devt));
+out_free:
+	kfree(e);
+	return ret;
 }
 
-int devcall_frontend_init(void)
+/*
+ * The export goes (its device is dead by now) or this module unloads:
+ * no new opens; files already open fail with the device's error and keep
+ * the device's memory until they close.
+ */
+static void dcf_remove(struct devcall_export *exp)
 {
+	struct dcf_export *e = devcall_export_get_drvdata(exp);
+
+	mutex_lock(&dcf_lock);
+	xa_erase(&dcf_nodes, e->devt);
+	mutex_unlock(&dcf_lock);
+	device_destroy(dcf_class, e->devt);
+	cdev_del(e->cdev);
+	ida_free(&dcf_minors, MINOR(e->devt));
+	kfree(e);
+}
+
+static struct devcall_frontend dcf_frontend = {
+	.name	= "devcall_char",
+	.kind	= DEVCALL_EXPORT_CHAR,
+	.probe	= dcf_probe,
+	.remove	= dcf_remove,
+};
+
+static int __init dcf_init(void)
+{
+	int ret;
+
 	dcf_class = class_create(THIS_MODULE, "devcall");
-	return PTR_ERR_OR_ZERO(dcf_class);
+	if (IS_ERR(dcf_class))
+		return PTR_ERR(dcf_class);
+	ret = alloc_chrdev_region(&dcf_devt, 0, DCF_MAX_MINORS, "devcall");
+	if (ret)
+		goto out_class;
+	/* Probes every char export already there. */
+	ret = devcall_register_frontend(&dcf_frontend);
+	if (ret)
+		goto out_region;
+	return 0;
+
+out_region:
+	unregister_chrdev_region(dcf_devt, DCF_MAX_MINORS);
+out_class:
+	class_destroy(dcf_class);
+	return ret;
 }
 
-void devcall_frontend_exit(void)
+static void __exit dcf_exit(void)
 {
+	devcall_unregister_frontend(&dcf_frontend);	/* removes every node */
+	unregister_chrdev_region(dcf_devt, DCF_MAX_MINORS);
 	class_destroy(dcf_class);
+	ida_destroy(&dcf_minors);
 }
+
+module_init(dcf_init);
+module_exit(dcf_exit);
+MODULE_ALIAS("devcall:char");
+MODULE_DESCRIPTION("devcall: a char device per exported host node");
+MODULE_LICENSE("GPL");

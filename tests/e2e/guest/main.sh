@@ -33,4 +33,24 @@ check dev-zero sh -c "[ \$(head -c 100000 $d/zero | md5sum | cut -d' ' -f1) = \$
 check dev-null-write sh -c "echo hello > $d/null"
 check dev-null-read sh -c "[ \$(cat $d/null | wc -c) = 0 ]"
 check dev-urandom sh -c "a=\$(head -c 4096 $d/urandom | md5sum); b=\$(head -c 4096 $d/urandom | md5sum); [ \"\$a\" != \"\$b\" ] && [ \$(head -c 65536 $d/urandom | gzip -9 | wc -c) -gt 65000 ]"
+
+# The frontend is a driver on the devcall bus: while a file is open it
+# stays; unloaded, its nodes go; loaded again, it is probed for every
+# export again and the nodes work.
+fe_reload() {
+	exec 3<$d/zero
+	rmmod devcall_frontend 2>/dev/null && { echo "unloaded with a file open"; return 1; }
+	exec 3<&-
+	rmmod devcall_frontend || return 1
+	[ -e $d/zero ] && { echo "node left after unload"; return 1; }
+	[ -d /sys/bus/devcall/devices ] && [ "$(ls /sys/bus/devcall/devices | wc -l)" = 6 ] ||
+		{ echo "exports: $(ls /sys/bus/devcall/devices 2>&1)"; return 1; }
+	insmod /lib/modules/devcall_frontend.ko || return 1
+	i=0
+	while [ ! -e $d/zero ] && [ $i -lt 50 ]; do usleep 100000; i=$((i + 1)); done
+	[ "$(ls $d | wc -l)" = 6 ] || { echo "nodes after reload: $(ls $d)"; return 1; }
+	[ "$(head -c 4096 $d/zero | wc -c)" = 4096 ] || return 1
+	echo "bus $(cat /sys/bus/devcall/devices/*:zero/kind) $(cat /sys/bus/devcall/devices/*:zero/modalias)"
+}
+check frontend-unload-reload fe_reload
 exit 0

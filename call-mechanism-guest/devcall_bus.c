@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The devcall bus: one device per export the host offers, the frontends
+ * as its drivers, as the virtio bus pairs virtio devices with virtio_blk
+ * or virtio-rng. The driver core keeps both lists and their locking: an
+ * export is offered to the frontends in registration order until one's
+ * probe claims it; a frontend registered later is offered every unclaimed
+ * export; deleting an export, or unregistering its frontend, calls remove.
+ * A MODALIAS of devcall:<kind> lets udev load the frontend for a kind.
+ */
+#define pr_fmt(fmt) "devcall: " fmt
+
+#include <linux/device.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "devcall_bus.h"
+
+#define to_devcall_frontend(drv) \
+	container_of(drv, struct devcall_frontend, driver)
+
+static const char *const devcall_kind_names[] = {
+	[DEVCALL_EXPORT_CHAR]	= "char",
+	[DEVCALL_EXPORT_BLOCK]	= "block",
+};
+
+static const char *devcall_kind_name(enum devcall_export_kind kind)
+{
+	if (kind >= ARRAY_SIZE(devcall_kind_names))
+		return "unknown";
+	return devcall_kind_names[kind];
+}
+
+static int devcall_bus_match(struct device *dev, struct device_driver *drv)
+{
+	struct devcall_export *exp = to_devcall_export(dev);
+	struct devcall_frontend *fe = to_devcall_frontend(drv);
+
+	if (exp->kind != fe->kind)
+		return 0;
+	return !fe->match || fe->match(exp);
+}
+
+static int devcall_bus_uevent(struct device *dev, struct kobj_uevent_env *env)
+{
+	struct devcall_export *exp = to_devcall_export(dev);
+
+	return add_uevent_var(env, "MODALIAS=devcall:%s",
+			      devcall_kind_name(exp->kind));
+}
+
+static int devcall_bus_probe(struct device *dev)
+{
+	struct devcall_frontend *fe = to_devcall_frontend(dev->driver);
+
+	return fe->probe(to_devcall_export(dev));
+}
+
+static void devcall_bus_remove(struct device *dev)
+{
+	struct devcall_frontend *fe = to_devcall_frontend(dev->driver);
+
+	if (fe->remove)
+		fe->remove(to_devcall_export(dev));
+}
+
+static ssize_t name_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_devcall_export(dev)->name);
+}
+static DEVICE_ATTR_RO(name);
+
+static ssize_t kind_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  devcall_kind_name(to_devcall_export(dev)->kind));
+}
+static DEVICE_ATTR_RO(kind);
+
+static ssize_t modalias_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "devcall:%s\n",
+			  devcall_kind_name(to_devcall_export(dev)->kind));
+}
+static DEVICE_ATTR_RO(modalias);
+
+static struct attribute *devcall_export_attrs[] = {
+	&dev_attr_name.attr,
+	&dev_attr_kind.attr,
+	&dev_attr_modalias.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(devcall_export);
+
+static struct bus_type devcall_bus_type = {
+	.name		= "devcall",
+	.match		= devcall_bus_match,
+	.uevent		= devcall_bus_uevent,
+	.probe		= devcall_bus_probe,
+	.remove		= devcall_bus_remove,
+	.dev_groups	= devcall_export_groups,
+};
+
+int __devcall_register_frontend(struct devcall_frontend *fe,
+				struct module *owner)
+{
+	if (!fe->name || !fe->probe)
+		return -EINVAL;
+	fe->driver.name = fe->name;
+	fe->driver.owner = owner;
+	fe->driver.bus = &devcall_bus_type;
+	return driver_register(&fe->driver);
+}
+EXPORT_SYMBOL_GPL(__devcall_register_frontend);
+
+void devcall_unregister_frontend(struct devcall_frontend *fe)
+{
+	driver_unregister(&fe->driver);
+}
+EXPORT_SYMBOL_GPL(devcall_unregister_frontend);
+
+static void devcall_export_release(struct device *dev)
+{
+	struct devcall_export *exp = to_devcall_export(dev);
+
+	devcall_dev_put(exp->d);
+	kfree(exp);
+}
+
+/* The host's names are not trusted: they become sysfs and /dev names. */
+static bool devcall_name_ok(const char *name)
+{
+	return name[0] && !strchr(name, '/');
+}
+
+static int devcall_export_add(struct devcall_dev *d, struct device *parent,
+			      const struct devcall_config_export *cfg)
+{
+	struct devcall_export *exp;
+	int ret;
+
+	exp = kzalloc(sizeof(*exp), GFP_KERNEL);
+	if (!exp)
+		return -ENOMEM;
+	devcall_dev_get(d);
+	exp->d = d;
+	exp->id = le32_to_cpu(cfg->id);
+	exp->flags = le32_to_cpu(cfg->flags);
+	/* The ABI names no kind yet: every export is a node to open. */
+	exp->kind = DEVCALL_EXPORT_CHAR;
+	strscpy(exp->name, cfg->name, sizeof(exp->name));
+
+	device_initialize(&exp->dev);
+	exp->dev.bus = &devcall_bus_type;
+	exp->dev.parent = parent;
+	exp->dev.release = devcall_export_release;
+	ret = dev_set_name(&exp->dev, "%s:%s", dev_name(parent), exp->name);
+	if (!ret)
+		ret = device_add(&exp->dev);	/* offered to frontends here */
+	if (ret)
+		put_device(&exp->dev);		/* frees exp, puts d */
+	return ret;
+}
+
+int devcall_exports_add(struct devcall_dev *d, struct device *parent,
+			const struct devcall_config_export *cfg,
+			unsigned int nr)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		if (!devcall_name_ok(cfg[i].name)) {
+			dev_warn(parent, "export %u has a bad name\n",
+				 le32_to_cpu(cfg[i].id));
+			continue;
+		}
+		ret = devcall_export_add(d, parent, &cfg[i]);
+		if (ret) {
+			dev_err(parent, "export %s: %d\n", cfg[i].name, ret);
+			goto out_remove;
+		}
+	}
+	return 0;
+
+out_remove:
+	devcall_exports_remove(parent);
+	return ret;
+}
+
+static int devcall_export_unregister(struct device *dev, void *unused)
+{
+	if (dev->bus == &devcall_bus_type)
+		device_unregister(dev);
+	return 0;
+}
+
+void devcall_exports_remove(struct device *parent)
+{
+	device_for_each_child_reverse(parent, NULL, devcall_export_unregister);
+}
+
+int devcall_bus_init(void)
+{
+	return bus_register(&devcall_bus_type);
+}
+
+void devcall_bus_exit(void)
+{
+	bus_unregister(&devcall_bus_type);
+}
