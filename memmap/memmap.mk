@@ -13,4 +13,5 @@ MEMMAP_SRCS := \
 	memmap/layouts_tty.c \
 	memmap/layouts_tun.c \
 	memmap/ptr_rewrite.c \
-	memmap/layout_wire.c
+	memmap/layout_wire.c \
+	memmap/layout_file.c

@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "ioctl_layout.h"
+#include "layout_file.h"
 #include "event_loop.h"
 #include "log.h"
 #include "sock.h"
@@ -223,6 +224,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* Before anything looks layouts up, and before seccomp. */
+	if (cfg.layouts[0] && layout_file_load(cfg.layouts, err, sizeof(err)))
+		goto bad_config;
 	if (list_layouts) {	/* what a guest can call; no config needed */
 		layout_list(stdout);
 		return 0;
