@@ -545,6 +545,10 @@ static int set_daemon_key(struct config *cfg, const char *key,
 
 		if (!*val || copy_str(dst, sizeof(cfg->user), val))
 			return fail(e, "%s: bad name '%s'", key, val);
+	} else if (!strcmp(key, "layouts")) {
+		/* memmap/layout_file.c; loaded by devcalld at start. */
+		if (!*val || copy_str(cfg->layouts, sizeof(cfg->layouts), val))
+			return fail(e, "layouts: bad path '%s'", val);
 	} else if (!strcmp(key, "seccomp")) {
 		if (!strcmp(val, "on"))
 			cfg->seccomp_off = false;

@@ -132,6 +132,7 @@ struct config {
 	char user[64];			/* [daemon] user: run as (empty: stay) */
 	char group[64];			/* [daemon] group (empty: user's) */
 	bool seccomp_off;		/* [daemon] seccomp = off, --no-seccomp */
+	char layouts[PATH_MAX];		/* [daemon] layouts: a layout file */
 };
 
 /* Defaults for a VM's limits. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <linux/ioctl.h>
 
 #include "backend.h"
 #include "dispatch.h"
@@ -298,6 +299,13 @@ out:
 	return ret;
 }
 
+static const char *ioc_dir_name(uint32_t cmd)
+{
+	static const char *const names[] = { "none", "write", "read", "rw" };
+
+	return names[_IOC_DIR(cmd) & 3];
+}
+
 static bool ioctl_listed(const uint32_t *list, unsigned int nr, uint32_t cmd)
 {
 	unsigned int i;
@@ -352,13 +360,18 @@ const struct ioctl_layout *dispatch_ioctl_layout(const struct vm *vm,
 		*err = -EPERM;
 		return NULL;
 	}
-	l = layout_find(cmd);
+	l = layout_lookup(cmd, scratch);
 	if (l)
 		return l;
 	if (policy_allow_layout(pol, cmd, scratch))
 		return scratch;
-	vm_warn(vm, "export %s: ioctl 0x%08x refused: no layout known "
-		 "and not allowed by policy", exp->name, cmd);
+	/* Decoded, so that a layout for it can be written from the log. */
+	vm_warn(vm, "export %s: ioctl 0x%08x (type '%c' 0x%02x, nr 0x%02x, "
+		 "size %u, dir %s) refused: no layout known and not allowed "
+		 "by policy", exp->name, cmd,
+		 _IOC_TYPE(cmd) >= 0x20 && _IOC_TYPE(cmd) < 0x7f ?
+		 (int)_IOC_TYPE(cmd) : '?', _IOC_TYPE(cmd), _IOC_NR(cmd),
+		 _IOC_SIZE(cmd), ioc_dir_name(cmd));
 	*err = -ENOTTY;
 	return NULL;
 }

@@ -11,7 +11,7 @@
 
 #include "ioctl_layout.h"
 
-#define LAYOUT_MAX_REGISTERED	64
+#define LAYOUT_MAX_REGISTERED	256	/* plugins and a layouts file */
 #define LAYOUT_IOVEC_ELEM	16	/* struct { void *base; size_t len; } */
 
 static struct ioctl_layout registered[LAYOUT_MAX_REGISTERED];
@@ -21,7 +21,7 @@ static pthread_rwlock_t registered_lock = PTHREAD_RWLOCK_INITIALIZER;
 const struct ioctl_layout *layout_find(uint32_t cmd)
 {
 	const struct ioctl_layout *found = NULL;
-	unsigned int i;
+	unsigned int i, t;
 
 	/* Registered layouts are only added, never changed: safe to return. */
 	pthread_rwlock_rdlock(&registered_lock);
@@ -31,10 +31,56 @@ const struct ioctl_layout *layout_find(uint32_t cmd)
 	pthread_rwlock_unlock(&registered_lock);
 	if (found)
 		return found;
-	for (i = 0; i < layout_builtin_count; i++)
-		if (layout_builtin[i].cmd == cmd)
-			return &layout_builtin[i];
+	for (t = 0; t < layout_tables_count; t++)
+		for (i = 0; i < layout_tables[t]->count; i++)
+			if (layout_tables[t]->layouts[i].cmd == cmd)
+				return &layout_tables[t]->layouts[i];
 	return NULL;
+}
+
+/* The size bits cleared: what a family's members have in common. */
+#define LAYOUT_SIZE_MASK	((uint32_t)_IOC_SIZEMASK << _IOC_SIZESHIFT)
+
+bool layout_family_match(const struct ioctl_layout *l, uint32_t cmd)
+{
+	return l->size_family &&
+	       (l->cmd & ~LAYOUT_SIZE_MASK) == (cmd & ~LAYOUT_SIZE_MASK);
+}
+
+static const struct ioctl_layout *family_find(uint32_t cmd)
+{
+	const struct ioctl_layout *found = NULL;
+	unsigned int i, t;
+
+	pthread_rwlock_rdlock(&registered_lock);
+	for (i = 0; i < nr_registered && !found; i++)
+		if (layout_family_match(&registered[i], cmd))
+			found = &registered[i];
+	pthread_rwlock_unlock(&registered_lock);
+	for (t = 0; t < layout_tables_count && !found; t++)
+		for (i = 0; i < layout_tables[t]->count && !found; i++)
+			if (layout_family_match(&layout_tables[t]->layouts[i],
+						cmd))
+				found = &layout_tables[t]->layouts[i];
+	return found;
+}
+
+const struct ioctl_layout *layout_lookup(uint32_t cmd,
+					 struct ioctl_layout *scratch)
+{
+	const struct ioctl_layout *l = layout_find(cmd);
+	uint32_t size = _IOC_SIZE(cmd);
+
+	if (l && !l->size_family)
+		return l;
+	l = family_find(cmd);
+	/* Size 0 would turn the member into an integer-argument ioctl. */
+	if (!l || !size || size > l->arg_size)
+		return NULL;
+	*scratch = *l;
+	scratch->cmd = cmd;
+	scratch->arg_size = size;
+	return scratch;
 }
 
 int layout_register(const struct ioctl_layout *layout)
@@ -59,22 +105,41 @@ int layout_register(const struct ioctl_layout *layout)
 unsigned int layout_for_each(void (*fn)(const struct ioctl_layout *, void *),
 			     void *ctx)
 {
-	unsigned int i, j, n = 0;
+	unsigned int i, j, t, n = 0;
 
 	pthread_rwlock_rdlock(&registered_lock);
 	for (i = 0; i < nr_registered; i++, n++)
 		fn(&registered[i], ctx);
-	for (i = 0; i < layout_builtin_count; i++) {
-		for (j = 0; j < nr_registered; j++)
-			if (registered[j].cmd == layout_builtin[i].cmd)
-				break;
-		if (j == nr_registered) {
-			fn(&layout_builtin[i], ctx);
-			n++;
+	for (t = 0; t < layout_tables_count; t++) {
+		const struct layout_table *tab = layout_tables[t];
+
+		for (i = 0; i < tab->count; i++) {
+			for (j = 0; j < nr_registered; j++)
+				if (registered[j].cmd == tab->layouts[i].cmd)
+					break;
+			if (j == nr_registered) {
+				fn(&tab->layouts[i], ctx);
+				n++;
+			}
 		}
 	}
 	pthread_rwlock_unlock(&registered_lock);
 	return n;
+}
+
+static void list_one(const struct ioctl_layout *l, void *arg)
+{
+	char size[16];
+
+	snprintf(size, sizeof(size), "%s%u", l->size_family ? "<=" : "",
+		 l->arg_size);
+	fprintf(arg, "0x%08x %-36s %6s %u\n", l->cmd, l->name ? l->name : "?",
+		size, l->nr_ptrs);
+}
+
+void layout_list(FILE *f)
+{
+	layout_for_each(list_one, f);
 }
 
 void layout_unregister_all(void)
@@ -105,6 +170,10 @@ int layout_validate(const struct ioctl_layout *l)
 	if (l->arg_size > LAYOUT_ARG_MAX || l->nr_ptrs > LAYOUT_MAX_PTRS)
 		return -EINVAL;
 	if (l->arg_dir > LAYOUT_DIR_BOTH)
+		return -EINVAL;
+	/* A family's entry names its largest member; nothing to follow. */
+	if (l->size_family &&
+	    (!l->arg_size || l->nr_ptrs || _IOC_SIZE(l->cmd) != l->arg_size))
 		return -EINVAL;
 	if (!l->arg_size)	/* integer argument: nothing more to say */
 		return l->nr_ptrs || l->arg_dir ? -EINVAL : 0;

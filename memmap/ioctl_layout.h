@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "devcall_abi.h"
 
@@ -73,7 +74,29 @@ struct ioctl_layout {
 	uint8_t arg_dir;	/* direction of the argument struct itself */
 	uint8_t nr_ptrs;
 	struct layout_ptr ptr[LAYOUT_MAX_PTRS];
+	/*
+	 * A family (EVIOCGNAME(len), HIDIOCGFEATURE(len)): the entry matches
+	 * every number with cmd's direction, type and nr whatever its
+	 * _IOC_SIZE, up to arg_size bytes; layout_lookup() hands out a copy
+	 * whose cmd and arg_size are the concrete number's. No pointers.
+	 */
+	bool size_family;
 };
+
+/* A table of built-in layouts: one per device family (layouts_*.c). */
+struct layout_table {
+	const char *family;	/* "block", "tty" ... */
+	const struct ioctl_layout *layouts;
+	unsigned int count;
+};
+
+#define LAYOUT_TABLE(fam, arr) {					\
+	.family = (fam), .layouts = (arr),				\
+	.count = sizeof(arr) / sizeof((arr)[0]) }
+
+/* The families' tables (layouts_tables.c). */
+extern const struct layout_table *const layout_tables[];
+extern const unsigned int layout_tables_count;
 
 /*
  * The layout for cmd: a registered one, else a built-in one; NULL if none.
@@ -81,6 +104,13 @@ struct ioctl_layout {
  * decide whether to allow it.
  */
 const struct ioctl_layout *layout_find(uint32_t cmd);
+
+/*
+ * layout_find(), and a family member (size_family) made concrete in
+ * *scratch: the layout a call with cmd uses. NULL if none.
+ */
+const struct ioctl_layout *layout_lookup(uint32_t cmd,
+					 struct ioctl_layout *scratch);
 
 /*
  * Register a layout (a plugin's own ioctls). Checked with layout_validate();
@@ -96,6 +126,12 @@ int layout_register(const struct ioctl_layout *layout);
  */
 unsigned int layout_for_each(void (*fn)(const struct ioctl_layout *, void *),
 			     void *ctx);
+
+/*
+ * One line per layout layout_for_each() visits: number, name, argument
+ * size (a family: "<=N"), pointer count. (devcalld --list-layouts.)
+ */
+void layout_list(FILE *f);
 
 /* Forget every registered layout (tests). */
 void layout_unregister_all(void);
@@ -116,9 +152,12 @@ int layout_from_ioc(uint32_t cmd, struct ioctl_layout *out);
 /* A layout for an ioctl whose argument is a plain integer value. */
 void layout_integer(uint32_t cmd, struct ioctl_layout *out);
 
-/* The built-in table (SG_IO, BLKGETSIZE64, TCGETS ...) and its size. */
+/* The first built-in table (SG_IO, BLKGETSIZE64, TCGETS ...). */
 extern const struct ioctl_layout layout_builtin[];
 extern const unsigned int layout_builtin_count;
+
+/* Whether cmd is a member of family entry l (same dir, type, nr). */
+bool layout_family_match(const struct ioctl_layout *l, uint32_t cmd);
 
 /*
  * Per-pointer facts computed from one argument instance: how long the

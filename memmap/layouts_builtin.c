@@ -175,3 +175,8 @@ const struct ioctl_layout layout_builtin[] = {
 
 const unsigned int layout_builtin_count =
 	sizeof(layout_builtin) / sizeof(layout_builtin[0]);
+
+const struct layout_table layout_table_core = {
+	.family = "core", .layouts = layout_builtin,
+	.count = sizeof(layout_builtin) / sizeof(layout_builtin[0]),
+};

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ioctl_layout.h"
+#include "layout_file.h"
 #include "event_loop.h"
 #include "log.h"
 #include "sock.h"
@@ -96,6 +98,7 @@ static void usage(FILE *f)
 "  --log-level L         err, warn, info (default) or debug\n"
 "  --user NAME, --group NAME  run as (docs/config.md, [daemon])\n"
 "  --no-seccomp          no system call filter (debugging)\n"
+"  --list-layouts        print the known ioctl layouts and exit\n"
 "  --qemu-user NAME, --socket-group NAME, --socket-mode MODE, --ram-dir DIR\n"
 "                        who may connect, and where guest RAM lives\n");
 }
@@ -142,6 +145,7 @@ int main(int argc, char **argv)
 		{ "socket-group", required_argument, NULL, 'G' },
 		{ "socket-mode", required_argument, NULL, 'M' },
 		{ "ram-dir", required_argument, NULL, 'R' },
+		{ "list-layouts", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -153,7 +157,7 @@ int main(int argc, char **argv)
 	struct loop_src sig_src = { { on_signal }, -1, NULL, NULL };
 	struct loop_src waitset_src = { { on_waitset }, -1, NULL, NULL };
 	struct heartbeat hb = { sessions, 0 };
-	bool quit = false;
+	bool quit = false, list_layouts = false;
 	struct host *host;
 	char err[512];
 	unsigned int i;
@@ -209,6 +213,9 @@ int main(int argc, char **argv)
 		case 'S':
 			cfg.seccomp_off = true;
 			break;
+		case 'L':
+			list_layouts = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -216,6 +223,13 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	/* Before anything looks layouts up, and before seccomp. */
+	if (cfg.layouts[0] && layout_file_load(cfg.layouts, err, sizeof(err)))
+		goto bad_config;
+	if (list_layouts) {	/* what a guest can call; no config needed */
+		layout_list(stdout);
+		return 0;
 	}
 	if (config_finish(&cfg, err, sizeof(err)))
 		goto bad_config;

@@ -127,10 +127,27 @@ struct layouts_ctx {
 	int err;
 };
 
+#define IOC_SIZE_BITS	((uint32_t)_IOC_SIZEMASK << _IOC_SIZESHIFT)
+
+static int ioctls_add_family(struct privilege_ioctls *out, uint32_t cmd)
+{
+	unsigned int i;
+
+	cmd &= ~IOC_SIZE_BITS;
+	for (i = 0; i < out->nr_fam; i++)
+		if (out->fam[i] == cmd)
+			return 0;
+	if (out->nr_fam >= PRIVILEGE_MAX_IOCTL_FAMILIES)
+		return -E2BIG;
+	out->fam[out->nr_fam++] = cmd;
+	return 0;
+}
+
 static void ioctls_add_layout(const struct ioctl_layout *l, void *arg)
 {
 	struct layouts_ctx *c = arg;
-	int ret = ioctls_add(c->out, l->cmd);
+	int ret = l->size_family ? ioctls_add_family(c->out, l->cmd) :
+				   ioctls_add(c->out, l->cmd);
 
 	if (ret)
 		c->err = ret;
@@ -230,6 +247,16 @@ static int seccomp_add_ioctls(scmp_filter_ctx ctx,
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				       SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
 					       io->cmd[i]));
+		if (ret)
+			return ret;
+	}
+	/* A family: its number whatever the size bits (the size is
+	 * bounded by the layout, before the call). */
+	for (i = 0; i < io->nr_fam; i++) {
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				       SCMP_A1(SCMP_CMP_MASKED_EQ,
+					       0xffffffffu & ~IOC_SIZE_BITS,
+					       io->fam[i]));
 		if (ret)
 			return ret;
 	}

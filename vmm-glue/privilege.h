@@ -47,8 +47,12 @@
 
 struct config;
 
-/* Numbers a classic BPF program (4096 instructions) has room for. */
-#define PRIVILEGE_MAX_IOCTLS	512
+/*
+ * Numbers a classic BPF program (4096 instructions) has room for: libseccomp
+ * spends about one instruction per number. The built-in layouts take
+ * about 420; the rest is for registered layouts and allow entries.
+ */
+#define PRIVILEGE_MAX_IOCTLS	1024
 
 /* The capabilities a configuration needs, and why, for the log. */
 struct privilege_caps {
@@ -57,9 +61,14 @@ struct privilege_caps {
 };
 
 /* The ioctl numbers the daemon may make with a configuration. */
+#define PRIVILEGE_MAX_IOCTL_FAMILIES 64
+
 struct privilege_ioctls {
 	unsigned int nr;
 	uint32_t cmd[PRIVILEGE_MAX_IOCTLS];	/* sorted, unique */
+	/* Families (EVIOCGNAME(len)): any _IOC_SIZE, up to the layout's. */
+	unsigned int nr_fam;
+	uint32_t fam[PRIVILEGE_MAX_IOCTL_FAMILIES]; /* size bits clear */
 };
 
 /* Which capabilities cfg's exports need (none for most). */

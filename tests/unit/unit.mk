@@ -3,6 +3,8 @@ UNIT_TESTS := \
 	test_request \
 	test_guest_mem \
 	test_ioctl_layout \
+	test_layouts \
+	test_layout_file \
 	test_ptr_rewrite \
 	test_config \
 	test_dispatch \
