@@ -47,15 +47,22 @@ enum devcall_op {
 #define DEVCALL_REQ_F_NONBLOCK	(1u << 0) /* the guest file is O_NONBLOCK now */
 #define DEVCALL_REQ_F_OFFSET	(1u << 1) /* READ/WRITE at 'offset' (pread) */
 #define DEVCALL_REQ_F_ARG_BUF	(1u << 2) /* IOCTL: argument is buffer 0, 'len' bytes */
+/*
+ * READ/WRITE on a file opened DEVCALL_O_DIRECT: the guest file is O_DIRECT
+ * now. Without it the host runs the request buffered: the guest turned
+ * O_DIRECT off by fcntl (dd does, for a misaligned last block).
+ */
+#define DEVCALL_REQ_F_DIRECT	(1u << 3)
 #define DEVCALL_REQ_F_ALL	(DEVCALL_REQ_F_NONBLOCK | DEVCALL_REQ_F_OFFSET | \
-				 DEVCALL_REQ_F_ARG_BUF)
+				 DEVCALL_REQ_F_ARG_BUF | DEVCALL_REQ_F_DIRECT)
 
 /*
  * OPEN flags (devcall_req.arg); our own bits, independent of any arch.
- * DIRECT and DSYNC (and FSYNC) came after the first version-1 hosts,
- * without a version change: such a host refuses the unknown bits with
- * EINVAL and answers FSYNC with EOPNOTSUPP, both of which the guest
- * passes to the caller as they are; nothing is silently ignored.
+ * DIRECT and DSYNC (and FSYNC, DEVCALL_REQ_F_DIRECT) came after the first
+ * version-1 hosts, without a version change: such a host refuses the
+ * unknown bits with EINVAL and answers FSYNC with EOPNOTSUPP, both of
+ * which the guest passes to the caller as they are; nothing is silently
+ * ignored. REQ_F_DIRECT only goes with a file the host opened O_DIRECT.
  */
 #define DEVCALL_O_RDONLY	0u
 #define DEVCALL_O_WRONLY	1u

@@ -81,6 +81,12 @@ struct backend_ops {
 	 * driver has no fsync (a character device such as /dev/null).
 	 */
 	int (*fsync)(void *priv, bool datasync);
+	/*
+	 * Optional, for files opened O_DIRECT: turn it off or back on, as
+	 * fcntl(F_SETFL) would, before a read or write that asks for the
+	 * other mode. Without one such a file stays O_DIRECT.
+	 */
+	int (*set_direct)(void *priv, bool direct);
 };
 
 /* Built-in backends. */

@@ -231,6 +231,16 @@ static int mock_fsync(void *priv, bool datasync)
 	return ret;
 }
 
+static int mock_set_direct(void *priv, bool direct)
+{
+	(void)priv;
+	pthread_mutex_lock(&mock.lock);
+	mock.calls.set_directs++;
+	mock.calls.last_direct = direct;
+	pthread_mutex_unlock(&mock.lock);
+	return 0;
+}
+
 const struct backend_ops backend_mock = {
 	.name = "mock",
 	.open = mock_open,
@@ -240,4 +250,5 @@ const struct backend_ops backend_mock = {
 	.ioctl = mock_ioctl,
 	.poll_fd = mock_poll_fd,
 	.fsync = mock_fsync,
+	.set_direct = mock_set_direct,
 };

@@ -26,6 +26,8 @@ struct mock_calls {
 	uint32_t last_cmd;
 	unsigned long last_arg;
 	unsigned int fdatasyncs;	/* of count[MOCK_FSYNC], the datasync ones */
+	unsigned int set_directs;	/* set_direct calls */
+	bool last_direct;		/* and what the last one asked */
 };
 
 /* ioctl handler: arg is a host pointer or integer, as the driver sees it. */

@@ -265,6 +265,15 @@ static int64_t do_read_write(const struct dispatch_env *env,
 
 	if (acc == (write ? O_RDONLY : O_WRONLY))
 		return -EBADF;
+	if ((req->flags & DEVCALL_REQ_F_DIRECT) && !(f->oflags & O_DIRECT))
+		return -EINVAL;
+	/* The guest's fcntl may have turned O_DIRECT off, or back on. */
+	if ((f->oflags & O_DIRECT) && f->exp->backend->set_direct) {
+		ret = f->exp->backend->set_direct(f->priv, req->flags &
+						  DEVCALL_REQ_F_DIRECT);
+		if (ret)
+			return ret;
+	}
 	if (req->flags & DEVCALL_REQ_F_OFFSET) {
 		if (!f->info.seekable)
 			return -ESPIPE;

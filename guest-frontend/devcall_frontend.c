@@ -78,6 +78,7 @@ struct dcf_file {
 	u64 handle;
 	u64 size;
 	bool seekable;
+	bool direct;		/* the host file was opened O_DIRECT */
 	/*
 	 * The host's layouts for the ioctls this file used: one LAYOUT round
 	 * trip the first time a number is used, none after.
@@ -178,11 +179,14 @@ static int dcf_open(struct inode *inode, struct file *file)
 	 * The host file is O_DIRECT: say so, or the VFS fails the open. Data
 	 * always travels as pinned user pages (dcf_rw_chunk, never inline),
 	 * so the host driver sees the caller's buffer alignment and its
-	 * alignment errors are the caller's. A file opened without O_DIRECT
-	 * cannot gain it by fcntl (the host file would not follow).
+	 * alignment errors are the caller's. Such a file may drop O_DIRECT by
+	 * fcntl and take it back (each request says which, the host file
+	 * follows); a file opened without it cannot gain it.
 	 */
-	if (file->f_flags & O_DIRECT)
+	if (file->f_flags & O_DIRECT) {
+		f->direct = true;
 		file->f_mode |= FMODE_CAN_ODIRECT;
+	}
 	ret = f->seekable ? 0 : nonseekable_open(inode, file);
 out:
 	devcall_call_put(c);
@@ -233,6 +237,8 @@ static ssize_t dcf_rw_chunk(struct dcf_file *f, struct file *file,
 	}
 	if (file->f_flags & O_NONBLOCK)
 		flags |= DEVCALL_REQ_F_NONBLOCK;
+	if (f->direct && (READ_ONCE(file->f_flags) & O_DIRECT))
+		flags |= DEVCALL_REQ_F_DIRECT;
 	h->flags = cpu_to_le32(flags);
 	ret = devcall_call_pin(c, ubuf, len, write ? DEVCALL_SEG_TO_HOST :
 					     DEVCALL_SEG_FROM_HOST, 0);

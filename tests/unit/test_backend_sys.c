@@ -693,7 +693,10 @@ static long host_fd_flags(const char *path)
 	return found == 1 ? flags : -1;
 }
 
-/* O_DIRECT, O_SYNC and O_DSYNC are on the host's descriptor. */
+/*
+ * O_DIRECT, O_SYNC and O_DSYNC are on the host's descriptor; O_DIRECT
+ * follows the guest's fcntl.
+ */
 static void test_open_flags_on_host_fd(void **state)
 {
 	struct fixture *f = *state;
@@ -709,6 +712,7 @@ static void test_open_flags_on_host_fd(void **state)
 		{ DEVCALL_O_RDWR, 0 },
 	};
 	unsigned int i;
+	uint64_t buf;
 	long flags;
 	int64_t h;
 
@@ -720,6 +724,19 @@ static void test_open_flags_on_host_fd(void **state)
 		assert_int_equal(flags & (O_DIRECT | O_SYNC), cases[i].want);
 		assert_int_equal(op_close(f, h), 0);
 	}
+	/* The guest's fcntl drops O_DIRECT, then takes it back: the host fd
+	 * follows, and a misaligned write works only in between. */
+	buf = fake_guest_alloc(&f->g, 100);
+	h = op_open(f, 7, DEVCALL_O_RDWR | DEVCALL_O_DIRECT);
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, buf, 100, 0,
+			       DEVCALL_REQ_F_DIRECT), -EINVAL);
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, buf, 100, 0, 0), 100);
+	assert_int_equal(host_fd_flags(f->loop) & O_DIRECT, 0);
+	assert_int_equal(op_rw(f, DEVCALL_OP_WRITE, h, buf, 100, 0,
+			       DEVCALL_REQ_F_DIRECT), -EINVAL);
+	assert_int_equal(host_fd_flags(f->loop) & O_DIRECT, O_DIRECT);
+	assert_int_equal(op_close(f, h), 0);
+
 	/* A node without O_DIRECT: the host's EINVAL, nothing left open. */
 	assert_int_equal(op_open(f, 2, DEVCALL_O_RDWR | DEVCALL_O_DIRECT),
 			 -EINVAL);
@@ -819,7 +836,8 @@ static void test_direct_io_as_host(void **state)
 			native_plain(dev[d], false, host, m, 0);
 			native_plain(dev[d], true, junk, m, 0);
 			fake_guest_write(&f->g, gpa, pat, n);
-			got = op_rw(f, DEVCALL_OP_WRITE, h, gpa, n, off, 0);
+			got = op_rw(f, DEVCALL_OP_WRITE, h, gpa, n, off,
+				    DEVCALL_REQ_F_DIRECT);
 			native_plain(dev[d], false, guest, m, 0);
 			faithful = want > 0 && (d == 0 || !shapes[i].skew);
 			if (got != want || (faithful && memcmp(host, guest, m)))
@@ -833,7 +851,8 @@ static void test_direct_io_as_host(void **state)
 			want = native_direct(dev[d], false, shapes[i].skew,
 					     host, n, off);
 			fake_guest_write(&f->g, gpa, memset(guest, 0, n), n);
-			got = op_rw(f, DEVCALL_OP_READ, h, gpa, n, off, 0);
+			got = op_rw(f, DEVCALL_OP_READ, h, gpa, n, off,
+				    DEVCALL_REQ_F_DIRECT);
 			fake_guest_read(&f->g, gpa, guest, n);
 			if (got != want || (got > 0 && memcmp(host, guest, got)))
 				fail_msg("%s: read shape %u: %ld, host %ld%s",

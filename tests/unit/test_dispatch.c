@@ -1295,7 +1295,7 @@ static void test_write_copy_keeps_alignment(void **state)
 
 		fake_guest_write(&f->g, base + skews[i], data, n);
 		fake_req_init(&f->req, DEVCALL_OP_WRITE, h);
-		f->req.flags = DEVCALL_REQ_F_OFFSET;
+		f->req.flags = DEVCALL_REQ_F_OFFSET | DEVCALL_REQ_F_DIRECT;
 		f->req.len = n;
 		fake_req_seg(&f->req, base + skews[i], n, GUEST_SEG_TO_HOST, 0);
 		copied_at = 1;
@@ -1305,6 +1305,43 @@ static void test_write_copy_keeps_alignment(void **state)
 		assert_memory_equal(mock_content(&len), data, n);
 	}
 	mock_set_rw_hook(NULL);
+}
+
+/*
+ * A file opened O_DIRECT follows the guest file's O_DIRECT from request to
+ * request (fcntl may drop it and take it back); one opened without may
+ * not ask for it.
+ */
+static void test_direct_follows_fcntl(void **state)
+{
+	struct fixture *f = *state;
+	int64_t h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR | DEVCALL_O_DIRECT);
+	int64_t hb = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	static const uint32_t seq[] = { DEVCALL_REQ_F_DIRECT, 0,
+					DEVCALL_REQ_F_DIRECT };
+	unsigned int i;
+
+	assert_true(h > 0 && hb > 0);
+	for (i = 0; i < 3; i++) {
+		fake_req_init(&f->req, DEVCALL_OP_READ, h);
+		f->req.flags = seq[i];
+		f->req.len = 8;
+		dispatch_request(f->a, &f->req, &f->resp);
+		assert_int_equal(f->resp.result, 8);
+		assert_int_equal(mock_calls()->set_directs, i + 1);
+		assert_int_equal(mock_calls()->last_direct, !!seq[i]);
+	}
+	fake_req_init(&f->req, DEVCALL_OP_WRITE, hb);
+	f->req.flags = DEVCALL_REQ_F_DIRECT;
+	f->req.len = 1;
+	f->req.inline_len = 1;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EINVAL);
+	f->req.flags = 0;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 1);
+	assert_int_equal(mock_calls()->set_directs, 3);
+	assert_int_equal(mock_calls()->count[MOCK_WRITE], 1);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1336,6 +1373,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_fsync),
 	T(test_open_sync_direct_flags),
 	T(test_write_copy_keeps_alignment),
+	T(test_direct_follows_fcntl),
 };
 
 TEST_MAIN("dispatch", tests, NULL, NULL)
