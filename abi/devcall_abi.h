@@ -37,7 +37,7 @@ enum devcall_op {
 	DEVCALL_OP_WRITE	= 4,	/* handle, len, [offset]; buf 0 in */
 	DEVCALL_OP_IOCTL	= 5,	/* handle, cmd, arg or buf 0 (+ 1..) */
 	DEVCALL_OP_POLL		= 6,	/* reserved */
-	DEVCALL_OP_FSYNC	= 7,	/* reserved */
+	DEVCALL_OP_FSYNC	= 7,	/* handle, arg = 1 fdatasync, 0 fsync */
 	DEVCALL_OP_CANCEL	= 8,	/* reserved: arg = tag to cancel */
 	DEVCALL_OP_LAYOUT	= 9,	/* handle, cmd: the host's layout */
 	DEVCALL_OP_MAX		= 9,
@@ -47,19 +47,35 @@ enum devcall_op {
 #define DEVCALL_REQ_F_NONBLOCK	(1u << 0) /* the guest file is O_NONBLOCK now */
 #define DEVCALL_REQ_F_OFFSET	(1u << 1) /* READ/WRITE at 'offset' (pread) */
 #define DEVCALL_REQ_F_ARG_BUF	(1u << 2) /* IOCTL: argument is buffer 0, 'len' bytes */
+/*
+ * READ/WRITE on a file opened DEVCALL_O_DIRECT: the guest file is O_DIRECT
+ * now. Without it the host runs the request buffered: the guest turned
+ * O_DIRECT off by fcntl (dd does, for a misaligned last block).
+ */
+#define DEVCALL_REQ_F_DIRECT	(1u << 3)
 #define DEVCALL_REQ_F_ALL	(DEVCALL_REQ_F_NONBLOCK | DEVCALL_REQ_F_OFFSET | \
-				 DEVCALL_REQ_F_ARG_BUF)
+				 DEVCALL_REQ_F_ARG_BUF | DEVCALL_REQ_F_DIRECT)
 
-/* OPEN flags (devcall_req.arg); our own bits, independent of any arch. */
+/*
+ * OPEN flags (devcall_req.arg); our own bits, independent of any arch.
+ * DIRECT and DSYNC (and FSYNC, DEVCALL_REQ_F_DIRECT) came after the first
+ * version-1 hosts, without a version change: such a host refuses the
+ * unknown bits with EINVAL and answers FSYNC with EOPNOTSUPP, both of
+ * which the guest passes to the caller as they are; nothing is silently
+ * ignored. REQ_F_DIRECT only goes with a file the host opened O_DIRECT.
+ */
 #define DEVCALL_O_RDONLY	0u
 #define DEVCALL_O_WRONLY	1u
 #define DEVCALL_O_RDWR		2u
 #define DEVCALL_O_ACCMODE	3u
 #define DEVCALL_O_NONBLOCK	(1u << 8)
 #define DEVCALL_O_EXCL		(1u << 9)
-#define DEVCALL_O_SYNC		(1u << 10)
+#define DEVCALL_O_SYNC		(1u << 10) /* O_SYNC (implies O_DSYNC) */
+#define DEVCALL_O_DIRECT	(1u << 11) /* O_DIRECT: the host's alignment */
+#define DEVCALL_O_DSYNC		(1u << 12) /* O_DSYNC */
 #define DEVCALL_O_ALL		(DEVCALL_O_ACCMODE | DEVCALL_O_NONBLOCK | \
-				 DEVCALL_O_EXCL | DEVCALL_O_SYNC)
+				 DEVCALL_O_EXCL | DEVCALL_O_SYNC | \
+				 DEVCALL_O_DIRECT | DEVCALL_O_DSYNC)
 
 /* Limits every implementation enforces, whatever a VM's own limits say. */
 #define DEVCALL_MAX_SEGS	4096u	/* segments in one request */

@@ -41,15 +41,16 @@ int backend_register(const struct backend_ops *ops)
 	    !ops->write || !ops->ioctl)
 		return -EINVAL;
 	pthread_mutex_lock(&backends_lock);
+	/* The same ops again is a no-op: stop before adding it twice. */
 	for (i = 0; i < nr_backends; i++)
 		if (!strcmp(backends[i]->name, ops->name))
-			ret = backends[i] == ops ? 0 : -EEXIST;
-	if (!ret && i == nr_backends) {
-		if (nr_backends >= BACKEND_MAX)
-			ret = -ENOSPC;
-		else
-			backends[nr_backends++] = ops;
-	}
+			break;
+	if (i < nr_backends)
+		ret = backends[i] == ops ? 0 : -EEXIST;
+	else if (nr_backends >= BACKEND_MAX)
+		ret = -ENOSPC;
+	else
+		backends[nr_backends++] = ops;
 	pthread_mutex_unlock(&backends_lock);
 	return ret;
 }

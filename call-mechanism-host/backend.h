@@ -51,8 +51,10 @@ struct backend_ops {
 	const char *name;
 	/*
 	 * Open exp for a guest. oflags are host open(2) flags (O_ACCMODE,
-	 * O_NONBLOCK, O_EXCL, O_SYNC) already checked against the export's
-	 * access. Sets *priv to the backend's per-file state.
+	 * O_NONBLOCK, O_EXCL, O_SYNC, O_DSYNC, O_DIRECT) already checked
+	 * against the export's access. Sets *priv to the backend's per-file
+	 * state. A backend that cannot honour O_DIRECT or a sync flag
+	 * refuses the open (-EINVAL, as open(2) does), never ignores it.
 	 */
 	int (*open)(const struct export *exp, int oflags, void **priv,
 		    struct backend_file_info *info);
@@ -73,6 +75,18 @@ struct backend_ops {
 	 * one, the file is always ready, like a regular file.
 	 */
 	int (*poll_fd)(void *priv);
+	/*
+	 * Optional: fsync(2), or fdatasync(2) if datasync. Without one the
+	 * guest's fsync fails with -EINVAL, as Linux's does on a file whose
+	 * driver has no fsync (a character device such as /dev/null).
+	 */
+	int (*fsync)(void *priv, bool datasync);
+	/*
+	 * Optional, for files opened O_DIRECT: turn it off or back on, as
+	 * fcntl(F_SETFL) would, before a read or write that asks for the
+	 * other mode. Without one such a file stays O_DIRECT.
+	 */
+	int (*set_direct)(void *priv, bool direct);
 };
 
 /* Built-in backends. */

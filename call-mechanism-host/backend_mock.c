@@ -218,6 +218,29 @@ static long mock_ioctl(void *priv, uint32_t cmd, unsigned long arg)
 	return fn ? fn(cmd, arg) : -ENOTTY;
 }
 
+static int mock_fsync(void *priv, bool datasync)
+{
+	int ret;
+
+	(void)priv;
+	pthread_mutex_lock(&mock.lock);
+	ret = mock_enter(MOCK_FSYNC);
+	if (datasync)
+		mock.calls.fdatasyncs++;
+	pthread_mutex_unlock(&mock.lock);
+	return ret;
+}
+
+static int mock_set_direct(void *priv, bool direct)
+{
+	(void)priv;
+	pthread_mutex_lock(&mock.lock);
+	mock.calls.set_directs++;
+	mock.calls.last_direct = direct;
+	pthread_mutex_unlock(&mock.lock);
+	return 0;
+}
+
 const struct backend_ops backend_mock = {
 	.name = "mock",
 	.open = mock_open,
@@ -226,4 +249,6 @@ const struct backend_ops backend_mock = {
 	.write = mock_write,
 	.ioctl = mock_ioctl,
 	.poll_fd = mock_poll_fd,
+	.fsync = mock_fsync,
+	.set_direct = mock_set_direct,
 };

@@ -15,7 +15,7 @@
 #define MOCK_SIZE	(1u << 20)
 
 enum mock_op { MOCK_OPEN, MOCK_CLOSE, MOCK_READ, MOCK_WRITE, MOCK_IOCTL,
-	       MOCK_NR_OPS };
+	       MOCK_FSYNC, MOCK_NR_OPS };
 
 struct mock_calls {
 	unsigned int count[MOCK_NR_OPS];
@@ -25,6 +25,9 @@ struct mock_calls {
 	bool last_nonblock;
 	uint32_t last_cmd;
 	unsigned long last_arg;
+	unsigned int fdatasyncs;	/* of count[MOCK_FSYNC], the datasync ones */
+	unsigned int set_directs;	/* set_direct calls */
+	bool last_direct;		/* and what the last one asked */
 };
 
 /* ioctl handler: arg is a host pointer or integer, as the driver sees it. */

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The "sys" backend: the real host node through open(2), preadv(2),
- * pwritev(2) and ioctl(2) - the unmodified host driver does the work.
+ * pwritev(2), ioctl(2) and fsync(2) - the unmodified host driver does the
+ * work. O_DIRECT, O_SYNC and O_DSYNC go to the host's open as the guest
+ * asked; alignment and sync rules are the host driver's.
  *
  * Non-blocking is per request (the guest may change O_NONBLOCK with fcntl
  * at any time, and two requests on one file may differ), so the host fd
@@ -45,6 +47,7 @@ struct sys_file {
 	const char *rw_pointers;
 	bool warned;
 	uint64_t cap;		/* writes end at or below; SYS_NO_CAP */
+	bool direct;		/* the fd is O_DIRECT now */
 	pthread_mutex_t pos_lock; /* a capped write at the file position:
 				   * where it starts and the write, as one */
 };
@@ -204,6 +207,7 @@ static int sys_open(const struct export *exp, int oflags, void **priv,
 	f->exp = exp;
 	f->rw_pointers = sys_classify(exp, &st);
 	f->warned = false;
+	f->direct = oflags & O_DIRECT;
 	f->cap = S_ISREG(st.st_mode) ? size_cap(exp, &st) : SYS_NO_CAP;
 	pthread_mutex_init(&f->pos_lock, NULL);
 	*priv = f;
@@ -322,6 +326,38 @@ static long sys_ioctl(void *priv, uint32_t cmd, unsigned long arg)
 	return ret < 0 ? -errno : ret;
 }
 
+/* The host driver's own answer: EINVAL for nodes with no fsync. */
+static int sys_fsync(void *priv, bool datasync)
+{
+	struct sys_file *f = priv;
+	int ret;
+
+	do
+		ret = datasync ? fdatasync(f->fd) : fsync(f->fd);
+	while (ret < 0 && errno == EINTR);
+	return ret < 0 ? -errno : 0;
+}
+
+/*
+ * The guest's fcntl turned O_DIRECT off or on: the fd follows. Requests
+ * of one file racing with different modes race as they would on the host
+ * (F_SETFL is per open file there too).
+ */
+static int sys_set_direct(void *priv, bool direct)
+{
+	struct sys_file *f = priv;
+	int fl;
+
+	if (__atomic_load_n(&f->direct, __ATOMIC_RELAXED) == direct)
+		return 0;
+	fl = fcntl(f->fd, F_GETFL);
+	if (fl < 0 || fcntl(f->fd, F_SETFL, direct ? fl | O_DIRECT :
+					  fl & ~O_DIRECT) < 0)
+		return -errno;
+	__atomic_store_n(&f->direct, direct, __ATOMIC_RELAXED);
+	return 0;
+}
+
 const struct backend_ops backend_sys = {
 	.name = "sys",
 	.open = sys_open,
@@ -330,4 +366,6 @@ const struct backend_ops backend_sys = {
 	.write = sys_write,
 	.ioctl = sys_ioctl,
 	.poll_fd = sys_poll_fd,
+	.fsync = sys_fsync,
+	.set_direct = sys_set_direct,
 };

@@ -22,6 +22,9 @@
 #include "policy.h"
 #include "ptr_rewrite.h"
 
+/* The guest's page size (x86_64), for the alignment copies keep. */
+#define DISPATCH_PAGE	4096u
+
 /* dispatch_op()'s answer for "park this request" (dispatch_wait). */
 #define DISPATCH_WAIT	INT64_MIN
 
@@ -155,8 +158,15 @@ static int open_flags(uint64_t arg, const struct export *exp, int *oflags)
 		*oflags |= O_NONBLOCK;
 	if ((arg & DEVCALL_O_EXCL) && !policy_drop_excl(exp))
 		*oflags |= O_EXCL;
+	/* O_SYNC is O_DSYNC and more; both bits at once mean O_SYNC. */
+	if (arg & DEVCALL_O_DSYNC)
+		*oflags |= O_DSYNC;
 	if (arg & DEVCALL_O_SYNC)
 		*oflags |= O_SYNC;
+	/* On every export; where the node takes no O_DIRECT its open says
+	 * EINVAL, the same the guest would get on the host. */
+	if (arg & DEVCALL_O_DIRECT)
+		*oflags |= O_DIRECT;
 	return 0;
 }
 
@@ -218,17 +228,26 @@ out_free:
  * then what it announced) sees the same bytes both times. For every
  * backend, as a page's copy costs next to nothing beside the round trip;
  * larger payloads stay zero-copy (backend.h says what that means).
+ *
+ * The copy starts at the guest buffer's own offset in its page, so an
+ * O_DIRECT write meets the host's alignment rules exactly as the guest's
+ * buffer would: an aligned copy would pass where the guest's misaligned
+ * buffer fails on the host, and the other way round.
  */
 static int64_t write_copied(const struct dispatch_env *env,
 			    const struct request *req, struct open_file *f,
 			    int64_t off, bool nonblock,
 			    struct dispatch_wait *wait)
 {
-	uint8_t copy[REWRITE_COPY_MAX];
-	struct iovec one = { .iov_base = copy, .iov_len = req->len };
+	uint8_t copy[2 * DISPATCH_PAGE] __attribute__((aligned(DISPATCH_PAGE)));
+	const struct guest_buf *b = &req->buf[0];
+	size_t skew = b->nr_segs ? b->seg[0].gpa & (DISPATCH_PAGE - 1) : 0;
+	struct iovec one = { .iov_base = copy + skew, .iov_len = req->len };
 	int ret;
 
-	ret = guest_buf_read(memory_of(env), &req->buf[0], 0, copy, req->len);
+	_Static_assert(REWRITE_COPY_MAX <= DISPATCH_PAGE,
+		       "a copied write fits after its page offset");
+	ret = guest_buf_read(memory_of(env), b, 0, copy + skew, req->len);
 	if (ret)
 		return ret;
 	return rw_request(f, true, &one, 1, off, nonblock, wait, req->len);
@@ -247,6 +266,15 @@ static int64_t do_read_write(const struct dispatch_env *env,
 
 	if (acc == (write ? O_RDONLY : O_WRONLY))
 		return -EBADF;
+	if ((req->flags & DEVCALL_REQ_F_DIRECT) && !(f->oflags & O_DIRECT))
+		return -EINVAL;
+	/* The guest's fcntl may have turned O_DIRECT off, or back on. */
+	if ((f->oflags & O_DIRECT) && f->exp->backend->set_direct) {
+		ret = f->exp->backend->set_direct(f->priv, req->flags &
+						  DEVCALL_REQ_F_DIRECT);
+		if (ret)
+			return ret;
+	}
 	if (req->flags & DEVCALL_REQ_F_OFFSET) {
 		if (!f->info.seekable)
 			return -ESPIPE;
@@ -494,6 +522,22 @@ static int64_t do_layout(struct vm *vm, const struct request *req,
 }
 
 /*
+ * FSYNC: the host file's fsync(2), or fdatasync(2) for arg 1; on any
+ * access mode, as fsync works on a read-only descriptor. Errors are the
+ * host's, EINVAL for a backend with nothing that could flush.
+ */
+static int64_t do_fsync(const struct request *req, struct open_file *f)
+{
+	const struct backend_ops *b = f->exp->backend;
+
+	if (req->nr_segs || req->inline_len || req->arg > 1)
+		return -EINVAL;
+	if (!b->fsync)
+		return -EINVAL;
+	return b->fsync(f->priv, req->arg == 1);
+}
+
+/*
  * POLL: the host file's readiness for the events in arg. Answered at once
  * if any is there (or an error or hangup), or if the guest only asks
  * (DEVCALL_REQ_F_NONBLOCK); else it waits until one is.
@@ -559,8 +603,9 @@ static int64_t dispatch_op(struct vm *vm, const struct dispatch_env *env,
 	case DEVCALL_OP_IOCTL:
 	case DEVCALL_OP_LAYOUT:
 	case DEVCALL_OP_POLL:
+	case DEVCALL_OP_FSYNC:
 		break;
-	default:		/* FSYNC: not yet */
+	default:
 		return -EOPNOTSUPP;
 	}
 
@@ -573,6 +618,8 @@ static int64_t dispatch_op(struct vm *vm, const struct dispatch_env *env,
 		ret = do_layout(vm, req, resp, f);
 	else if (req->op == DEVCALL_OP_POLL)
 		ret = do_poll(req, f, wait);
+	else if (req->op == DEVCALL_OP_FSYNC)
+		ret = do_fsync(req, f);
 	else
 		ret = do_read_write(env, req, resp, f, wait);
 	if (ret == DISPATCH_WAIT) {

@@ -72,6 +72,7 @@ struct dcf_file {
 	u64 handle;
 	u64 size;
 	bool seekable;
+	bool direct;		/* the host file was opened O_DIRECT */
 	/*
 	 * The host's layouts for the ioctls this file used: one LAYOUT round
 	 * trip the first time a number is used, none after.
@@ -153,8 +154,13 @@ static int dcf_open(struct inode *inode, struct file *file)
 		flags |= DEVCALL_O_NONBLOCK;
 	if (file->f_flags & O_EXCL)
 		flags |= DEVCALL_O_EXCL;
-	if (file->f_flags & O_SYNC)
+	/* O_SYNC's bits include O_DSYNC's: test for the whole of it. */
+	if ((file->f_flags & O_SYNC) == O_SYNC)
 		flags |= DEVCALL_O_SYNC;
+	else if (file->f_flags & O_DSYNC)
+		flags |= DEVCALL_O_DSYNC;
+	if (file->f_flags & O_DIRECT)
+		flags |= DEVCALL_O_DIRECT;
 	devcall_call_hdr(c)->arg = cpu_to_le64(flags);
 
 	ret = devcall_call_submit(f->d, c);
@@ -165,6 +171,18 @@ static int dcf_open(struct inode *inode, struct file *file)
 	f->size = le64_to_cpu(r->size);
 	f->seekable = le32_to_cpu(r->flags) & DEVCALL_RESP_F_SEEKABLE;
 	file->private_data = f;
+	/*
+	 * The host file is O_DIRECT: say so, or the VFS fails the open. Data
+	 * always travels as pinned user pages (dcf_rw_chunk, never inline),
+	 * so the host driver sees the caller's buffer alignment and its
+	 * alignment errors are the caller's. Such a file may drop O_DIRECT by
+	 * fcntl and take it back (each request says which, the host file
+	 * follows); a file opened without it cannot gain it.
+	 */
+	if (file->f_flags & O_DIRECT) {
+		f->direct = true;
+		file->f_mode |= FMODE_CAN_ODIRECT;
+	}
 	ret = f->seekable ? 0 : nonseekable_open(inode, file);
 out:
 	devcall_call_put(c);
@@ -215,6 +233,8 @@ static ssize_t dcf_rw_chunk(struct dcf_file *f, struct file *file,
 	}
 	if (file->f_flags & O_NONBLOCK)
 		flags |= DEVCALL_REQ_F_NONBLOCK;
+	if (f->direct && (READ_ONCE(file->f_flags) & O_DIRECT))
+		flags |= DEVCALL_REQ_F_DIRECT;
 	h->flags = cpu_to_le32(flags);
 	ret = devcall_call_pin(c, ubuf, len, write ? DEVCALL_SEG_TO_HOST :
 					     DEVCALL_SEG_FROM_HOST, 0);
@@ -262,6 +282,31 @@ static ssize_t dcf_write(struct file *file, const char __user *buf,
 			 size_t len, loff_t *ppos)
 {
 	return dcf_rw(file, (unsigned long)buf, len, ppos, true);
+}
+
+/*
+ * fsync and fdatasync run on the host file; the answer is the host's
+ * (EINVAL for a node whose driver has no fsync, as /dev/null). Nothing is
+ * cached here, so the range is the whole file. A signal waits for the
+ * host's answer as any call that is running there (devcall_call_submit).
+ */
+static int dcf_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	struct dcf_file *f = file->private_data;
+	struct devcall_call *c;
+	s64 ret;
+
+	c = devcall_call_alloc(DEVCALL_OP_FSYNC, 0);
+	if (!c)
+		return -ENOMEM;
+	devcall_call_hdr(c)->handle = cpu_to_le64(f->handle);
+	devcall_call_hdr(c)->arg = cpu_to_le64(datasync ? 1 : 0);
+	ret = devcall_call_submit(f->d, c);
+	devcall_call_put(c);
+	/* A device that went away flushed nothing more: an I/O error. */
+	if (ret == -ENXIO)
+		ret = -EIO;
+	return ret < 0 ? ret : 0;
 }
 
 static loff_t dcf_llseek(struct file *file, loff_t off, int whence)
@@ -536,6 +581,7 @@ static const struct file_operations dcf_fops = {
 	.write		= dcf_write,
 	.llseek		= dcf_llseek,
 	.poll		= dcf_poll,
+	.fsync		= dcf_fsync,
 	.unlocked_ioctl	= dcf_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };

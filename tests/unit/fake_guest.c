@@ -11,10 +11,15 @@ void fake_guest_init(struct fake_guest *g)
 {
 	memset(g, 0, sizeof(*g));
 	guest_mem_init(&g->gm);
-	g->ram[0] = calloc(1, FAKE_RAM_SIZE);
-	g->ram[1] = calloc(1, FAKE_RAM_SIZE);
-	if (!g->ram[0] || !g->ram[1] ||
-	    guest_mem_add_region(&g->gm, FAKE_RAM0_GPA, FAKE_RAM_SIZE,
+	/* Page-aligned as real guest RAM (a mapping), so a gpa's offset in
+	 * its page is its host address's: O_DIRECT tests depend on it. */
+	g->ram[0] = aligned_alloc(4096, FAKE_RAM_SIZE);
+	g->ram[1] = aligned_alloc(4096, FAKE_RAM_SIZE);
+	if (!g->ram[0] || !g->ram[1])
+		abort();
+	memset(g->ram[0], 0, FAKE_RAM_SIZE);
+	memset(g->ram[1], 0, FAKE_RAM_SIZE);
+	if (guest_mem_add_region(&g->gm, FAKE_RAM0_GPA, FAKE_RAM_SIZE,
 				 g->ram[0]) ||
 	    guest_mem_add_region(&g->gm, FAKE_RAM1_GPA, FAKE_RAM_SIZE,
 				 g->ram[1]))

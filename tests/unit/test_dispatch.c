@@ -23,7 +23,10 @@
 #include "log.h"
 
 enum { EXP_RW = 1, EXP_RO, EXP_EXCL, EXP_SCSI, EXP_PARTS, EXP_BLK,
-       EXP_BLK_EXCL };
+       EXP_BLK_EXCL, EXP_NOFSYNC };
+
+/* The mock without an fsync: a driver with nothing to flush. */
+static struct backend_ops mock_nofsync;
 
 struct fixture {
 	struct config cfg;
@@ -51,6 +54,10 @@ static int setup(void **state)
 	char err[256];
 
 	mock_reset();
+	mock_nofsync = backend_mock;
+	mock_nofsync.name = "mock-nofsync";
+	mock_nofsync.fsync = NULL;
+	assert_int_equal(backend_register(&mock_nofsync), 0);
 	config_init(&f->cfg);
 	fake_config_flag(&f->cfg, "--vm", "a,max-open=4,max-request=64K,max-inflight=2");
 	fake_config_flag(&f->cfg, "--export", "a:rw=/dev/null,backend=mock,allow=0x4201:int+0x80044202:out:4+"
@@ -61,6 +68,7 @@ static int setup(void **state)
 	fake_config_flag(&f->cfg, "--export", "a:parts=/dev/null,backend=mock,host-partitions=allow");
 	fake_config_flag(&f->cfg, "--export", "a:blk=/dev/loop0,backend=mock");
 	fake_config_flag(&f->cfg, "--export", "a:blkx=/dev/loop0,backend=mock,host-exclusive=allow");
+	fake_config_flag(&f->cfg, "--export", "a:nofsync=/dev/null,backend=mock-nofsync");
 	fake_config_flag(&f->cfg, "--export", "b:rw=/dev/null,backend=mock");
 	fake_config_flag(&f->cfg, "--export", "b:ro=/dev/null,backend=mock,ro");
 	fake_config_flag(&f->cfg, "--export", "b:excl=/dev/zero,backend=mock,exclusive");
@@ -461,10 +469,10 @@ static void test_wire_every_request_answered(void **state)
 	struct fixture *f = *state;
 	uint8_t wire[256], out[sizeof(struct devcall_resp) + DEVCALL_INLINE_MAX];
 	struct devcall_resp *r = (struct devcall_resp *)out;
-	/* POLL on a bad handle, FSYNC (reserved), CANCEL of nothing. */
+	/* POLL and FSYNC on a bad handle, CANCEL of nothing. */
 	uint16_t ops[] = { DEVCALL_OP_POLL, DEVCALL_OP_FSYNC,
 			   DEVCALL_OP_CANCEL };
-	int64_t want[] = { -EBADF, -EOPNOTSUPP, -ENOENT };
+	int64_t want[] = { -EBADF, -EBADF, -ENOENT };
 	struct dispatch_env env = { &f->g.gm, vm_epoch(f->a) };
 	size_t n;
 	int len;
@@ -1153,6 +1161,189 @@ static void test_host_exclusive(void **state)
 	assert_int_equal(mock_calls()->last_oflags, O_RDWR | O_EXCL);
 }
 
+/*
+ * FSYNC reaches the backend with its datasync flag, on any access mode;
+ * a backend with no fsync answers EINVAL, as Linux does for a driver
+ * without one; malformed requests run nothing.
+ */
+static void test_fsync(void **state)
+{
+	struct fixture *f = *state;
+	int64_t h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	int64_t hr = do_open(f, f->a, EXP_RO, DEVCALL_O_RDONLY);
+	int64_t hn = do_open(f, f->a, EXP_NOFSYNC, DEVCALL_O_RDWR);
+
+	assert_true(h > 0 && hr > 0 && hn > 0);
+	fake_req_init(&f->req, DEVCALL_OP_FSYNC, h);
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 0);
+	assert_int_equal(mock_calls()->count[MOCK_FSYNC], 1);
+	assert_int_equal(mock_calls()->fdatasyncs, 0);
+	f->req.arg = 1;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 0);
+	assert_int_equal(mock_calls()->count[MOCK_FSYNC], 2);
+	assert_int_equal(mock_calls()->fdatasyncs, 1);
+	/* fsync(2) works on a read-only descriptor. */
+	f->req.handle = hr;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 0);
+	assert_int_equal(mock_calls()->count[MOCK_FSYNC], 3);
+	/* The driver's error is the guest's. */
+	mock_fail_next(MOCK_FSYNC, EIO);
+	f->req.handle = h;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EIO);
+
+	/* No fsync in the backend. */
+	f->req.handle = hn;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EINVAL);
+	assert_int_equal(mock_calls()->count[MOCK_FSYNC], 4);
+
+	/* Not 0 or 1, data with it, a bad handle: refused, nothing runs. */
+	fake_req_init(&f->req, DEVCALL_OP_FSYNC, h);
+	f->req.arg = 2;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EINVAL);
+	f->req.arg = 0;
+	f->req.len = 1;
+	f->req.inline_len = 1;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EINVAL);
+	fake_req_init(&f->req, DEVCALL_OP_FSYNC, 999);
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EBADF);
+	assert_int_equal(mock_calls()->count[MOCK_FSYNC], 4);
+}
+
+/* O_DIRECT, O_SYNC and O_DSYNC reach the backend's open as host flags. */
+static void test_open_sync_direct_flags(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		uint64_t wire;
+		int host;
+	} map[] = {
+		{ DEVCALL_O_RDWR | DEVCALL_O_DIRECT, O_RDWR | O_DIRECT },
+		{ DEVCALL_O_WRONLY | DEVCALL_O_DSYNC, O_WRONLY | O_DSYNC },
+		{ DEVCALL_O_RDWR | DEVCALL_O_SYNC, O_RDWR | O_SYNC },
+		/* O_SYNC's own value holds O_DSYNC's bit: both say O_SYNC. */
+		{ DEVCALL_O_RDWR | DEVCALL_O_SYNC | DEVCALL_O_DSYNC,
+		  O_RDWR | O_SYNC },
+		{ DEVCALL_O_RDONLY | DEVCALL_O_DIRECT, O_RDONLY | O_DIRECT },
+		{ DEVCALL_O_RDWR | DEVCALL_O_DIRECT | DEVCALL_O_DSYNC |
+		  DEVCALL_O_NONBLOCK, O_RDWR | O_DIRECT | O_DSYNC |
+		  O_NONBLOCK },
+	};
+	unsigned int i, opens;
+	int64_t h;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		h = do_open(f, f->a, EXP_RW, map[i].wire);
+		assert_true(h > 0);
+		assert_int_equal(mock_calls()->last_oflags, map[i].host);
+		assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, h), 0);
+	}
+	/* Refused before the backend: access mode 3, a bit past O_DSYNC,
+	 * writing (even O_DIRECT) on a read-only export. */
+	opens = mock_calls()->count[MOCK_OPEN];
+	assert_int_equal(do_open(f, f->a, EXP_RW, 3 | DEVCALL_O_DIRECT),
+			 -EINVAL);
+	assert_int_equal(do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR |
+				 (DEVCALL_O_DSYNC << 1)), -EINVAL);
+	assert_int_equal(do_open(f, f->a, EXP_RO, DEVCALL_O_WRONLY |
+				 DEVCALL_O_DIRECT | DEVCALL_O_SYNC), -EROFS);
+	assert_int_equal(mock_calls()->count[MOCK_OPEN], opens);
+	assert_true(do_open(f, f->a, EXP_RO, DEVCALL_O_RDONLY |
+			    DEVCALL_O_DIRECT | DEVCALL_O_SYNC) > 0);
+	assert_int_equal(mock_calls()->last_oflags,
+			 O_RDONLY | O_DIRECT | O_SYNC);
+}
+
+/* Where the write's copy sits, as the backend saw it. */
+static uintptr_t copied_at;
+
+static void record_write_buf(bool write, const struct iovec *iov,
+			     int iovcnt)
+{
+	if (write && iovcnt == 1)
+		copied_at = (uintptr_t)iov[0].iov_base;
+}
+
+/*
+ * A write of up to a page is copied (test_write_payload_stable_under_race)
+ * to the guest buffer's own offset in a page: O_DIRECT alignment on the
+ * host is the guest's, misaligned included.
+ */
+static void test_write_copy_keeps_alignment(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t base = fake_guest_alloc(&f->g, 3 * 4096);
+	static const uint64_t skews[] = { 0, 1, 512, 3584, 4095 };
+	int64_t h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR | DEVCALL_O_DIRECT);
+	uint8_t data[512];
+	unsigned int i;
+	size_t len;
+
+	assert_true(h > 0);
+	base = (base + 4095) & ~4095ull;
+	memset(data, 0x5a, sizeof(data));
+	mock_set_rw_hook(record_write_buf);
+	for (i = 0; i < sizeof(skews) / sizeof(skews[0]); i++) {
+		uint32_t n = skews[i] == 4095 ? 1 : 512;
+
+		fake_guest_write(&f->g, base + skews[i], data, n);
+		fake_req_init(&f->req, DEVCALL_OP_WRITE, h);
+		f->req.flags = DEVCALL_REQ_F_OFFSET | DEVCALL_REQ_F_DIRECT;
+		f->req.len = n;
+		fake_req_seg(&f->req, base + skews[i], n, GUEST_SEG_TO_HOST, 0);
+		copied_at = 1;
+		dispatch_request(f->a, &f->req, &f->resp);
+		assert_int_equal(f->resp.result, n);
+		assert_int_equal(copied_at & 4095, skews[i]);
+		assert_memory_equal(mock_content(&len), data, n);
+	}
+	mock_set_rw_hook(NULL);
+}
+
+/*
+ * A file opened O_DIRECT follows the guest file's O_DIRECT from request to
+ * request (fcntl may drop it and take it back); one opened without may
+ * not ask for it.
+ */
+static void test_direct_follows_fcntl(void **state)
+{
+	struct fixture *f = *state;
+	int64_t h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR | DEVCALL_O_DIRECT);
+	int64_t hb = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	static const uint32_t seq[] = { DEVCALL_REQ_F_DIRECT, 0,
+					DEVCALL_REQ_F_DIRECT };
+	unsigned int i;
+
+	assert_true(h > 0 && hb > 0);
+	for (i = 0; i < 3; i++) {
+		fake_req_init(&f->req, DEVCALL_OP_READ, h);
+		f->req.flags = seq[i];
+		f->req.len = 8;
+		dispatch_request(f->a, &f->req, &f->resp);
+		assert_int_equal(f->resp.result, 8);
+		assert_int_equal(mock_calls()->set_directs, i + 1);
+		assert_int_equal(mock_calls()->last_direct, !!seq[i]);
+	}
+	fake_req_init(&f->req, DEVCALL_OP_WRITE, hb);
+	f->req.flags = DEVCALL_REQ_F_DIRECT;
+	f->req.len = 1;
+	f->req.inline_len = 1;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EINVAL);
+	f->req.flags = 0;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 1);
+	assert_int_equal(mock_calls()->set_directs, 3);
+	assert_int_equal(mock_calls()->count[MOCK_WRITE], 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -1179,6 +1370,10 @@ static const struct CMUnitTest tests[] = {
 	T(test_allow_kinds),
 	T(test_host_partitions),
 	T(test_host_exclusive),
+	T(test_fsync),
+	T(test_open_sync_direct_flags),
+	T(test_write_copy_keeps_alignment),
+	T(test_direct_follows_fcntl),
 };
 
 TEST_MAIN("dispatch", tests, NULL, NULL)

@@ -18,6 +18,12 @@
  *   dcprobe bench DEV OFFSET_MIB     1 MiB sequential write and read
  *                                    throughput, 4 KiB read latency
  *                                    (O_DIRECT where the node takes it)
+ *   dcprobe fsync DEV fsync|fdatasync  prints 0 or the errno's name
+ *   dcprobe put DEV FLAGS SRC OFF BS  SRC to DEV at byte OFF in BS writes
+ *                                    from a page-aligned buffer; FLAGS:
+ *                                    direct,sync,dsync (comma list) or -
+ *   dcprobe hold DEV FLAGS SECONDS   open with FLAGS, print HOLDING, wait
+ *                                    (or print the open's errno name)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -285,6 +291,87 @@ static int cmd_bench(const char *dev, int off_mib)
 	return 0;
 }
 
+static const char *errno_name(int err)
+{
+	static const struct { int err; const char *name; } names[] = {
+		{ EINVAL, "EINVAL" }, { EIO, "EIO" }, { EBADF, "EBADF" },
+		{ EROFS, "EROFS" }, { ENOSPC, "ENOSPC" }, { ENXIO, "ENXIO" },
+		{ EOPNOTSUPP, "EOPNOTSUPP" }, { EACCES, "EACCES" },
+	};
+	static char num[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].err == err)
+			return names[i].name;
+	snprintf(num, sizeof(num), "%d", err);
+	return num;
+}
+
+/* "direct,dsync" to open(2) flags; "-" for none. */
+static int parse_flags(const char *s)
+{
+	int flags = 0;
+
+	if (strstr(s, "direct"))
+		flags |= O_DIRECT;
+	if (strstr(s, "dsync"))
+		flags |= O_DSYNC;
+	else if (strstr(s, "sync"))
+		flags |= O_SYNC;
+	return flags;
+}
+
+static int cmd_fsync(const char *dev, const char *how)
+{
+	int fd = open(dev, O_RDWR), ret;
+
+	if (fd < 0)
+		fd = open_dev(dev, O_RDONLY);
+	ret = strcmp(how, "fdatasync") ? fsync(fd) : fdatasync(fd);
+	printf("%s\n", ret ? errno_name(errno) : "0");
+	return 0;
+}
+
+static int cmd_put(const char *dev, const char *flags, const char *src,
+		   off_t off, size_t bs)
+{
+	int in = open_dev(src, O_RDONLY);
+	int fd = open_dev(dev, O_WRONLY | parse_flags(flags));
+	size_t total = 0;
+	ssize_t n;
+	void *buf;
+
+	if (!bs || posix_memalign(&buf, 4096, bs))
+		return fail("posix_memalign");
+	while ((n = read(in, buf, bs)) > 0) {
+		if (pwrite(fd, buf, n, off + total) != n)
+			return fail("pwrite");
+		total += n;
+	}
+	if (n < 0)
+		return fail("read");
+	if (close(fd))
+		return fail("close");
+	printf("%zu\n", total);
+	return 0;
+}
+
+static int cmd_hold(const char *dev, const char *flags, int seconds)
+{
+	int fd = open(dev, O_RDWR | parse_flags(flags));
+
+	if (fd < 0) {
+		printf("%s\n", errno_name(errno));
+		return 1;
+	}
+	printf("HOLDING\n");
+	fflush(stdout);
+	sleep(seconds);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -313,6 +400,13 @@ int main(int argc, char **argv)
 		return cmd_bench(argv[2], atoi(argv[3]));
 	if (!strcmp(argv[1], "stream") && argc > 3)
 		return cmd_stream(argv[2], atoi(argv[3]));
+	if (!strcmp(argv[1], "fsync") && argc > 3)
+		return cmd_fsync(argv[2], argv[3]);
+	if (!strcmp(argv[1], "put") && argc > 6)
+		return cmd_put(argv[2], argv[3], argv[4], atoll(argv[5]),
+			       strtoul(argv[6], NULL, 0));
+	if (!strcmp(argv[1], "hold") && argc > 4)
+		return cmd_hold(argv[2], argv[3], atoi(argv[4]));
 	fprintf(stderr, "dcprobe: unknown command %s\n", argv[1]);
 	return 2;
 }
