@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <linux/blkpg.h>
 #include <linux/cdrom.h>
@@ -58,6 +59,41 @@ static void read_mmap_min_addr(void)
 }
 
 /*
+ * The low 2 GiB of the daemon's address space, reserved: no access, no
+ * memory behind it, and nothing can be mapped there while the daemon
+ * lives (policy_reserve_low_addresses()). 0 while not reserved.
+ */
+#define POLICY_LOW_END	(1ull << 31)
+static uint64_t reserved_end;
+
+int policy_reserve_low_addresses(void)
+{
+	uint64_t start;
+	void *p;
+
+	pthread_once(&mmap_min_once, read_mmap_min_addr);
+	start = (mmap_min_addr + 0xfff) & ~0xfffull;
+	if (start >= POLICY_LOW_END)
+		return -EINVAL;
+	/*
+	 * PROT_NONE and never touched: no RSS, no commit charge. It fails if
+	 * anything is mapped there already (a non-PIE build at 0x400000):
+	 * then nothing is proven and the check stays as strict as it was.
+	 */
+	p = mmap((void *)(uintptr_t)start, POLICY_LOW_END - start, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+		 MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	if (p != (void *)(uintptr_t)start) {	/* kernels before 4.17 */
+		munmap(p, POLICY_LOW_END - start);
+		return -EEXIST;
+	}
+	__atomic_store_n(&reserved_end, POLICY_LOW_END, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/*
  * Every address the daemon can hold lies in [mmap_min_addr, 1 << 47):
  * - below mmap_min_addr the kernel places no mapping of its own accord;
  *   only MAP_FIXED with CAP_SYS_RAWIO could put one there, and the
@@ -68,12 +104,20 @@ static void read_mmap_min_addr(void)
  *   and the loader stay below it too. (The vsyscall page above is
  *   kernel-owned and read-only to copy_to_user.)
  * So an integer outside that range cannot name daemon memory, whatever a
- * driver makes of it; one inside is refused even if it is a legitimate
+ * driver makes of it. Below 2 GiB the daemon reserves its own address
+ * space at start (PROT_NONE, mapped over nothing, never unmapped), so a
+ * driver that takes such an integer as an address faults (EFAULT):
+ * values such as CDSL_CURRENT (INT_MAX), block sizes, uids and rates
+ * pass. Anything else in the range is refused even if it is a legitimate
  * number (documented: such ioctls need a layout or an in/out entry).
  */
 bool policy_int_arg_is_address(uint64_t v)
 {
+	uint64_t low = __atomic_load_n(&reserved_end, __ATOMIC_ACQUIRE);
+
 	pthread_once(&mmap_min_once, read_mmap_min_addr);
+	if (v < low)		/* reserved: a driver following it faults */
+		return false;
 	return v >= mmap_min_addr && v < (1ull << 47);
 }
 

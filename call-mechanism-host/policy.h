@@ -37,6 +37,14 @@ bool policy_host_partitions(uint32_t cmd);
  */
 bool policy_int_arg_is_address(uint64_t v);
 
+/*
+ * Reserve the daemon's address space below 2 GiB (from mmap_min_addr),
+ * so integers there are proven not to be addresses of daemon memory.
+ * Once, at start, before threads. 0, or -errno (then the check stays
+ * strict).
+ */
+int policy_reserve_low_addresses(void);
+
 /* The layout an `allow` entry for cmd states, in *out; false if none. */
 bool policy_allow_layout(const struct ioctl_policy *pol, uint32_t cmd,
 			 struct ioctl_layout *out);

@@ -24,6 +24,7 @@
 #include "layout_file.h"
 #include "event_loop.h"
 #include "log.h"
+#include "policy.h"
 #include "sock.h"
 #include "privilege.h"
 #include "vm_session.h"
@@ -153,7 +154,7 @@ int main(int argc, char **argv)
 	struct vm_session *sessions[CONFIG_MAX_VMS] = { 0 };
 	const char *run_dir = "/run/devcall", *pidfile = NULL;
 	pthread_t thread;
-	int nr_workers = 0, epfd, sfd, c, level;
+	int nr_workers = 0, epfd, sfd, c, level, low_reserved;
 	struct loop_src sig_src = { { on_signal }, -1, NULL, NULL };
 	struct loop_src waitset_src = { { on_waitset }, -1, NULL, NULL };
 	struct heartbeat hb = { sessions, 0 };
@@ -164,6 +165,12 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int ret = 1;
 
+	/*
+	 * First, before anything maps memory: the low 2 GiB of our address
+	 * space reserved, so integer ioctl arguments there are proven not to
+	 * be our addresses (policy.c). If it cannot be done, they are refused.
+	 */
+	low_reserved = policy_reserve_low_addresses();
 	config_init(&cfg);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -304,6 +311,10 @@ int main(int argc, char **argv)
 		log_err("heartbeat: %s", strerror(errno));
 		goto out_workers;
 	}
+	if (low_reserved)
+		log_warn("low address space not reserved (%s): integer ioctl "
+			 "arguments from 64 KiB up are refused",
+			 strerror(-low_reserved));
 	log_info("ready: %u VM(s)", cfg.nr_vms);
 
 	while (!quit) {

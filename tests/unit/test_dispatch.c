@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <linux/blkpg.h>
 #include <linux/cdrom.h>
@@ -21,6 +22,7 @@
 #include "fake_guest.h"
 #include "layout_wire.h"
 #include "log.h"
+#include "policy.h"
 
 enum { EXP_RW = 1, EXP_RO, EXP_EXCL, EXP_SCSI, EXP_PARTS, EXP_BLK,
        EXP_BLK_EXCL, EXP_NOFSYNC };
@@ -1071,6 +1073,51 @@ static void test_int_arg_not_an_address(void **state)
 	assert_int_equal(mock_calls()->last_arg, 0);
 }
 
+/*
+ * With the daemon's low 2 GiB reserved (devcalld does it at start), small
+ * integers such as CDSL_CURRENT (INT_MAX) or a 4096 block size are
+ * proven not to be addresses and go through; the rest of the address
+ * range is still refused. In a child: the reservation is for good.
+ */
+static void test_int_arg_low_reserved(void **state)
+{
+	struct fixture *f = *state;
+	int64_t h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	int status = -1;
+	pid_t pid;
+
+	mock_set_ioctl(ioctl_handler);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		static const uint64_t ok[] = { 4096, 0x7fffffff, 0x10000 };
+		static const uint64_t bad[] = { 1ull << 31, 0x7f0000001000ull };
+		unsigned int i, wrong = 0;
+
+		if (policy_reserve_low_addresses())
+			_exit(2);
+		fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+		f->req.cmd = 0x4201;
+		for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+			f->req.arg = ok[i];
+			dispatch_request(f->a, &f->req, &f->resp);
+			wrong += mock_calls()->last_arg != ok[i];
+		}
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			f->req.arg = bad[i];
+			dispatch_request(f->a, &f->req, &f->resp);
+			wrong += f->resp.result != -EINVAL;
+		}
+		/* Nothing of ours can be down there. */
+		wrong += (uintptr_t)&ok < (1ull << 31) ||
+			 (uintptr_t)malloc(16) < (1ull << 31);
+		_exit(wrong ? 1 : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* Each allow kind gives the layout it states. */
 static void test_allow_kinds(void **state)
 {
@@ -1367,6 +1414,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_sg_io_refused_opcode),
 	T(test_cdrom_send_packet),
 	T(test_int_arg_not_an_address),
+	T(test_int_arg_low_reserved),
 	T(test_allow_kinds),
 	T(test_host_partitions),
 	T(test_host_exclusive),
