@@ -53,8 +53,24 @@ enum devcall_op {
  * O_DIRECT off by fcntl (dd does, for a misaligned last block).
  */
 #define DEVCALL_REQ_F_DIRECT	(1u << 3)
+/*
+ * IOCTL whose layout takes a descriptor (DEVCALL_LAYOUT_FD_IN_*): 'offset'
+ * carries the handle of the guest's file that stands for it (a file of
+ * the same VM); the guest's descriptor number never travels. Without the
+ * flag such an ioctl fails with EBADF.
+ */
+#define DEVCALL_REQ_F_FD_IN	(1u << 5)
+/*
+ * IOCTL whose layout returns a descriptor (DEVCALL_LAYOUT_FD_OUT_RET):
+ * the guest will make a file of the handle the host answers (the result;
+ * size, mode and DEVCALL_RESP_F_SEEKABLE describe it as for OPEN). A host
+ * refuses such an ioctl without it (EOPNOTSUPP): an older guest would
+ * take the handle for a descriptor.
+ */
+#define DEVCALL_REQ_F_FD_OUT	(1u << 6)
 #define DEVCALL_REQ_F_ALL	(DEVCALL_REQ_F_NONBLOCK | DEVCALL_REQ_F_OFFSET | \
-				 DEVCALL_REQ_F_ARG_BUF | DEVCALL_REQ_F_DIRECT)
+				 DEVCALL_REQ_F_ARG_BUF | DEVCALL_REQ_F_DIRECT | \
+				 DEVCALL_REQ_F_FD_IN | DEVCALL_REQ_F_FD_OUT)
 
 /*
  * OPEN flags (devcall_req.arg); our own bits, independent of any arch.
@@ -170,12 +186,31 @@ struct devcall_layout_ptr {
 	struct devcall_layout_dir_map dir_map[DEVCALL_LAYOUT_MAX_DIR_MAP]; /* 32 */
 };
 
+/*
+ * devcall_layout.fd_flags: descriptors in and out of an ioctl. FD_IN_ARG:
+ * the integer argument is a descriptor (LOOP_SET_FD); FD_IN_FIELD: the
+ * 4-byte field at fd_off of the argument is one (LOOP_CONFIGURE). The
+ * guest sends the handle of the file it names (DEVCALL_REQ_F_FD_IN).
+ * FD_OUT_RET: the ioctl's result is a new descriptor (TIOCGPTPEER,
+ * KVM_CREATE_VM); the host answers a new handle (DEVCALL_REQ_F_FD_OUT).
+ * Hosts before these bits sent zeros here.
+ */
+#define DEVCALL_LAYOUT_FD_IN_ARG	(1u << 0)
+#define DEVCALL_LAYOUT_FD_IN_FIELD	(1u << 1)
+#define DEVCALL_LAYOUT_FD_OUT_RET	(1u << 2)
+#define DEVCALL_LAYOUT_FD_ALL		(DEVCALL_LAYOUT_FD_IN_ARG | \
+					 DEVCALL_LAYOUT_FD_IN_FIELD | \
+					 DEVCALL_LAYOUT_FD_OUT_RET)
+
 struct devcall_layout {
 	__le32 cmd;		/* 0 */
 	__le32 arg_size;	/* 4: 0 = integer argument */
 	__u8 arg_dir;		/* 8 */
 	__u8 nr_ptrs;		/* 9 */
-	__u8 pad[6];		/* 10 */
+	__u8 fd_flags;		/* 10: DEVCALL_LAYOUT_FD_* */
+	__u8 pad;		/* 11: zero */
+	__le16 fd_off;		/* 12: FD_IN_FIELD: offset of the s32 */
+	__u8 pad2[2];		/* 14: zero */
 	struct devcall_layout_ptr ptr[DEVCALL_LAYOUT_MAX_PTRS]; /* 16 */
 };
 

@@ -22,8 +22,18 @@ int layout_walk_check(const struct devcall_layout *l)
 	__u32 arg_size = le32_to_cpu(l->arg_size);
 	unsigned int i;
 
+	__u8 fd = l->fd_flags;
+	__u32 fd_off = le16_to_cpu(l->fd_off);
+
 	if (arg_size > LW_ARG_MAX || l->nr_ptrs > DEVCALL_LAYOUT_MAX_PTRS ||
 	    l->arg_dir > 3 || (!arg_size && l->nr_ptrs))
+		return -EPROTO;
+	/* One descriptor in at most; where the layout puts it, it fits. */
+	if ((fd & ~DEVCALL_LAYOUT_FD_ALL) ||
+	    ((fd & DEVCALL_LAYOUT_FD_IN_ARG) && arg_size) ||
+	    ((fd & DEVCALL_LAYOUT_FD_IN_FIELD) &&
+	     (!arg_size || fd_off + 4 > arg_size ||
+	      (fd & DEVCALL_LAYOUT_FD_IN_ARG))))
 		return -EPROTO;
 	for (i = 0; i < l->nr_ptrs; i++) {
 		const struct devcall_layout_ptr *p = &l->ptr[i];
@@ -41,6 +51,24 @@ int layout_walk_check(const struct devcall_layout *l)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(layout_walk_check);
+
+int layout_walk_fd_in(const struct devcall_layout *l, const void *arg,
+		      __u64 int_arg, __s32 *fd)
+{
+	if (l->fd_flags & DEVCALL_LAYOUT_FD_IN_ARG) {
+		*fd = (__s32)int_arg;
+		return 1;
+	}
+	if (l->fd_flags & DEVCALL_LAYOUT_FD_IN_FIELD) {
+		__le32 v;
+
+		memcpy(&v, (const __u8 *)arg + le16_to_cpu(l->fd_off), 4);
+		*fd = (__s32)le32_to_cpu(v);
+		return 1;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(layout_walk_fd_in);
 
 static __s64 field_get(const struct devcall_layout_field *f, const __u8 *arg)
 {

@@ -65,4 +65,20 @@ int layout_walk(const struct devcall_layout *l, const void *arg,
 		lw_read_user_fn read_user, void *ctx, struct lw_buf *bufs,
 		unsigned int max);
 
+/*
+ * The descriptor an ioctl of checked layout l takes, if any: the integer
+ * argument int_arg (DEVCALL_LAYOUT_FD_IN_ARG) or the s32 field of arg
+ * (DEVCALL_LAYOUT_FD_IN_FIELD). 1 with *fd set, or 0 (none). The caller
+ * resolves it to a file of its own and sends that file's handle
+ * (DEVCALL_REQ_F_FD_IN); anything else is EBADF.
+ */
+int layout_walk_fd_in(const struct devcall_layout *l, const void *arg,
+		      __u64 int_arg, __s32 *fd);
+
+/* Whether the result of an ioctl of layout l is a new descriptor. */
+static inline int layout_walk_fd_out(const struct devcall_layout *l)
+{
+	return !!(l->fd_flags & DEVCALL_LAYOUT_FD_OUT_RET);
+}
+
 #endif /* DEVCALL_LAYOUT_WALK_H */

@@ -87,6 +87,21 @@ struct backend_ops {
 	 * other mode. Without one such a file stays O_DIRECT.
 	 */
 	int (*set_direct)(void *priv, bool direct);
+	/*
+	 * Optional: the host descriptor behind the file, for an ioctl of
+	 * another file that takes a descriptor (LOOP_CONFIGURE): the daemon
+	 * puts it into its copy of the argument. Without one (or < 0), the
+	 * guest's descriptor of this file is EBADF there.
+	 */
+	int (*host_fd)(void *priv);
+	/*
+	 * Optional: make a file of this backend's kind of fd, a descriptor
+	 * an ioctl of exp's file returned (TIOCGPTPEER, KVM_CREATE_VM). Takes
+	 * fd over: on failure it is closed. Without one, ioctls that return
+	 * descriptors are refused.
+	 */
+	int (*adopt_fd)(const struct export *exp, int fd, void **priv,
+			struct backend_file_info *info);
 };
 
 /* Built-in backends. */

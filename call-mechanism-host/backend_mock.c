@@ -11,6 +11,7 @@
 
 struct mock_file {
 	uint64_t pos;
+	int fd;			/* the "host descriptor" it reports */
 };
 
 static struct {
@@ -127,6 +128,7 @@ static int mock_open(const struct export *exp, int oflags, void **priv,
 		if (!f) {
 			ret = -ENOMEM;
 		} else {
+			f->fd = MOCK_FD_BASE + (int)mock.calls.count[MOCK_OPEN];
 			*priv = f;
 			info->size = mock.size;
 			info->mode = S_IFBLK | 0600;
@@ -241,6 +243,38 @@ static int mock_set_direct(void *priv, bool direct)
 	return 0;
 }
 
+static int mock_host_fd(void *priv)
+{
+	return ((struct mock_file *)priv)->fd;
+}
+
+/* A descriptor the test's ioctl handler returned: a file of its own. */
+static int mock_adopt_fd(const struct export *exp, int fd, void **priv,
+			 struct backend_file_info *info)
+{
+	struct mock_file *f;
+	int ret;
+
+	(void)exp;
+	pthread_mutex_lock(&mock.lock);
+	ret = mock_enter(MOCK_ADOPT);
+	if (!ret) {
+		f = calloc(1, sizeof(*f));
+		if (!f) {
+			ret = -ENOMEM;
+		} else {
+			f->fd = fd;
+			*priv = f;
+			info->size = 0;
+			info->mode = S_IFCHR | 0600;
+			info->seekable = false;
+			mock.calls.open_now++;
+		}
+	}
+	pthread_mutex_unlock(&mock.lock);
+	return ret;
+}
+
 const struct backend_ops backend_mock = {
 	.name = "mock",
 	.open = mock_open,
@@ -251,4 +285,6 @@ const struct backend_ops backend_mock = {
 	.poll_fd = mock_poll_fd,
 	.fsync = mock_fsync,
 	.set_direct = mock_set_direct,
+	.host_fd = mock_host_fd,
+	.adopt_fd = mock_adopt_fd,
 };

@@ -15,7 +15,15 @@
 #define MOCK_SIZE	(1u << 20)
 
 enum mock_op { MOCK_OPEN, MOCK_CLOSE, MOCK_READ, MOCK_WRITE, MOCK_IOCTL,
-	       MOCK_FSYNC, MOCK_NR_OPS };
+	       MOCK_FSYNC, MOCK_ADOPT, MOCK_NR_OPS };
+
+/*
+ * The "host descriptor" (host_fd) of the file opened by the Nth open
+ * since mock_reset() is MOCK_FD_BASE + N; a file adopted from an ioctl's
+ * result (adopt_fd, MOCK_ADOPT) reports the number it was adopted with.
+ * No real descriptor is behind either.
+ */
+#define MOCK_FD_BASE	1000
 
 struct mock_calls {
 	unsigned int count[MOCK_NR_OPS];

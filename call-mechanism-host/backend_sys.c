@@ -171,17 +171,16 @@ static uint64_t size_cap(const struct export *exp, const struct stat *st)
 	return zero - 1;	/* the first opener's record */
 }
 
-static int sys_open(const struct export *exp, int oflags, void **priv,
-		    struct backend_file_info *info)
+/* A sys file of fd, open already; takes fd over (closed on failure). */
+static int sys_file_make(const struct export *exp, int fd, int oflags,
+			 bool adopted, void **priv,
+			 struct backend_file_info *info)
 {
 	struct sys_file *f;
 	struct stat st;
 	uint64_t size;
-	int fd, ret;
+	int ret;
 
-	fd = open(exp->path, oflags | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
 	if (fstat(fd, &st) < 0 ||
 	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
 		ret = -errno;
@@ -208,7 +207,9 @@ static int sys_open(const struct export *exp, int oflags, void **priv,
 	f->rw_pointers = sys_classify(exp, &st);
 	f->warned = false;
 	f->direct = oflags & O_DIRECT;
-	f->cap = S_ISREG(st.st_mode) ? size_cap(exp, &st) : SYS_NO_CAP;
+	/* An ioctl's new file is not the export's path: no size record. */
+	f->cap = S_ISREG(st.st_mode) && !adopted ? size_cap(exp, &st) :
+						   SYS_NO_CAP;
 	pthread_mutex_init(&f->pos_lock, NULL);
 	*priv = f;
 	return 0;
@@ -216,6 +217,33 @@ static int sys_open(const struct export *exp, int oflags, void **priv,
 out_close:
 	close(fd);
 	return ret;
+}
+
+static int sys_open(const struct export *exp, int oflags, void **priv,
+		    struct backend_file_info *info)
+{
+	int fd = open(exp->path, oflags | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	return sys_file_make(exp, fd, oflags, false, priv, info);
+}
+
+/*
+ * A descriptor an ioctl returned (a pty peer, a KVM VM or vCPU): served
+ * like an opened export, and never inherited by anything the daemon runs.
+ */
+static int sys_adopt_fd(const struct export *exp, int fd, void **priv,
+			struct backend_file_info *info)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		fl = -errno;
+		close(fd);
+		return fl;
+	}
+	return sys_file_make(exp, fd, fl, true, priv, info);
 }
 
 static int sys_close(void *priv)
@@ -318,6 +346,11 @@ static int sys_poll_fd(void *priv)
 	return ((struct sys_file *)priv)->fd;
 }
 
+static int sys_host_fd(void *priv)
+{
+	return ((struct sys_file *)priv)->fd;
+}
+
 static long sys_ioctl(void *priv, uint32_t cmd, unsigned long arg)
 {
 	struct sys_file *f = priv;
@@ -368,4 +401,6 @@ const struct backend_ops backend_sys = {
 	.poll_fd = sys_poll_fd,
 	.fsync = sys_fsync,
 	.set_direct = sys_set_direct,
+	.host_fd = sys_host_fd,
+	.adopt_fd = sys_adopt_fd,
 };

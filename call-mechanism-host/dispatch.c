@@ -358,7 +358,14 @@ const struct ioctl_layout *dispatch_ioctl_layout(const struct vm *vm,
 {
 	const struct ioctl_policy *pol = &exp->ioctl;
 	const struct ioctl_layout *l;
+	const char *never = policy_never(cmd);
 
+	if (never) {
+		vm_warn(vm, "export %s: ioctl 0x%08x refused: %s", exp->name,
+			cmd, never);
+		*err = -EPERM;
+		return NULL;
+	}
 	if (ioctl_listed(pol->deny, pol->nr_deny, cmd)) {
 		vm_warn(vm, "export %s: ioctl 0x%08x refused: denied by "
 			 "policy", exp->name, cmd);
@@ -410,16 +417,93 @@ static bool ioctl_read_only(const struct ioctl_layout *l)
 	return l->arg_size && l->arg_dir == LAYOUT_DIR_OUT && !l->nr_ptrs;
 }
 
+/*
+ * A descriptor argument: the guest named one of its files of this VM by
+ * handle (req->offset); the driver gets the daemon's descriptor of that
+ * file, referenced in *held until the call is over. EBADF for anything
+ * else: no handle, a closed one, a backend with no host descriptor.
+ */
+static int fd_in_resolve(struct vm *vm, const struct request *req,
+			 const struct ioctl_layout *l, struct open_file **held)
+{
+	struct open_file *h;
+	int fd;
+
+	if (!(req->flags & DEVCALL_REQ_F_FD_IN)) {
+		vm_warn(vm, "ioctl 0x%08x (%s) refused: its descriptor "
+			 "argument came without a handle", req->cmd, l->name);
+		return -EBADF;
+	}
+	h = vm_file_get(vm, req->offset);
+	if (!h)
+		return -EBADF;
+	fd = h->exp->backend->host_fd ? h->exp->backend->host_fd(h->priv) : -1;
+	if (fd < 0) {
+		vm_file_put(vm, h);
+		return -EBADF;
+	}
+	*held = h;
+	return fd;
+}
+
+/*
+ * The driver returned a new descriptor, fd: a file of the VM like an
+ * opened one (same export and policy, counted against max-open, closed by
+ * CLOSE or reset), whose handle the guest gets. The daemon's number never
+ * reaches the guest.
+ */
+static int64_t fd_out_adopt(struct vm *vm, const struct dispatch_env *env,
+			    struct response *resp, struct open_file *f,
+			    int fd)
+{
+	const struct backend_ops *b = f->exp->backend;
+	struct backend_file_info info = { 0 };
+	struct open_file *nf;
+	uint64_t handle;
+	void *priv;
+	int ret;
+
+	ret = b->adopt_fd(f->exp, fd, &priv, &info);
+	if (ret)
+		return ret;
+	nf = calloc(1, sizeof(*nf));
+	if (!nf) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	nf->exp = f->exp;
+	nf->priv = priv;
+	nf->info = info;
+	nf->oflags = O_RDWR;
+	ret = vm_file_add(vm, nf, env->epoch, &handle);
+	if (ret) {
+		vm_warn(vm, "export %s: a descriptor the driver returned "
+			 "was closed: %s", f->exp->name,
+			 ret == -EMFILE ? "max-open reached" : "VM reset");
+		free(nf);
+		goto out_close;
+	}
+	resp->size = info.size;
+	resp->mode = info.mode;
+	if (info.seekable)
+		resp->flags |= DEVCALL_RESP_F_SEEKABLE;
+	return (int64_t)handle;
+
+out_close:
+	b->close(priv);
+	return ret;
+}
+
+static int64_t do_ioctl_fd(struct vm *vm, const struct dispatch_env *env,
+			   const struct request *req, struct response *resp,
+			   struct open_file *f, const struct ioctl_layout *l);
+
 static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 			const struct request *req, struct response *resp,
 			struct open_file *f)
 {
-	const struct guest_mem *gm = memory_of(env);
 	const struct ioctl_layout *l;
 	struct ioctl_layout scratch;
-	uint8_t *arg, *out, cdb[POLICY_CDB_MAX];
-	struct rewrite_ctx *ctx;
-	int64_t ret;
 	int err;
 
 	l = dispatch_ioctl_layout(vm, f->exp, req->cmd, &scratch, &err);
@@ -431,35 +515,74 @@ static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 			 l->name);
 		return -EROFS;
 	}
+	if ((req->flags & (DEVCALL_REQ_F_FD_IN | DEVCALL_REQ_F_FD_OUT)) &&
+	    !l->fd)
+		return -EINVAL;
+	if (l->fd & LAYOUT_FD_OUT_RET &&
+	    (!(req->flags & DEVCALL_REQ_F_FD_OUT) ||
+	     !f->exp->backend->adopt_fd)) {
+		vm_warn(vm, "export %s: ioctl 0x%08x (%s) refused: it returns "
+			 "a descriptor, which %s", f->exp->name, req->cmd,
+			 l->name, f->exp->backend->adopt_fd ?
+			 "the guest cannot take" : "the backend cannot serve");
+		return -EOPNOTSUPP;
+	}
+	return do_ioctl_fd(vm, env, req, resp, f, l);
+}
 
+/* do_ioctl() once the layout is chosen: descriptors in and out. */
+static int64_t do_ioctl_fd(struct vm *vm, const struct dispatch_env *env,
+			   const struct request *req, struct response *resp,
+			   struct open_file *f, const struct ioctl_layout *l)
+{
+	const struct guest_mem *gm = memory_of(env);
+	uint8_t *arg, *out, cdb[POLICY_CDB_MAX];
+	struct open_file *held = NULL;
+	struct rewrite_ctx *ctx;
+	int64_t ret;
+	int fd = -1;
+
+	if (l->fd & LAYOUT_FD_IN) {
+		fd = fd_in_resolve(vm, req, l, &held);
+		if (fd < 0)
+			return fd;
+	}
 	if (!l->arg_size) {
+		ret = -EINVAL;
 		if (req->nr_segs || req->inline_len ||
 		    (req->flags & DEVCALL_REQ_F_ARG_BUF))
-			return -EINVAL;
-		if (l->arg_unused)
-			return f->exp->backend->ioctl(f->priv, req->cmd, 0);
-		if (policy_int_arg_is_address(req->arg)) {
+			goto out_put;
+		if (l->arg_unused) {
+			ret = f->exp->backend->ioctl(f->priv, req->cmd, 0);
+		} else if (l->fd & LAYOUT_FD_IN_ARG) {
+			ret = f->exp->backend->ioctl(f->priv, req->cmd,
+						     (unsigned long)fd);
+		} else if (policy_int_arg_is_address(req->arg)) {
 			vm_warn(vm, "export %s: ioctl 0x%08x (%s) refused: "
 				 "integer argument 0x%llx could be a daemon "
 				 "address", f->exp->name, req->cmd,
 				 l->name, (unsigned long long)req->arg);
-			return -EINVAL;
+			goto out_put;
+		} else {
+			ret = f->exp->backend->ioctl(f->priv, req->cmd,
+						     (unsigned long)req->arg);
 		}
-		return f->exp->backend->ioctl(f->priv, req->cmd,
-					      (unsigned long)req->arg);
+		goto out_put;
 	}
 
 	/* The argument: inline, or buffer 0 of exactly arg_size bytes. */
+	ret = -EINVAL;
 	if (req->len != l->arg_size)
-		return -EINVAL;
+		goto out_put;
 	if (req->inline_len ? req->inline_len != l->arg_size ||
 			      (req->nr_bufs && req->buf[0].nr_segs) :
 			      !req->nr_bufs || req->buf[0].len != l->arg_size)
-		return -EINVAL;
+		goto out_put;
 
+	ret = -ENOMEM;
 	ctx = malloc(sizeof(*ctx) + 2 * LAYOUT_ARG_MAX);
 	if (!ctx)
-		return -ENOMEM;
+		goto out_put;
 	arg = (uint8_t *)(ctx + 1);
 	out = arg + LAYOUT_ARG_MAX;
 	memset(arg, 0, l->arg_size);
@@ -475,6 +598,9 @@ static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 			      vm_config(vm)->limits.max_request_bytes);
 	if (ret)
 		goto out_free;
+	/* The daemon's descriptor in its own copy only; see below. */
+	if (l->fd & LAYOUT_FD_IN_FIELD)
+		memcpy((uint8_t *)rewrite_host_arg(ctx) + l->fd_off, &fd, 4);
 	ret = policy_scsi_check(ctx, f->exp, req->cmd, cdb, vm);
 	if (!ret)
 		ret = f->exp->backend->ioctl(f->priv, req->cmd,
@@ -484,6 +610,9 @@ static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 	if (rewrite_finish(ctx, out) && ret >= 0)
 		ret = -EFAULT;
 	rewrite_release(ctx);
+	/* The guest gets its own descriptor number back, never ours. */
+	if (l->fd & LAYOUT_FD_IN_FIELD)
+		memcpy(out + l->fd_off, arg + l->fd_off, 4);
 
 	if (l->arg_dir & LAYOUT_DIR_OUT) {
 		if (req->inline_len) {
@@ -496,6 +625,11 @@ static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 	}
 out_free:
 	free(ctx);
+out_put:
+	if (held)
+		vm_file_put(vm, held);
+	if (l->fd & LAYOUT_FD_OUT_RET && ret >= 0)
+		ret = fd_out_adopt(vm, env, resp, f, (int)ret);
 	return ret;
 }
 

@@ -13,6 +13,7 @@
 #include <linux/blkpg.h>
 #include <linux/cdrom.h>
 #include <linux/fs.h>
+#include <linux/kvm.h>
 #include <scsi/scsi.h>
 #include <scsi/scsi_ioctl.h>
 #include <scsi/sg.h>
@@ -41,6 +42,22 @@ bool policy_scsi_filtered(uint32_t cmd)
 bool policy_host_partitions(uint32_t cmd)
 {
 	return cmd == BLKPG || cmd == BLKRRPART;
+}
+
+const char *policy_never(uint32_t cmd)
+{
+	switch (cmd) {
+	case KVM_SET_USER_MEMORY_REGION:
+#ifdef KVM_SET_USER_MEMORY_REGION2
+	case KVM_SET_USER_MEMORY_REGION2:
+#endif
+		/* A guest process's address is no host address; the
+		 * daemon's would hand its own memory to the guest's VM. */
+		return "guest memory cannot back a host KVM memory slot";
+	case KVM_RUN:
+		return "KVM_RUN needs the vCPU's mmap, which is not forwarded";
+	}
+	return NULL;
 }
 
 static uint64_t mmap_min_addr = 4096;

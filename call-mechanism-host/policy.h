@@ -31,6 +31,13 @@ bool policy_scsi_filtered(uint32_t cmd);
 bool policy_host_partitions(uint32_t cmd);
 
 /*
+ * Ioctls no export's policy lets through (not even an allow entry): why,
+ * for the log, or NULL. KVM_SET_USER_MEMORY_REGION (its userspace_addr
+ * would be a daemon address) and KVM_RUN (needs the vCPU's mmap).
+ */
+const char *policy_never(uint32_t cmd);
+
+/*
  * Could v, given to a driver as an integer ioctl argument, be an address
  * in the daemon? Then it is refused: a driver taking it as a pointer
  * would read or write the daemon's memory. See policy.c for the proof.

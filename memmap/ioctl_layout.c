@@ -175,8 +175,21 @@ int layout_validate(const struct ioctl_layout *l)
 	if (l->size_family &&
 	    (!l->arg_size || l->nr_ptrs || _IOC_SIZE(l->cmd) != l->arg_size))
 		return -EINVAL;
+	if (l->fd & ~LAYOUT_FD_ALL || (l->fd & LAYOUT_FD_IN_ARG &&
+				       l->fd & LAYOUT_FD_IN_FIELD))
+		return -EINVAL;
+	if (!(l->fd & LAYOUT_FD_IN_FIELD) && l->fd_off)
+		return -EINVAL;
 	if (!l->arg_size)	/* integer argument: nothing more to say */
-		return l->nr_ptrs || l->arg_dir ? -EINVAL : 0;
+		return l->nr_ptrs || l->arg_dir || l->fd & LAYOUT_FD_IN_FIELD ||
+		       (l->arg_unused && l->fd & LAYOUT_FD_IN_ARG) ? -EINVAL : 0;
+	if (l->fd & LAYOUT_FD_IN_ARG)
+		return -EINVAL;
+	/* The driver reads the descriptor: the host puts its own there. */
+	if (l->fd & LAYOUT_FD_IN_FIELD &&
+	    ((uint32_t)l->fd_off + 4 > l->arg_size ||
+	     !(l->arg_dir & LAYOUT_DIR_IN)))
+		return -EINVAL;
 	if (l->arg_unused)
 		return -EINVAL;
 	if (!l->arg_dir)
@@ -186,6 +199,9 @@ int layout_validate(const struct ioctl_layout *l)
 		const struct layout_ptr *p = &l->ptr[i];
 
 		if ((uint32_t)p->off + 8 > l->arg_size)
+			return -EINVAL;
+		if (l->fd & LAYOUT_FD_IN_FIELD &&
+		    overlaps(p->off, 8, l->fd_off, 4))
 			return -EINVAL;
 		for (j = 0; j < i; j++)
 			if (overlaps(p->off, 8, l->ptr[j].off, 8))

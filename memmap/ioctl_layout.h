@@ -39,6 +39,13 @@ enum layout_ptr_kind {
 	LAYOUT_PTR_OPAQUE	= 3,	/* never dereferenced: passed through */
 };
 
+/* Descriptors in and out (struct ioctl_layout.fd): the wire's bits. */
+#define LAYOUT_FD_IN_ARG	DEVCALL_LAYOUT_FD_IN_ARG
+#define LAYOUT_FD_IN_FIELD	DEVCALL_LAYOUT_FD_IN_FIELD
+#define LAYOUT_FD_OUT_RET	DEVCALL_LAYOUT_FD_OUT_RET
+#define LAYOUT_FD_ALL		DEVCALL_LAYOUT_FD_ALL
+#define LAYOUT_FD_IN		(LAYOUT_FD_IN_ARG | LAYOUT_FD_IN_FIELD)
+
 /* An integer field of the argument. size 0 means "not used". */
 struct layout_field {
 	uint16_t off;
@@ -81,6 +88,16 @@ struct ioctl_layout {
 	 * whose cmd and arg_size are the concrete number's. No pointers.
 	 */
 	bool size_family;
+	/*
+	 * Descriptors (DEVCALL_LAYOUT_FD_* of devcall_abi.h). FD_IN_ARG: the
+	 * integer argument is a descriptor; FD_IN_FIELD: the 4-byte field at
+	 * fd_off of the argument (IN or BOTH) is one. The host puts its own
+	 * descriptor of the file the guest named there, and restores the
+	 * guest's value in what goes back. FD_OUT_RET: the result is a new
+	 * descriptor the host makes a handle of.
+	 */
+	uint8_t fd;
+	uint16_t fd_off;
 };
 
 /* A table of built-in layouts: one per device family (layouts_*.c). */

@@ -34,6 +34,8 @@ void layout_encode(const struct ioctl_layout *l, struct devcall_layout *w)
 	w->arg_size = htole32(l->arg_size);
 	w->arg_dir = l->arg_dir;
 	w->nr_ptrs = l->nr_ptrs;
+	w->fd_flags = l->fd;
+	w->fd_off = htole16(l->fd_off);
 	for (i = 0; i < l->nr_ptrs; i++) {
 		const struct layout_ptr *p = &l->ptr[i];
 		struct devcall_layout_ptr *q = &w->ptr[i];
@@ -65,6 +67,8 @@ int layout_decode(const struct devcall_layout *w, struct ioctl_layout *l)
 	l->arg_size = le32toh(w->arg_size);
 	l->arg_dir = w->arg_dir;
 	l->nr_ptrs = w->nr_ptrs;
+	l->fd = w->fd_flags;
+	l->fd_off = le16toh(w->fd_off);
 	if (l->nr_ptrs > LAYOUT_MAX_PTRS)
 		return -EINVAL;
 	for (i = 0; i < l->nr_ptrs; i++) {

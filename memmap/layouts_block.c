@@ -8,7 +8,6 @@
  *
  * Not here: BLKREPORTZONE (a header and as many zones as it says, inline
  * in the argument: no layout kind describes a variable-length argument),
- * LOOP_SET_FD, LOOP_CHANGE_FD and LOOP_CONFIGURE (they take descriptors),
  * BLKTRACE* (tracing setup, CAP_SYS_ADMIN, pointers into debugfs).
  */
 #include <linux/blkzoned.h>
@@ -63,6 +62,13 @@ static const struct ioctl_layout layouts_loop[] = {
 	NOARG(LOOP_SET_CAPACITY),
 	INTARG(LOOP_SET_DIRECT_IO),
 	INTARG(LOOP_SET_BLOCK_SIZE),
+	/*
+	 * The descriptor is one of the guest's files of the same VM: the
+	 * loop device is backed by the daemon's file of that export.
+	 */
+	FDARG(LOOP_SET_FD),
+	FDARG(LOOP_CHANGE_FD),
+	FDFIELD(LOOP_CONFIGURE, IN, struct loop_config, fd),
 	INTARG(LOOP_CTL_ADD),		/* on /dev/loop-control */
 	INTARG(LOOP_CTL_REMOVE),
 	NOARG(LOOP_CTL_GET_FREE),

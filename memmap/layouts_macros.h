@@ -54,6 +54,26 @@
 	.cmd = (nr), .name = #nr, .arg_size = _IOC_SIZE(nr),		\
 	.arg_dir = (d), .size_family = true }
 
+/* The integer argument is a descriptor of the caller (LOOP_SET_FD). */
+#define FDARG(nr) { .cmd = (nr), .name = #nr, .fd = LAYOUT_FD_IN_ARG }
+
+/* The s32 member of the argument is a descriptor (LOOP_CONFIGURE). */
+#define FDFIELD(nr, d, type, member) {					\
+	.cmd = (nr), .name = #nr, .arg_size = LAYOUT_SIZEOF(nr, type),	\
+	.arg_dir = (d), .fd = LAYOUT_FD_IN_FIELD,			\
+	.fd_off = offsetof(type, member) +				\
+		  0 * sizeof(struct {					\
+			int dummy;					\
+			_Static_assert(sizeof(((type *)0)->member) == 4,	\
+				       #member ": a 4-byte descriptor");	\
+		  }) }
+
+/*
+ * An integer argument, and the result is a new
+ * descriptor (TIOCGPTPEER, KVM_CREATE_VM).
+ */
+#define FDOUT(nr) { .cmd = (nr), .name = #nr, .fd = LAYOUT_FD_OUT_RET }
+
 #define IN	LAYOUT_DIR_IN
 #define OUT	LAYOUT_DIR_OUT
 #define BOTH	LAYOUT_DIR_BOTH

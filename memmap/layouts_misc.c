@@ -3,7 +3,12 @@
  * Small character devices: RTC, watchdog, /dev/vsock, /dev/kvm's system
  * ioctls, /dev/random.
  *
- * Not here: KVM_CREATE_VM and the vCPU and VM ioctls (descriptors),
+ * KVM: /dev/kvm's system ioctls, KVM_CREATE_VM and KVM_CREATE_VCPU (new
+ * descriptors, which the guest gets as files of its own) and the vCPU's
+ * register ioctls. Not here: KVM_SET_USER_MEMORY_REGION (refused by
+ * policy: its userspace_addr would be a daemon address; a guest process's
+ * address means nothing on the host), KVM_RUN (needs the vCPU's mmap,
+ * which devcall does not forward), the other VM and vCPU ioctls,
  * KVM_GET_MSR_INDEX_LIST and KVM_GET_SUPPORTED_CPUID (a header and as many
  * entries as it says, inline: no layout kind describes a variable-length
  * argument), RNDADDTOENTCNT, RNDADDENTROPY, RNDZAPENTCNT, RNDCLEARPOOL and
@@ -70,6 +75,12 @@ static const struct ioctl_layout layouts_misc[] = {
 	NOARG(KVM_GET_API_VERSION),
 	INTARG(KVM_CHECK_EXTENSION),
 	NOARG(KVM_GET_VCPU_MMAP_SIZE),
+	FDOUT(KVM_CREATE_VM),		/* machine type in, a VM out */
+	FDOUT(KVM_CREATE_VCPU),		/* on a VM: vCPU id in, a vCPU out */
+	SCALAR(KVM_GET_REGS, OUT, struct kvm_regs),
+	SCALAR(KVM_SET_REGS, IN, struct kvm_regs),
+	SCALAR(KVM_GET_SREGS, OUT, struct kvm_sregs),
+	SCALAR(KVM_SET_SREGS, IN, struct kvm_sregs),
 	SCALAR(RNDGETENTCNT, OUT, int),
 };
 

@@ -15,8 +15,10 @@
  *                  flags of the daemon's file (the guest's O_NONBLOCK
  *                  travels with each request; SIGIO would go to the
  *                  daemon);
- *   TIOCCONS, TIOCLINUX, TIOCGPTPEER
- *                  the host console; a new descriptor.
+ *   TIOCCONS, TIOCLINUX
+ *                  the host console.
+ * TIOCGPTPEER (flags in, the peer's new descriptor out) is in the table:
+ * the guest gets a file of its own for the peer.
  * serial_struct's iomem_base is a number to the kernel, not a user
  * pointer: passed through as the guest wrote it, and the host's value
  * never goes back.
@@ -67,6 +69,7 @@ static const struct ioctl_layout layouts_tty[] = {
 	NOARG(TIOCSBRK),
 	NOARG(TIOCCBRK),
 	SCALAR(TIOCGPTLCK, OUT, int),
+	FDOUT(TIOCGPTPEER),		/* open flags in, the peer out */
 	SCALAR(TIOCGETD, OUT, int),
 	SCALAR(TIOCSETD, IN, int),
 	NOARG(TIOCVHANGUP),
