@@ -9,8 +9,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/anon_inodes.h>
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
@@ -89,17 +91,22 @@ static DEFINE_IDA(dcf_minors);
 static DEFINE_XARRAY(dcf_nodes);
 static DEFINE_MUTEX(dcf_lock);
 
-static long dcf_simple(struct dcf_file *f, u16 op)
+static long dcf_simple_handle(struct devcall_dev *d, u64 handle, u16 op)
 {
 	struct devcall_call *c = devcall_call_alloc(op, 0);
 	long ret;
 
 	if (!c)
 		return -ENOMEM;
-	devcall_call_hdr(c)->handle = cpu_to_le64(f->handle);
-	ret = devcall_call_submit(f->d, c);
+	devcall_call_hdr(c)->handle = cpu_to_le64(handle);
+	ret = devcall_call_submit(d, c);
 	devcall_call_put(c);
 	return ret;
+}
+
+static long dcf_simple(struct dcf_file *f, u16 op)
+{
+	return dcf_simple_handle(f->d, f->handle, op);
 }
 
 static void dcf_poll_retry(struct timer_list *t)
@@ -107,6 +114,19 @@ static void dcf_poll_retry(struct timer_list *t)
 	struct dcf_file *f = from_timer(f, t, poll_retry);
 
 	wake_up_all(&f->poll_wq);
+}
+
+static struct dcf_file *dcf_file_alloc(void)
+{
+	struct dcf_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return NULL;
+	mutex_init(&f->layouts_lock);
+	spin_lock_init(&f->poll_lock);
+	init_waitqueue_head(&f->poll_wq);
+	timer_setup(&f->poll_retry, dcf_poll_retry, 0);
+	return f;
 }
 
 static int dcf_open(struct inode *inode, struct file *file)
@@ -118,13 +138,9 @@ static int dcf_open(struct inode *inode, struct file *file)
 	u64 flags = 0;
 	s64 ret;
 
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	f = dcf_file_alloc();
 	if (!f)
 		return -ENOMEM;
-	mutex_init(&f->layouts_lock);
-	spin_lock_init(&f->poll_lock);
-	init_waitqueue_head(&f->poll_wq);
-	timer_setup(&f->poll_retry, dcf_poll_retry, 0);
 	c = devcall_call_alloc(DEVCALL_OP_OPEN, 0);
 	if (!c) {
 		kfree(f);
@@ -382,15 +398,97 @@ static unsigned int dcf_pages(u64 uaddr, u64 len)
  * and the memory behind each pointer in it, pinned so the host driver
  * reads and writes the application's own buffers.
  */
+static const struct file_operations dcf_fops;
+
+/*
+ * A descriptor argument: the caller's file fd must be a file of this
+ * frontend on the same devcall device (the same VM), whose handle the
+ * host can map to its own file. Anything else is EBADF. The reference
+ * in *held keeps the file (and its handle) until the call is over.
+ */
+static int dcf_fd_in(struct dcf_file *f, s32 fd, struct fd *held,
+		     u64 *handle)
+{
+	struct dcf_file *other;
+
+	*held = fdget(fd);
+	if (!held->file)
+		return -EBADF;
+	if (held->file->f_op != &dcf_fops) {
+		fdput(*held);
+		held->file = NULL;
+		return -EBADF;
+	}
+	other = held->file->private_data;
+	if (other->d != f->d) {
+		fdput(*held);
+		held->file = NULL;
+		return -EBADF;
+	}
+	*handle = other->handle;
+	return 0;
+}
+
+/*
+ * The host answered a new file (TIOCGPTPEER, KVM_CREATE_VM): a descriptor
+ * of the caller for it, closed (and the host's file with it) like any
+ * other. If no descriptor can be made, the host's file is closed now.
+ */
+static long dcf_fd_out(struct dcf_file *f, struct devcall_call *c, u64 handle)
+{
+	const struct devcall_resp *r = devcall_call_resp(c);
+	struct dcf_file *nf;
+	struct file *file;
+	int fd, ret;
+
+	nf = dcf_file_alloc();
+	if (!nf) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	nf->d = f->d;
+	devcall_dev_get(nf->d);
+	nf->handle = handle;
+	nf->size = le64_to_cpu(r->size);
+	nf->seekable = le32_to_cpu(r->flags) & DEVCALL_RESP_F_SEEKABLE;
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto out_free;
+	}
+	file = anon_inode_getfile("[devcall]", &dcf_fops, nf, O_RDWR);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		put_unused_fd(fd);
+		goto out_free;
+	}
+	if (!nf->seekable)
+		nonseekable_open(file_inode(file), file);
+	fd_install(fd, file);
+	return fd;
+
+out_free:
+	devcall_dev_put(nf->d);
+	kfree(nf);
+out_close:
+	dcf_simple_handle(f->d, handle, DEVCALL_OP_CLOSE);
+	return ret;
+}
+
 static long dcf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct dcf_file *f = file->private_data;
+	struct fd held = { .file = NULL };
 	struct lw_buf *bufs = NULL;
 	struct devcall_layout *l;
 	struct devcall_call *c = NULL;
 	struct devcall_req *h;
 	unsigned int size, segs, i;
+	u64 fd_handle = 0;
 	u8 *copy = NULL;
+	bool fd_in;
+	s64 res;
+	s32 fd;
 	int n = 0;
 	long ret;
 
@@ -419,6 +517,12 @@ static long dcf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			goto out;
 		}
 	}
+	fd_in = layout_walk_fd_in(l, copy, arg, &fd);
+	if (fd_in) {
+		ret = dcf_fd_in(f, fd, &held, &fd_handle);
+		if (ret)
+			goto out;
+	}
 	segs = size > DEVCALL_INLINE_MAX ? dcf_pages(arg, size) : 0;
 	for (i = 0; i < n; i++)
 		segs += dcf_pages(bufs[i].uaddr, bufs[i].len);
@@ -434,9 +538,17 @@ static long dcf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	h->cmd = cpu_to_le32(cmd);
 	if (file->f_flags & O_NONBLOCK)
 		h->flags = cpu_to_le32(DEVCALL_REQ_F_NONBLOCK);
+	/* Our descriptor's number means nothing there: the file's handle. */
+	if (fd_in) {
+		h->flags |= cpu_to_le32(DEVCALL_REQ_F_FD_IN);
+		h->offset = cpu_to_le64(fd_handle);
+	}
+	if (layout_walk_fd_out(l))
+		h->flags |= cpu_to_le32(DEVCALL_REQ_F_FD_OUT);
 
 	if (!size) {
-		h->arg = cpu_to_le64(arg);	/* a plain integer */
+		/* A plain integer; a descriptor travels as its handle. */
+		h->arg = cpu_to_le64(fd_in ? 0 : arg);
 	} else {
 		h->len = cpu_to_le32(size);
 		h->flags |= cpu_to_le32(DEVCALL_REQ_F_ARG_BUF);
@@ -454,6 +566,7 @@ static long dcf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 
 	ret = devcall_call_submit(f->d, c);
+	res = ret;
 	if (ret >= 0 && size && size <= DEVCALL_INLINE_MAX &&
 	    (l->arg_dir & LW_DIR_OUT)) {
 		/* The argument as the driver left it, guest pointers intact. */
@@ -462,7 +575,16 @@ static long dcf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		else if (copy_to_user((void __user *)arg, copy, size))
 			ret = -EFAULT;
 	}
+	/* A new file on the host: ours, or closed there if we fail. */
+	if (res >= 0 && layout_walk_fd_out(l)) {
+		if (ret >= 0)
+			ret = dcf_fd_out(f, c, res);
+		else
+			dcf_simple_handle(f->d, res, DEVCALL_OP_CLOSE);
+	}
 out:
+	if (held.file)
+		fdput(held);
 	if (c)
 		devcall_call_put(c);
 	kfree(bufs);
