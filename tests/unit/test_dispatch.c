@@ -14,6 +14,9 @@
 #include <linux/blkpg.h>
 #include <linux/cdrom.h>
 #include <linux/fs.h>
+#include <linux/loop.h>
+#include <termios.h>
+#include <sys/ioctl.h>
 #include <scsi/sg.h>
 
 #include "harness.h"
@@ -59,6 +62,7 @@ static int setup(void **state)
 	mock_nofsync = backend_mock;
 	mock_nofsync.name = "mock-nofsync";
 	mock_nofsync.fsync = NULL;
+	mock_nofsync.host_fd = NULL;	/* nor a descriptor to lend */
 	assert_int_equal(backend_register(&mock_nofsync), 0);
 	config_init(&f->cfg);
 	fake_config_flag(&f->cfg, "--vm", "a,max-open=4,max-request=64K,max-inflight=2");
@@ -1391,6 +1395,217 @@ static void test_direct_follows_fcntl(void **state)
 	assert_int_equal(mock_calls()->count[MOCK_WRITE], 1);
 }
 
+/* What the driver saw of a descriptor argument. */
+static struct {
+	int fd;
+	uint32_t block_size;
+} fd_seen;
+
+#define FD_BOTH_CMD	_IOWR('B', 0x99, uint64_t)	/* fd, then a value */
+
+static long fd_handler(uint32_t cmd, unsigned long arg)
+{
+	struct loop_config *lc = (struct loop_config *)arg;
+	int32_t *both = (int32_t *)arg;
+
+	switch (cmd) {
+	case LOOP_SET_FD:
+		fd_seen.fd = (int)arg;
+		return 0;
+	case LOOP_CONFIGURE:
+		fd_seen.fd = (int)lc->fd;
+		fd_seen.block_size = lc->block_size;
+		return 0;
+	case FD_BOTH_CMD:
+		fd_seen.fd = both[0];
+		both[1] = 99;
+		return 0;
+	case TIOCGPTPEER:
+		return 77;		/* the "driver's" new descriptor */
+	case 0x4201:
+		return (long)arg + 1;
+	}
+	return -ENOTTY;
+}
+
+static int64_t fd_ioctl(struct fixture *f, struct vm *vm, uint64_t h,
+			uint32_t cmd, uint32_t flags, uint64_t fd_handle)
+{
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = cmd;
+	f->req.flags = flags;
+	f->req.offset = fd_handle;
+	dispatch_request(vm, &f->req, &f->resp);
+	return f->resp.result;
+}
+
+/*
+ * A descriptor argument is a handle of the same VM: the driver gets the
+ * daemon's descriptor of that file; a missing, closed or foreign handle,
+ * or a file with no host descriptor, is EBADF; the guest's own number is
+ * what comes back in the argument.
+ */
+static void test_fd_in(void **state)
+{
+	struct fixture *f = *state;
+	struct ioctl_layout both = {
+		.cmd = FD_BOTH_CMD, .name = "FD_BOTH", .arg_size = 8,
+		.arg_dir = LAYOUT_DIR_BOTH, .fd = LAYOUT_FD_IN_FIELD,
+	};
+	struct loop_config lc = { .fd = 7, .block_size = 4096 };
+	int64_t img, loop, other, nofsync;
+	int32_t pair[2] = { 7, 0 };
+	unsigned int calls;
+
+	mock_set_ioctl(fd_handler);
+	img = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);	/* host fd 1001 */
+	loop = do_open(f, f->a, EXP_BLK, DEVCALL_O_RDWR);	/* 1002 */
+	nofsync = do_open(f, f->a, EXP_NOFSYNC, DEVCALL_O_RDWR);
+	assert_true(img > 0 && loop > 0 && nofsync > 0);
+	/* VM b's fourth file: a handle VM a has never had. */
+	assert_true(do_open(f, f->b, 1, DEVCALL_O_RDWR) > 0);
+	assert_true(do_open(f, f->b, 1, DEVCALL_O_RDWR) > 0);
+	assert_true(do_open(f, f->b, 1, DEVCALL_O_RDWR) > 0);
+	other = do_open(f, f->b, 1, DEVCALL_O_RDWR);
+	assert_true(other > 0);
+
+	assert_int_equal(fd_ioctl(f, f->a, loop, LOOP_SET_FD,
+				  DEVCALL_REQ_F_FD_IN, img), 0);
+	assert_int_equal(fd_seen.fd, MOCK_FD_BASE + 1);
+	calls = mock_calls()->count[MOCK_IOCTL];
+	/* No handle (an older guest sends its number): EBADF. */
+	assert_int_equal(fd_ioctl(f, f->a, loop, LOOP_SET_FD, 0, 0), -EBADF);
+	assert_int_equal(fd_ioctl(f, f->a, loop, LOOP_SET_FD,
+				  DEVCALL_REQ_F_FD_IN, 0), -EBADF);
+	assert_int_equal(fd_ioctl(f, f->a, loop, LOOP_SET_FD,
+				  DEVCALL_REQ_F_FD_IN, other), -EBADF);
+	assert_int_equal(fd_ioctl(f, f->a, loop, LOOP_SET_FD,
+				  DEVCALL_REQ_F_FD_IN, nofsync), -EBADF);
+	/* The flag on an ioctl that takes no descriptor. */
+	assert_int_equal(fd_ioctl(f, f->a, img, 0x4201, DEVCALL_REQ_F_FD_IN,
+				  img), -EINVAL);
+	assert_int_equal(mock_calls()->count[MOCK_IOCTL], calls);
+
+	/* A field of the argument. */
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, loop);
+	f->req.cmd = LOOP_CONFIGURE;
+	f->req.flags = DEVCALL_REQ_F_FD_IN | DEVCALL_REQ_F_ARG_BUF;
+	f->req.offset = img;
+	f->req.len = sizeof(lc);
+	f->req.inline_len = sizeof(lc);
+	memcpy(f->req.inline_data, &lc, sizeof(lc));
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 0);
+	assert_int_equal(fd_seen.fd, MOCK_FD_BASE + 1);
+	assert_int_equal(fd_seen.block_size, 4096);
+
+	/* Both ways: the guest's number back, never the daemon's. */
+	assert_int_equal(layout_register(&both), 0);
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, loop);
+	f->req.cmd = FD_BOTH_CMD;
+	f->req.flags = DEVCALL_REQ_F_FD_IN | DEVCALL_REQ_F_ARG_BUF;
+	f->req.offset = img;
+	f->req.len = 8;
+	f->req.inline_len = 8;
+	memcpy(f->req.inline_data, pair, 8);
+	dispatch_request(f->a, &f->req, &f->resp);
+	layout_unregister_all();
+	assert_int_equal(f->resp.result, 0);
+	assert_int_equal(fd_seen.fd, MOCK_FD_BASE + 1);
+	memcpy(pair, f->resp.inline_data, 8);
+	assert_int_equal(pair[0], 7);
+	assert_int_equal(pair[1], 99);
+
+	/* Closed: EBADF. */
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, img), 0);
+	assert_int_equal(fd_ioctl(f, f->a, loop, LOOP_SET_FD,
+				  DEVCALL_REQ_F_FD_IN, img), -EBADF);
+}
+
+/*
+ * A returned descriptor is a new file of the VM: a handle the guest
+ * uses like an opened one, counted against max-open, gone on reset.
+ */
+static void test_fd_out(void **state)
+{
+	struct fixture *f = *state;
+	int64_t h, peer, loop;
+
+	mock_set_ioctl(fd_handler);
+	h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	assert_true(h > 0);
+	/* A guest that cannot take a handle: refused before the driver. */
+	assert_int_equal(fd_ioctl(f, f->a, h, TIOCGPTPEER, 0, 0),
+			 -EOPNOTSUPP);
+	assert_int_equal(mock_calls()->count[MOCK_IOCTL], 0);
+
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = TIOCGPTPEER;
+	f->req.flags = DEVCALL_REQ_F_FD_OUT;
+	f->req.arg = O_RDWR | O_NOCTTY;
+	dispatch_request(f->a, &f->req, &f->resp);
+	peer = f->resp.result;
+	assert_true(peer > 0);
+	assert_int_not_equal(peer, 77);
+	assert_int_equal(mock_calls()->last_arg, O_RDWR | O_NOCTTY);
+	assert_int_equal(f->resp.mode, S_IFCHR | 0600);
+	assert_int_equal(f->resp.flags, 0);
+	assert_int_equal(mock_calls()->count[MOCK_ADOPT], 1);
+	assert_int_equal(vm_open_count(f->a), 2);
+	/* The new file serves ioctls, and lends its descriptor. */
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, peer);
+	f->req.cmd = 0x4201;
+	f->req.arg = 41;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 42);
+	loop = do_open(f, f->a, EXP_BLK, DEVCALL_O_RDWR);
+	assert_int_equal(fd_ioctl(f, f->a, loop, LOOP_SET_FD,
+				  DEVCALL_REQ_F_FD_IN, peer), 0);
+	assert_int_equal(fd_seen.fd, 77);
+	/* CLOSE closes it. */
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, peer), 0);
+	assert_int_equal(vm_open_count(f->a), 2);
+	assert_int_equal(mock_calls()->open_now, 2);
+
+	/* max-open (4) counts them: the fifth file is closed at once. */
+	assert_true(fd_ioctl(f, f->a, h, TIOCGPTPEER, DEVCALL_REQ_F_FD_OUT,
+			     0) > 0);
+	assert_true(fd_ioctl(f, f->a, h, TIOCGPTPEER, DEVCALL_REQ_F_FD_OUT,
+			     0) > 0);
+	assert_int_equal(vm_open_count(f->a), 4);
+	assert_int_equal(fd_ioctl(f, f->a, h, TIOCGPTPEER,
+				  DEVCALL_REQ_F_FD_OUT, 0), -EMFILE);
+	assert_int_equal(mock_calls()->open_now, 4);
+	assert_int_equal(mock_calls()->count[MOCK_ADOPT], 4);
+
+	/* Reset closes them with the rest. */
+	vm_reset(f->a);
+	assert_int_equal(vm_open_count(f->a), 0);
+	assert_int_equal(mock_calls()->open_now, 0);
+}
+
+/* KVM_SET_USER_MEMORY_REGION: never, whatever the policy says. */
+static void test_kvm_memory_region_refused(void **state)
+{
+	struct fixture *f = *state;
+	int64_t h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+
+	nr_logs = 0;
+	fake_req_init(&f->req, DEVCALL_OP_LAYOUT, h);
+	f->req.cmd = 0x4020ae46;	/* KVM_SET_USER_MEMORY_REGION */
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EPERM);
+	assert_int_equal(nr_logs, 1);
+	assert_non_null(strstr(last_log, "memory slot"));
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = 0x4020ae46;
+	f->req.len = 32;
+	f->req.inline_len = 32;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EPERM);
+	assert_int_equal(mock_calls()->count[MOCK_IOCTL], 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -1422,6 +1637,9 @@ static const struct CMUnitTest tests[] = {
 	T(test_open_sync_direct_flags),
 	T(test_write_copy_keeps_alignment),
 	T(test_direct_follows_fcntl),
+	T(test_fd_in),
+	T(test_fd_out),
+	T(test_kvm_memory_region_refused),
 };
 
 TEST_MAIN("dispatch", tests, NULL, NULL)

@@ -7,8 +7,12 @@
  * walk's buffers become request segments one to one.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <linux/blkpg.h>
+#include <linux/kvm.h>
+#include <linux/loop.h>
+#include <termios.h>
 #include <scsi/sg.h>
 #include <sys/ioctl.h>
 
@@ -186,6 +190,57 @@ static void test_hostile_layouts(void **state)
 	assert_int_equal(layout_walk_check(&w), -EPROTO);
 }
 
+/*
+ * Descriptors: the built-in layouts as the host publishes them tell the
+ * guest where the descriptor is (the integer, or LOOP_CONFIGURE's fd
+ * field) and which ioctls return one; a layout putting a descriptor
+ * outside the argument, or two at once, is a broken host.
+ */
+static void test_descriptors(void **state)
+{
+	struct loop_config lc = { .fd = 5, .block_size = 512 };
+	struct devcall_layout w;
+	__s32 fd = -1;
+
+	(void)state;
+	layout_encode(layout_find(LOOP_SET_FD), &w);
+	assert_int_equal(layout_walk_check(&w), 0);
+	assert_int_equal(layout_walk_fd_in(&w, NULL, 3, &fd), 1);
+	assert_int_equal(fd, 3);
+	assert_int_equal(layout_walk_fd_out(&w), 0);
+
+	layout_encode(layout_find(LOOP_CONFIGURE), &w);
+	assert_int_equal(layout_walk_check(&w), 0);
+	assert_int_equal(layout_walk_fd_in(&w, &lc, 0, &fd), 1);
+	assert_int_equal(fd, 5);
+	/* The walk sends no buffer for it: the fd field is no pointer. */
+	assert_int_equal(layout_walk(&w, &lc, read_user, NULL, NULL, 0), 0);
+
+	layout_encode(layout_find(TIOCGPTPEER), &w);
+	assert_int_equal(layout_walk_check(&w), 0);
+	assert_int_equal(layout_walk_fd_in(&w, NULL, O_RDWR, &fd), 0);
+	assert_int_equal(layout_walk_fd_out(&w), 1);
+	layout_encode(layout_find(KVM_CREATE_VCPU), &w);
+	assert_int_equal(layout_walk_fd_out(&w), 1);
+	layout_encode(layout_find(KVM_GET_REGS), &w);
+	assert_int_equal(layout_walk_fd_out(&w), 0);
+	assert_int_equal(layout_walk_fd_in(&w, &lc, 0, &fd), 0);
+
+	/* Hostile: past the argument, both kinds, unknown bits. */
+	layout_encode(layout_find(LOOP_CONFIGURE), &w);
+	w.fd_off = htole16(sizeof(lc) - 3);
+	assert_int_equal(layout_walk_check(&w), -EPROTO);
+	layout_encode(layout_find(LOOP_CONFIGURE), &w);
+	w.fd_flags |= DEVCALL_LAYOUT_FD_IN_ARG;
+	assert_int_equal(layout_walk_check(&w), -EPROTO);
+	layout_encode(layout_find(LOOP_SET_FD), &w);
+	w.fd_flags = DEVCALL_LAYOUT_FD_IN_FIELD;
+	assert_int_equal(layout_walk_check(&w), -EPROTO);
+	layout_encode(layout_find(LOOP_SET_FD), &w);
+	w.fd_flags |= 0x80;
+	assert_int_equal(layout_walk_check(&w), -EPROTO);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -193,6 +248,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_sg_io_iovec),
 	T(test_blkpg_and_ioc),
 	T(test_hostile_layouts),
+	T(test_descriptors),
 };
 
 TEST_MAIN("layout_walk", tests, NULL, NULL)
