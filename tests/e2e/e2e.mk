@@ -2,8 +2,9 @@
 # the launcher. `make check` runs them after the unit tests.
 DCPROBE		:= $(BUILD)/guest-tools/dcprobe
 DCWAIT		:= $(BUILD)/guest-tools/dcwait
+DCDEV		:= $(BUILD)/guest-tools/dcdev
 E2E_DEPS	:= $(DEVCALLD) $(DEVCALL_MEMMAP) $(GUEST_MODULES) $(DCPROBE) \
-		   $(DCWAIT)
+		   $(DCWAIT) $(DCDEV)
 
 $(BUILD)/guest-tools/%: tests/e2e/guest/%.c
 	$(quiet) CCSTATIC $@
@@ -22,6 +23,7 @@ e2e: e2e-deps
 	$(Q)tests/e2e/test_failures.sh
 	$(Q)DCPROBE=$(abspath $(DCPROBE)) tests/e2e/test_fsync.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_privilege.sh
+	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_devices.sh
 
 CHECK_EXTRA += e2e
 .PHONY: e2e e2e-deps
