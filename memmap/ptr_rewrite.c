@@ -180,6 +180,99 @@ static int rewrite_iovec(struct rewrite_ctx *ctx, const struct layout_ptr *p,
 	return 0;
 }
 
+/*
+ * The pointers of count records: recs is a private copy of the guest's
+ * records (every length and direction comes from it), hrecs the host's
+ * array the driver gets, whose pointer fields this sets.
+ */
+static int rewrite_records(struct rewrite_ctx *ctx, const uint8_t *recs,
+			   uint8_t *hrecs, uint32_t count,
+			   const struct guest_buf *bufs, unsigned int nr_bufs,
+			   unsigned int *idx, size_t bounce_limit)
+{
+	const struct layout_records *r = &ctx->layout->rec;
+	const struct guest_buf *gb;
+	uint64_t total = 0;
+	unsigned int k, j;
+	int ret;
+
+	for (k = 0; k < count; k++) {
+		const uint8_t *rec = recs + (size_t)k * r->elem_size;
+		uint8_t *hrec = hrecs + (size_t)k * r->elem_size;
+
+		for (j = 0; j < r->nr_subs; j++) {
+			struct layout_sub_instance si;
+			uint64_t v = 0;
+			void *host;
+
+			ret = layout_sub_resolve(r, j, rec, &si);
+			if (ret)
+				return ret;
+			if (si.len) {
+				total += si.len;
+				if (total > r->total_max)
+					return -EINVAL;
+				ret = next_buf(bufs, nr_bufs, idx, &gb);
+				if (!ret)
+					ret = map_buf(ctx, gb, si.len, si.dir,
+						      bounce_limit, &host);
+				if (ret)
+					return ret;
+				v = (uint64_t)(uintptr_t)host;
+			}
+			memcpy(hrec + r->sub[j].off, &v, sizeof(v));
+		}
+	}
+	return 0;
+}
+
+/*
+ * A RECORDS pointer: the array is read once into a private copy; the
+ * driver gets a host array built from that copy, never guest memory.
+ */
+static int rewrite_record_ptr(struct rewrite_ctx *ctx,
+			      const struct layout_ptr *p,
+			      const struct layout_ptr_instance *inst,
+			      const struct guest_buf *bufs,
+			      unsigned int nr_bufs, unsigned int *idx,
+			      size_t bounce_limit)
+{
+	const struct guest_buf *gb;
+	struct rewrite_buf *arr;
+	uint8_t *copy, *host;
+	int ret;
+
+	if (inst->len > (uint64_t)LAYOUT_REC_COUNT_MAX * LAYOUT_REC_ELEM_MAX)
+		return -EINVAL;
+	ret = next_buf(bufs, nr_bufs, idx, &gb);
+	if (ret)
+		return ret;
+	if (gb->len != inst->len)
+		return -EINVAL;
+	arr = add_buf(ctx);
+	if (!arr)
+		return -EINVAL;
+	host = malloc(inst->len);
+	if (!host)
+		return -ENOMEM;
+	arr->bounce = arr->host = host;
+	arr->len = inst->len;
+	arr->dir = LAYOUT_DIR_IN;
+	copy = malloc(inst->len);
+	if (!copy)
+		return -ENOMEM;
+	ret = guest_buf_read(ctx->gm, gb, 0, copy, inst->len);
+	if (!ret) {
+		memcpy(host, copy, inst->len);
+		ret = rewrite_records(ctx, copy, host, inst->count, bufs,
+				      nr_bufs, idx, bounce_limit);
+	}
+	free(copy);
+	if (!ret)
+		put_ptr(ctx, p->off, host);
+	return ret;
+}
+
 int rewrite_prepare(struct rewrite_ctx *ctx, const struct ioctl_layout *layout,
 		    const struct guest_mem *gm, const void *guest_arg,
 		    const struct guest_buf *bufs, unsigned int nr_bufs,
@@ -192,6 +285,7 @@ int rewrite_prepare(struct rewrite_ctx *ctx, const struct ioctl_layout *layout,
 	ctx->gm = gm;
 	ctx->nr_bufs = 0;
 	ctx->bounce_used = 0;
+	ctx->rec_count = 0;
 	if (!layout->arg_size || layout->arg_size > LAYOUT_ARG_MAX ||
 	    nr_bufs > REWRITE_MAX_BUFS)
 		return -EINVAL;
@@ -212,7 +306,10 @@ int rewrite_prepare(struct rewrite_ctx *ctx, const struct ioctl_layout *layout,
 		put_ptr(ctx, p->off, NULL);
 		if (inst.dir == LAYOUT_DIR_NONE || (!inst.iovec && !inst.len))
 			continue;
-		if (inst.iovec) {
+		if (inst.records) {
+			ret = rewrite_record_ptr(ctx, p, &inst, bufs, nr_bufs,
+						 &idx, bounce_limit);
+		} else if (inst.iovec) {
 			ret = rewrite_iovec(ctx, p, &inst, bufs, nr_bufs, &idx,
 					    bounce_limit);
 		} else {
@@ -223,6 +320,17 @@ int rewrite_prepare(struct rewrite_ctx *ctx, const struct ioctl_layout *layout,
 			if (!ret)
 				put_ptr(ctx, p->off, host);
 		}
+		if (ret)
+			goto fail;
+	}
+	/* Records in the argument: ours already, read once. */
+	if (layout->rec.in_arg) {
+		ret = layout_records_in_arg(layout, &ctx->rec_count);
+		if (!ret)
+			ret = rewrite_records(ctx, ctx->guest_arg,
+					      ctx->host_arg, ctx->rec_count,
+					      bufs, nr_bufs, &idx,
+					      bounce_limit);
 		if (ret)
 			goto fail;
 	}
@@ -257,6 +365,12 @@ int rewrite_finish(struct rewrite_ctx *ctx, void *arg_out)
 	for (i = 0; i < l->nr_ptrs; i++)
 		memcpy((uint8_t *)arg_out + l->ptr[i].off,
 		       ctx->guest_arg + l->ptr[i].off, 8);
+	for (i = 0; i < ctx->rec_count * l->rec.nr_subs; i++) {
+		size_t off = (size_t)(i / l->rec.nr_subs) * l->rec.elem_size +
+			     l->rec.sub[i % l->rec.nr_subs].off;
+
+		memcpy((uint8_t *)arg_out + off, ctx->guest_arg + off, 8);
+	}
 	return ret;
 }
 

@@ -16,9 +16,22 @@
  *                   element k's buffer is min(its len, what the resolved
  *                   length leaves after elements 0..k-1) bytes; an element
  *                   of length 0 gets an index and no segments.
- * A pointer that is skipped becomes NULL in the host argument; an OPAQUE
- * pointer keeps the guest's value. No other guest pointer value ever
- * reaches a host driver, and no host address ever reaches the guest.
+ *     RECORDS       one buffer holding the record array (count *
+ *                   elem_size bytes, IN: a private copy is read once and
+ *                   every length and direction comes from it), then, for
+ *                   each record in order, each of its pointers in order,
+ *                   one buffer of its resolved length, unless that length
+ *                   is 0, its direction NONE, or it is NULL and NULL_OK.
+ *   then, if the argument itself is the record array (rec.in_arg), each
+ *   record's pointers as above, from the argument's private copy.
+ * A pointer with LAYOUT_PF_NULL_OK whose value is NULL has no buffer, as
+ * if its length were 0 (for RECORDS: no array and no records' buffers).
+ * A pointer that is skipped becomes NULL in the host argument (or host
+ * record array); an OPAQUE pointer keeps the guest's value. No other guest
+ * pointer value ever reaches a host driver, and no host address ever
+ * reaches the guest: rewrite_finish() restores the guest's pointers in the
+ * argument, records in the argument included; a RECORDS array is IN only
+ * and never copied back.
  *
  * Memory, what the driver is handed behind each rewritten pointer:
  *   - an IN or BOTH buffer of at most REWRITE_COPY_MAX bytes: always a
@@ -32,7 +45,8 @@
  *     bounce copy. Zero-copy IN memory is live: the guest can change it
  *     while the driver reads it; a host kernel driver copies it once itself,
  *     a plugin must read each byte of it at most once (backend.h);
- *   - the IOVEC element array: always a host copy built from one read.
+ *   - the IOVEC element array and the RECORDS array: always a host copy
+ *     built from one read.
  * Copies count against the caller's bounce limit. OUT-only bounce buffers
  * start with the guest's current bytes, so copy-back never changes bytes
  * the driver did not write.
@@ -69,6 +83,7 @@ struct rewrite_ctx {
 	struct rewrite_buf buf[REWRITE_MAX_BUFS];
 	unsigned int nr_bufs;
 	size_t bounce_used;
+	uint32_t rec_count;			/* records in the argument */
 };
 
 /*
