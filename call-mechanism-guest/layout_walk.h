@@ -57,9 +57,11 @@ int layout_walk_check(const struct devcall_layout *l);
 /*
  * Walk layout l over arg (the argument's bytes, already copied from the
  * user; arg_size of them): fill bufs[0..max) with the buffers 1.. the
- * request needs, reading iovec arrays through read_user. Returns the number
- * of entries, or -EINVAL (the argument is outside the layout's bounds),
- * -EFAULT (an iovec array could not be read), -E2BIG (too many).
+ * request needs, reading iovec arrays and record arrays (nested pointers:
+ * each record once, its buffers follow from that copy) through read_user.
+ * Returns the number of entries, or -EINVAL (the argument or a record is
+ * outside the layout's bounds), -EFAULT (an array could not be read),
+ * -E2BIG (too many).
  */
 int layout_walk(const struct devcall_layout *l, const void *arg,
 		lw_read_user_fn read_user, void *ctx, struct lw_buf *bufs,

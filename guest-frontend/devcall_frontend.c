@@ -324,7 +324,7 @@ static loff_t dcf_llseek(struct file *file, loff_t off, int whence)
 static int dcf_layout(struct dcf_file *f, u32 cmd, struct devcall_layout *out)
 {
 	struct devcall_call *c;
-	unsigned int i;
+	unsigned int i, n;
 	s64 ret;
 
 	mutex_lock(&f->layouts_lock);
@@ -343,10 +343,14 @@ static int dcf_layout(struct dcf_file *f, u32 cmd, struct devcall_layout *out)
 	devcall_call_hdr(c)->handle = cpu_to_le64(f->handle);
 	devcall_call_hdr(c)->cmd = cpu_to_le32(cmd);
 	ret = devcall_call_submit(f->d, c);
-	if (ret >= 0 &&
-	    (devcall_call_resp_inline(c, out, sizeof(*out)) != sizeof(*out) ||
-	     le32_to_cpu(out->cmd) != cmd || layout_walk_check(out)))
-		ret = -EPROTO;		/* the host broke the protocol */
+	if (ret >= 0) {
+		/* A host before nested pointers sends the first part only. */
+		memset(out, 0, sizeof(*out));
+		n = devcall_call_resp_inline(c, out, sizeof(*out));
+		if ((n != sizeof(*out) && n != DEVCALL_LAYOUT_V1_SIZE) ||
+		    le32_to_cpu(out->cmd) != cmd || layout_walk_check(out))
+			ret = -EPROTO;	/* the host broke the protocol */
+	}
 	devcall_call_put(c);
 	if (ret < 0)
 		return ret;
