@@ -9,6 +9,10 @@
 #include <errno.h>
 #include <string.h>
 #include <linux/blkpg.h>
+#include <linux/cdrom.h>
+#include <linux/i2c-dev.h>
+#include <linux/i2c.h>
+#include <linux/spi/spidev.h>
 #include <scsi/sg.h>
 #include <sys/ioctl.h>
 
@@ -186,6 +190,128 @@ static void test_hostile_layouts(void **state)
 	assert_int_equal(layout_walk_check(&w), -EPROTO);
 }
 
+/* I2C_RDWR: the array, then each message's buffer; reads both ways. */
+static void test_i2c_rdwr(void **state)
+{
+	struct fixture *f = *state;
+	struct i2c_rdwr_ioctl_data a;
+	struct i2c_msg m[3] = {
+		{ .addr = 0x50, .len = 2 },
+		{ .addr = 0x50, .flags = I2C_M_RD, .len = 16 },
+		{ .addr = 0x51, .len = 0 },		/* no buffer */
+	};
+	uint64_t arr = fake_guest_alloc(&f->g, sizeof(m));
+
+	m[0].buf = (void *)fake_guest_alloc(&f->g, 2);
+	m[1].buf = (void *)fake_guest_alloc_straddling(&f->g, 16);
+	fake_guest_write(&f->g, arr, m, sizeof(m));
+	a.msgs = (void *)arr;
+	a.nmsgs = 3;
+	assert_int_equal(walk_and_rewrite(f, layout_find(I2C_RDWR), &a), 3);
+	assert_int_equal(f->bufs[0].uaddr, arr);
+	assert_int_equal(f->bufs[0].len, sizeof(m));
+	assert_int_equal(f->bufs[0].dir, LW_DIR_IN);
+	assert_int_equal(f->bufs[1].uaddr, (uint64_t)m[0].buf);
+	assert_int_equal(f->bufs[1].dir, LW_DIR_IN);
+	assert_int_equal(f->bufs[2].len, 16);
+	assert_int_equal(f->bufs[2].dir, LW_DIR_IN | LW_DIR_OUT);
+	/* Bounds are the guest's to check too. */
+	a.nmsgs = I2C_RDWR_IOCTL_MAX_MSGS + 1;
+	assert_int_equal(walk_and_rewrite(f, layout_find(I2C_RDWR), &a),
+			 -EINVAL);
+	m[1].len = 8193;
+	fake_guest_write(&f->g, arr, m, sizeof(m));
+	a.nmsgs = 3;
+	assert_int_equal(walk_and_rewrite(f, layout_find(I2C_RDWR), &a),
+			 -EINVAL);
+	a.msgs = (void *)0x10;			/* unreadable */
+	assert_int_equal(walk_and_rewrite(f, layout_find(I2C_RDWR), &a),
+			 -EFAULT);
+}
+
+/* SPI_IOC_MESSAGE(3): tx0 rx0, tx1 (no rx), rx2 (no tx). */
+static void test_spi_message(void **state)
+{
+	struct fixture *f = *state;
+	struct ioctl_layout scratch;
+	const struct ioctl_layout *l = layout_lookup(SPI_IOC_MESSAGE(3),
+						     &scratch);
+	struct spi_ioc_transfer t[3] = {
+		{ .len = 8 }, { .len = 4 }, { .len = 2 },
+	};
+
+	t[0].tx_buf = fake_guest_alloc(&f->g, 8);
+	t[0].rx_buf = fake_guest_alloc(&f->g, 8);
+	t[1].tx_buf = fake_guest_alloc(&f->g, 4);
+	t[2].rx_buf = fake_guest_alloc(&f->g, 2);
+	assert_int_equal(walk_and_rewrite(f, l, t), 4);
+	assert_int_equal(f->bufs[0].uaddr, t[0].tx_buf);
+	assert_int_equal(f->bufs[0].dir, LW_DIR_IN);
+	assert_int_equal(f->bufs[1].uaddr, t[0].rx_buf);
+	assert_int_equal(f->bufs[1].dir, LW_DIR_OUT);
+	assert_int_equal(f->bufs[2].uaddr, t[1].tx_buf);
+	assert_int_equal(f->bufs[3].uaddr, t[2].rx_buf);
+	assert_int_equal(f->bufs[3].len, 2);
+	t[1].len = (64u << 10) + 1;
+	assert_int_equal(walk_and_rewrite(f, l, t), -EINVAL);
+}
+
+/* NULL-allowed pointers send nothing; the host agrees. */
+static void test_null_allowed(void **state)
+{
+	struct fixture *f = *state;
+	struct cdrom_generic_command cgc = { .buflen = 8,
+		.data_direction = CGC_DATA_READ };
+	struct i2c_smbus_ioctl_data sm = { .read_write = I2C_SMBUS_READ,
+					   .size = I2C_SMBUS_BYTE_DATA };
+
+	cgc.buffer = (void *)fake_guest_alloc(&f->g, 8);
+	assert_int_equal(walk_and_rewrite(f, layout_find(CDROM_SEND_PACKET),
+					  &cgc), 1);
+	cgc.sense = (void *)fake_guest_alloc(&f->g, sizeof(struct request_sense));
+	assert_int_equal(walk_and_rewrite(f, layout_find(CDROM_SEND_PACKET),
+					  &cgc), 2);
+	assert_int_equal(walk_and_rewrite(f, layout_find(I2C_SMBUS), &sm), 0);
+	sm.data = (void *)fake_guest_alloc(&f->g, 34);
+	assert_int_equal(walk_and_rewrite(f, layout_find(I2C_SMBUS), &sm), 1);
+	assert_int_equal(f->bufs[0].len, 34);
+}
+
+/* A host before nested pointers: 400 bytes, the rest zero; and lies. */
+static void test_records_wire(void **state)
+{
+	struct fixture *f = *state;
+	struct devcall_layout w;
+	struct ioctl_layout scratch;
+	char arg[LW_ARG_MAX] = "";
+
+	layout_encode(layout_find(SG_IO), &w);
+	memset((char *)&w + DEVCALL_LAYOUT_V1_SIZE, 0,
+	       sizeof(w) - DEVCALL_LAYOUT_V1_SIZE);
+	assert_int_equal(layout_walk_check(&w), 0);
+	layout_encode(layout_find(I2C_RDWR), &w);
+	assert_int_equal(layout_walk_check(&w), 0);
+	w.rec.elem_size = 0;			/* records without a record */
+	assert_int_equal(layout_walk_check(&w), -EPROTO);
+	layout_encode(layout_find(I2C_RDWR), &w);
+	w.rec.elem_size = htole16(DEVCALL_LAYOUT_REC_ELEM_MAX + 1);
+	assert_int_equal(layout_walk_check(&w), -EPROTO);
+	layout_encode(layout_find(I2C_RDWR), &w);
+	w.sub[0].off = htole16(9);		/* past the record */
+	assert_int_equal(layout_walk_check(&w), -EPROTO);
+	layout_encode(layout_find(I2C_RDWR), &w);
+	w.rec.nr_subs = 3;
+	assert_int_equal(layout_walk_check(&w), -EPROTO);
+	layout_encode(layout_find(I2C_RDWR), &w);
+	w.ptr_flags[0] = 0x80;
+	assert_int_equal(layout_walk_check(&w), -EPROTO);
+	layout_encode(layout_lookup(SPI_IOC_MESSAGE(2), &scratch), &w);
+	assert_int_equal(layout_walk_check(&w), 0);
+	w.arg_size = htole32(40);		/* no whole transfers */
+	assert_int_equal(layout_walk(&w, arg, read_user, &f->g, f->bufs,
+				     LW_MAX_BUFS), -EINVAL);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -193,6 +319,10 @@ static const struct CMUnitTest tests[] = {
 	T(test_sg_io_iovec),
 	T(test_blkpg_and_ioc),
 	T(test_hostile_layouts),
+	T(test_i2c_rdwr),
+	T(test_spi_message),
+	T(test_null_allowed),
+	T(test_records_wire),
 };
 
 TEST_MAIN("layout_walk", tests, NULL, NULL)
