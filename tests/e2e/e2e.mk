@@ -2,8 +2,16 @@
 # the launcher. `make check` runs them after the unit tests.
 DCPROBE		:= $(BUILD)/guest-tools/dcprobe
 DCWAIT		:= $(BUILD)/guest-tools/dcwait
+I2CSPI		:= $(BUILD)/guest-tools/i2cspi
+I2CSPI_PLUGIN	:= $(BUILD)/tests/e2e/devcall-i2cspi.so
 E2E_DEPS	:= $(DEVCALLD) $(DEVCALL_MEMMAP) $(GUEST_MODULES) $(DCPROBE) \
-		   $(DCWAIT)
+		   $(DCWAIT) $(I2CSPI) $(I2CSPI_PLUGIN)
+
+# A test plugin: an I2C EEPROM and a SPI loopback in memory.
+$(I2CSPI_PLUGIN): $(BUILD)/pic/tests/e2e/plugins/i2cspi.o
+	$(quiet) LD $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -shared -o $@ $^ -lpthread
 
 $(BUILD)/guest-tools/%: tests/e2e/guest/%.c
 	$(quiet) CCSTATIC $@
@@ -21,6 +29,7 @@ e2e: e2e-deps
 	$(Q)tests/e2e/test_waiting.sh
 	$(Q)tests/e2e/test_failures.sh
 	$(Q)DCPROBE=$(abspath $(DCPROBE)) tests/e2e/test_fsync.sh
+	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_i2cspi.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_privilege.sh
 
 CHECK_EXTRA += e2e
