@@ -19,16 +19,25 @@ static int field_ok(const struct devcall_layout_field *f, __u32 arg_size)
 
 int layout_walk_check(const struct devcall_layout *l)
 {
+	return layout_walk_check_ptrs(l, 8);
+}
+EXPORT_SYMBOL_GPL(layout_walk_check);
+
+int layout_walk_check_ptrs(const struct devcall_layout *l,
+			   unsigned int ptr_size)
+{
 	__u32 arg_size = le32_to_cpu(l->arg_size);
 	unsigned int i;
 
+	if (ptr_size != 4 && ptr_size != 8)
+		return -EPROTO;
 	if (arg_size > LW_ARG_MAX || l->nr_ptrs > DEVCALL_LAYOUT_MAX_PTRS ||
 	    l->arg_dir > 3 || (!arg_size && l->nr_ptrs))
 		return -EPROTO;
 	for (i = 0; i < l->nr_ptrs; i++) {
 		const struct devcall_layout_ptr *p = &l->ptr[i];
 
-		if ((__u32)le16_to_cpu(p->off) + 8 > arg_size ||
+		if ((__u32)le16_to_cpu(p->off) + ptr_size > arg_size ||
 		    p->kind < 1 || p->kind > 3 || p->dir > 4 ||
 		    p->nr_dir_map > DEVCALL_LAYOUT_MAX_DIR_MAP ||
 		    !field_ok(&p->len_field, arg_size) ||
@@ -40,7 +49,7 @@ int layout_walk_check(const struct devcall_layout *l)
 	}
 	return 0;
 }
-EXPORT_SYMBOL_GPL(layout_walk_check);
+EXPORT_SYMBOL_GPL(layout_walk_check_ptrs);
 
 static __s64 field_get(const struct devcall_layout_field *f, const __u8 *arg)
 {
@@ -70,11 +79,36 @@ int layout_walk(const struct devcall_layout *l, const void *arg,
 		lw_read_user_fn read_user, void *ctx, struct lw_buf *bufs,
 		unsigned int max)
 {
+	return layout_walk_ptrs(l, 8, arg, read_user, ctx, bufs, max);
+}
+EXPORT_SYMBOL_GPL(layout_walk);
+
+/* Element k of an iovec array: native { u64 base, len } or compat u32s. */
+static void iov_elem(const void *iov, unsigned int ptr_size, unsigned int k,
+		     __u64 *base, __u64 *len)
+{
+	if (ptr_size == 4) {
+		const __le32 *v = iov;
+
+		*base = le32_to_cpu(v[2 * k]);
+		*len = le32_to_cpu(v[2 * k + 1]);
+	} else {
+		const __le64 *v = iov;
+
+		*base = le64_to_cpu(v[2 * k]);
+		*len = le64_to_cpu(v[2 * k + 1]);
+	}
+}
+
+int layout_walk_ptrs(const struct devcall_layout *l, unsigned int ptr_size,
+		     const void *arg, lw_read_user_fn read_user, void *ctx,
+		     struct lw_buf *bufs, unsigned int max)
+{
 	__u64 iov[2 * LW_MAX_IOVEC];
 	unsigned int i, k, n = 0;
 	int ret;
 
-	ret = layout_walk_check(l);
+	ret = layout_walk_check_ptrs(l, ptr_size);
 	if (ret)
 		return ret;
 	for (i = 0; i < l->nr_ptrs; i++) {
@@ -85,7 +119,9 @@ int layout_walk(const struct devcall_layout *l, const void *arg,
 
 		if (p->kind == 3)		/* opaque: never followed */
 			continue;
-		memcpy(&ptr, (const __u8 *)arg + le16_to_cpu(p->off), 8);
+		/* A compat pointer is 4 bytes: compat_ptr(), zero-extended. */
+		ptr = 0;
+		memcpy(&ptr, (const __u8 *)arg + le16_to_cpu(p->off), ptr_size);
 		if (dir == 4) {			/* chosen by another field */
 			v = field_get(&p->dir_field, arg);
 			for (k = 0; k < p->nr_dir_map; k++)
@@ -118,24 +154,24 @@ int layout_walk(const struct devcall_layout *l, const void *arg,
 			continue;
 		}
 		/* The element array, then each element, truncated to len. */
-		ret = add(bufs, max, &n, ptr, count * 16, LW_DIR_IN);
+		ret = add(bufs, max, &n, ptr, count * 2 * ptr_size, LW_DIR_IN);
 		if (ret)
 			return ret;
-		if (read_user(ctx, iov, ptr, count * 16))
+		if (read_user(ctx, iov, ptr, count * 2 * ptr_size))
 			return -EFAULT;
 		left = len;
 		for (k = 0; k < count; k++) {
-			__u64 elen = le64_to_cpu(iov[2 * k + 1]);
+			__u64 ebase, elen;
 
+			iov_elem(iov, ptr_size, k, &ebase, &elen);
 			if (elen > left)
 				elen = left;
 			left -= elen;
-			ret = add(bufs, max, &n, le64_to_cpu(iov[2 * k]), elen,
-				  dir);
+			ret = add(bufs, max, &n, ebase, elen, dir);
 			if (ret)
 				return ret;
 		}
 	}
 	return n;
 }
-EXPORT_SYMBOL_GPL(layout_walk);
+EXPORT_SYMBOL_GPL(layout_walk_ptrs);
