@@ -2,13 +2,21 @@
 # the launcher. `make check` runs them after the unit tests.
 DCPROBE		:= $(BUILD)/guest-tools/dcprobe
 DCWAIT		:= $(BUILD)/guest-tools/dcwait
+# One source, both ABIs: 32-bit guest processes get the 64-bit results.
+DCCOMPAT	:= $(BUILD)/guest-tools/dccompat
+DCCOMPAT32	:= $(BUILD)/guest-tools/dccompat32
 E2E_DEPS	:= $(DEVCALLD) $(DEVCALL_MEMMAP) $(GUEST_MODULES) $(DCPROBE) \
-		   $(DCWAIT)
+		   $(DCWAIT) $(DCCOMPAT) $(DCCOMPAT32)
 
 $(BUILD)/guest-tools/%: tests/e2e/guest/%.c
 	$(quiet) CCSTATIC $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) -static -O2 $(WARN) -o $@ $<
+
+$(BUILD)/guest-tools/%32: tests/e2e/guest/%.c
+	$(quiet) CCSTATIC32 $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -m32 -static -O2 $(WARN) -o $@ $<
 
 e2e-deps:
 	$(Q)scripts/install-deps.sh build e2e
@@ -22,6 +30,7 @@ e2e: e2e-deps
 	$(Q)tests/e2e/test_failures.sh
 	$(Q)DCPROBE=$(abspath $(DCPROBE)) tests/e2e/test_fsync.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_privilege.sh
+	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_compat32.sh
 
 CHECK_EXTRA += e2e
 .PHONY: e2e e2e-deps
