@@ -34,8 +34,9 @@
  * One field of the argument in both forms. size32 == size64: the bytes as
  * they are. size32 < size64 (a long, a pointer, an old dev_t): the value
  * widened going to the driver (zero- or sign-extended) and narrowed back
- * (truncated, or the entry's overflow error with COMPAT_CHECK). A pointer's value is the
- * guest's user address: the native layout's rewriting replaces it.
+ * (truncated, or the entry's overflow error with COMPAT_CHECK). A
+ * pointer's value is the guest's user address: the native layout's
+ * rewriting replaces it.
  */
 struct compat_copy {
 	uint16_t off32;

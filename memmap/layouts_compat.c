@@ -45,6 +45,7 @@
 #define FS_IOC32_SETVERSION	_IOW('v', 2, int)
 #endif
 
+#define NONE_	LAYOUT_DIR_NONE
 #define SG_MAX_CDB	16
 #define SG_IO_MAX_SENSE	255
 #define SG_MAX_DXFER	(16u << 20)
@@ -168,6 +169,7 @@ _Static_assert(sizeof(struct compat_loop_info) == 140, "loop_info32");
 _Static_assert(sizeof(struct compat_sg_req_info) == 20, "sg_req_info32");
 _Static_assert(sizeof(struct compat_serial_struct) == 60, "serial32");
 _Static_assert(sizeof(struct compat_i2c_smbus_ioctl_data) == 12, "smbus32");
+#define REQUEST_SENSE_SIZE	sizeof(struct request_sense)
 #define COMPAT_IFREQ_SIZE	32	/* struct compat_ifreq: ifmap is 16 */
 
 /* Member m of both structs; sizes differ for longs and pointers. */
@@ -228,7 +230,7 @@ _Static_assert(sizeof(struct compat_i2c_smbus_ioctl_data) == 12, "smbus32");
 		 CP(LI32, LI, lo_flags, 0),				\
 		 CP(LI32, LI, lo_name, 0),				\
 		 CP(LI32, LI, lo_encrypt_key, 0),			\
-		 { offsetof(LI32, lo_init), offsetof(LI, lo_init), 4, 8,	\
+		 { offsetof(LI32, lo_init), offsetof(LI, lo_init), 4, 8, \
 		   COMPAT_CHECK },					\
 		 { offsetof(LI32, lo_init) + 4, offsetof(LI, lo_init) + 8, \
 		   4, 8, COMPAT_CHECK },				\
@@ -292,12 +294,10 @@ const struct compat_layout compat_layouts[] = {
 							   dxfer_direction, 1),
 					.nr_dir_map = 4,
 					.dir_map = {
-						{ SG_DXFER_NONE, LAYOUT_DIR_NONE },
-						{ SG_DXFER_TO_DEV, LAYOUT_DIR_IN },
-						{ SG_DXFER_FROM_DEV,
-						  LAYOUT_DIR_OUT },
-						{ SG_DXFER_TO_FROM_DEV,
-						  LAYOUT_DIR_BOTH },
+						{ SG_DXFER_NONE, NONE_ },
+						{ SG_DXFER_TO_DEV, IN },
+						{ SG_DXFER_FROM_DEV, OUT },
+						{ SG_DXFER_TO_FROM_DEV, BOTH },
 					},
 				},
 				{
@@ -347,18 +347,17 @@ const struct compat_layout compat_layouts[] = {
 							   data_direction, 0),
 					.nr_dir_map = 4,
 					.dir_map = {
-						{ CGC_DATA_WRITE, LAYOUT_DIR_IN },
-						{ CGC_DATA_READ, LAYOUT_DIR_OUT },
-						{ CGC_DATA_NONE, LAYOUT_DIR_NONE },
-						{ CGC_DATA_UNKNOWN,
-						  LAYOUT_DIR_BOTH },
+						{ CGC_DATA_WRITE, IN },
+						{ CGC_DATA_READ, OUT },
+						{ CGC_DATA_NONE, NONE_ },
+						{ CGC_DATA_UNKNOWN, BOTH },
 					},
 				},
 				{
 					.off = offsetof(CGC32, sense),
 					.kind = LAYOUT_PTR_BUF, .dir = OUT,
-					.len_const = sizeof(struct request_sense),
-					.len_max = sizeof(struct request_sense),
+					.len_const = REQUEST_SENSE_SIZE,
+					.len_max = REQUEST_SENSE_SIZE,
 				},
 				{
 					.off = offsetof(CGC32, reserved),
