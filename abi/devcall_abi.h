@@ -53,8 +53,18 @@ enum devcall_op {
  * O_DIRECT off by fcntl (dd does, for a misaligned last block).
  */
 #define DEVCALL_REQ_F_DIRECT	(1u << 3)
+/*
+ * IOCTL and LAYOUT from a 32-bit (compat) process: cmd is its number, the
+ * argument its struct, with 4-byte pointers. The host answers LAYOUT with
+ * the layout the guest walks for it (DEVCALL_RESP_F_COMPAT says whether
+ * its pointers are 4 bytes) and converts the argument for the host's
+ * 64-bit driver (docs/layouts.md, "32-bit processes"). A host without it
+ * refuses the bit with EINVAL.
+ */
+#define DEVCALL_REQ_F_COMPAT	(1u << 4)
 #define DEVCALL_REQ_F_ALL	(DEVCALL_REQ_F_NONBLOCK | DEVCALL_REQ_F_OFFSET | \
-				 DEVCALL_REQ_F_ARG_BUF | DEVCALL_REQ_F_DIRECT)
+				 DEVCALL_REQ_F_ARG_BUF | DEVCALL_REQ_F_DIRECT | \
+				 DEVCALL_REQ_F_COMPAT)
 
 /*
  * OPEN flags (devcall_req.arg); our own bits, independent of any arch.
@@ -116,6 +126,14 @@ struct devcall_seg {
 /* devcall_resp.flags */
 #define DEVCALL_RESP_F_SEEKABLE	(1u << 0) /* OPEN: pread/pwrite work */
 #define DEVCALL_RESP_F_BLOCK	(1u << 1) /* OPEN: host node is a block device */
+/*
+ * LAYOUT with DEVCALL_REQ_F_COMPAT: the layout is a 32-bit one. Its
+ * pointers are 4-byte user addresses and an IOVEC's elements are 8 bytes,
+ * { __u32 base; __u32 len; }. Without it, a compat LAYOUT's answer is the
+ * native layout, good for 32-bit callers as it is (no pointers, or 64-bit
+ * pointer fields such as struct input_mask's codes_ptr).
+ */
+#define DEVCALL_RESP_F_COMPAT	(1u << 2)
 
 struct devcall_resp {
 	__le64 tag;		/*  0: the request's tag */
@@ -136,7 +154,9 @@ struct devcall_resp {
  * buffer 0 is the argument (arg_size bytes, arg_dir); then each pointer in
  * order, numbered as memmap/ptr_rewrite.h describes. A layout with
  * arg_size 0 is an integer-argument ioctl: the value travels in req.arg.
- * The meaning of every field is memmap/ioctl_layout.h's.
+ * The meaning of every field is memmap/ioctl_layout.h's. A compat layout
+ * (DEVCALL_RESP_F_COMPAT) has the same fields; its pointer fields are 4
+ * bytes wide instead of 8.
  */
 #define DEVCALL_LAYOUT_MAX_PTRS		4u
 #define DEVCALL_LAYOUT_MAX_DIR_MAP	4u

@@ -54,9 +54,18 @@ static int records_check(const struct devcall_layout *l,
 
 int layout_walk_check(const struct devcall_layout *l)
 {
+	return layout_walk_check_ptrs(l, 8);
+}
+EXPORT_SYMBOL_GPL(layout_walk_check);
+
+int layout_walk_check_ptrs(const struct devcall_layout *l,
+			   unsigned int ptr_size)
+{
 	__u32 arg_size = le32_to_cpu(l->arg_size);
 	unsigned int i, nr_rec_ptrs = 0;
 
+	if (ptr_size != 4 && ptr_size != 8)
+		return -EPROTO;
 	if (arg_size > LW_ARG_MAX || l->nr_ptrs > DEVCALL_LAYOUT_MAX_PTRS ||
 	    l->arg_dir > 3 || (!arg_size && (l->nr_ptrs || l->rec.elem_size)))
 		return -EPROTO;
@@ -65,8 +74,10 @@ int layout_walk_check(const struct devcall_layout *l)
 
 		if (p->kind == DEVCALL_LAYOUT_KIND_RECORDS)
 			nr_rec_ptrs++;
-		if ((__u32)le16_to_cpu(p->off) + 8 > arg_size ||
+		if ((__u32)le16_to_cpu(p->off) + ptr_size > arg_size ||
 		    p->kind < 1 || p->kind > DEVCALL_LAYOUT_KIND_RECORDS ||
+		    /* records carry 8-byte pointers: native layouts only */
+		    (p->kind == DEVCALL_LAYOUT_KIND_RECORDS && ptr_size != 8) ||
 		    p->dir > 4 ||
 		    (l->ptr_flags[i] & ~DEVCALL_LAYOUT_PF_NULL_OK) ||
 		    p->nr_dir_map > DEVCALL_LAYOUT_MAX_DIR_MAP ||
@@ -79,7 +90,7 @@ int layout_walk_check(const struct devcall_layout *l)
 	}
 	return records_check(l, nr_rec_ptrs);
 }
-EXPORT_SYMBOL_GPL(layout_walk_check);
+EXPORT_SYMBOL_GPL(layout_walk_check_ptrs);
 
 static __s64 field_get(const struct devcall_layout_field *f, const __u8 *arg)
 {
@@ -196,11 +207,36 @@ int layout_walk(const struct devcall_layout *l, const void *arg,
 		lw_read_user_fn read_user, void *ctx, struct lw_buf *bufs,
 		unsigned int max)
 {
+	return layout_walk_ptrs(l, 8, arg, read_user, ctx, bufs, max);
+}
+EXPORT_SYMBOL_GPL(layout_walk);
+
+/* Element k of an iovec array: native { u64 base, len } or compat u32s. */
+static void iov_elem(const void *iov, unsigned int ptr_size, unsigned int k,
+		     __u64 *base, __u64 *len)
+{
+	if (ptr_size == 4) {
+		const __le32 *v = iov;
+
+		*base = le32_to_cpu(v[2 * k]);
+		*len = le32_to_cpu(v[2 * k + 1]);
+	} else {
+		const __le64 *v = iov;
+
+		*base = le64_to_cpu(v[2 * k]);
+		*len = le64_to_cpu(v[2 * k + 1]);
+	}
+}
+
+int layout_walk_ptrs(const struct devcall_layout *l, unsigned int ptr_size,
+		     const void *arg, lw_read_user_fn read_user, void *ctx,
+		     struct lw_buf *bufs, unsigned int max)
+{
 	__u64 iov[2 * LW_MAX_IOVEC];
 	unsigned int i, k, n = 0;
 	int ret;
 
-	ret = layout_walk_check(l);
+	ret = layout_walk_check_ptrs(l, ptr_size);
 	if (ret)
 		return ret;
 	for (i = 0; i < l->nr_ptrs; i++) {
@@ -211,7 +247,9 @@ int layout_walk(const struct devcall_layout *l, const void *arg,
 
 		if (p->kind == 3)		/* opaque: never followed */
 			continue;
-		memcpy(&ptr, (const __u8 *)arg + le16_to_cpu(p->off), 8);
+		/* A compat pointer is 4 bytes: compat_ptr(), zero-extended. */
+		ptr = 0;
+		memcpy(&ptr, (const __u8 *)arg + le16_to_cpu(p->off), ptr_size);
 		/* NULL where the driver takes it as "none". */
 		if (!ptr && (l->ptr_flags[i] & DEVCALL_LAYOUT_PF_NULL_OK))
 			continue;
@@ -257,20 +295,20 @@ int layout_walk(const struct devcall_layout *l, const void *arg,
 			continue;
 		}
 		/* The element array, then each element, truncated to len. */
-		ret = add(bufs, max, &n, ptr, count * 16, LW_DIR_IN);
+		ret = add(bufs, max, &n, ptr, count * 2 * ptr_size, LW_DIR_IN);
 		if (ret)
 			return ret;
-		if (read_user(ctx, iov, ptr, count * 16))
+		if (read_user(ctx, iov, ptr, count * 2 * ptr_size))
 			return -EFAULT;
 		left = len;
 		for (k = 0; k < count; k++) {
-			__u64 elen = le64_to_cpu(iov[2 * k + 1]);
+			__u64 ebase, elen;
 
+			iov_elem(iov, ptr_size, k, &ebase, &elen);
 			if (elen > left)
 				elen = left;
 			left -= elen;
-			ret = add(bufs, max, &n, le64_to_cpu(iov[2 * k]), elen,
-				  dir);
+			ret = add(bufs, max, &n, ebase, elen, dir);
 			if (ret)
 				return ret;
 		}
@@ -282,4 +320,4 @@ int layout_walk(const struct devcall_layout *l, const void *arg,
 	}
 	return n;
 }
-EXPORT_SYMBOL_GPL(layout_walk);
+EXPORT_SYMBOL_GPL(layout_walk_ptrs);

@@ -67,4 +67,16 @@ int layout_walk(const struct devcall_layout *l, const void *arg,
 		lw_read_user_fn read_user, void *ctx, struct lw_buf *bufs,
 		unsigned int max);
 
+/*
+ * The same for a layout whose pointer fields are ptr_size bytes: 8, or 4
+ * for a compat layout (the host's LAYOUT answer had DEVCALL_RESP_F_COMPAT:
+ * a 32-bit process's struct, its pointers compat_ptr()s, an IOVEC's
+ * elements { u32 base; u32 len; }). layout_walk() is ptr_size 8.
+ */
+int layout_walk_check_ptrs(const struct devcall_layout *l,
+			   unsigned int ptr_size);
+int layout_walk_ptrs(const struct devcall_layout *l, unsigned int ptr_size,
+		     const void *arg, lw_read_user_fn read_user, void *ctx,
+		     struct lw_buf *bufs, unsigned int max);
+
 #endif /* DEVCALL_LAYOUT_WALK_H */

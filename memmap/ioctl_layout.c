@@ -247,7 +247,7 @@ static int records_validate(const struct ioctl_layout *l)
 
 int layout_validate(const struct ioctl_layout *l)
 {
-	unsigned int i, j, k;
+	unsigned int i, j, k, w = layout_ptr_size(l);
 
 	if (l->arg_size > LAYOUT_ARG_MAX || l->nr_ptrs > LAYOUT_MAX_PTRS)
 		return -EINVAL;
@@ -270,10 +270,10 @@ int layout_validate(const struct ioctl_layout *l)
 	for (i = 0; i < l->nr_ptrs; i++) {
 		const struct layout_ptr *p = &l->ptr[i];
 
-		if ((uint32_t)p->off + 8 > l->arg_size)
+		if ((uint32_t)p->off + w > l->arg_size)
 			return -EINVAL;
 		for (j = 0; j < i; j++)
-			if (overlaps(p->off, 8, l->ptr[j].off, 8))
+			if (overlaps(p->off, w, l->ptr[j].off, w))
 				return -EINVAL;
 		if (p->flags & ~LAYOUT_PF_NULL_OK)
 			return -EINVAL;
@@ -332,7 +332,7 @@ int layout_validate(const struct ioctl_layout *l)
 			for (k = 0; k < 3; k++)
 				if (fs[k]->size &&
 				    overlaps(fs[k]->off, fs[k]->size,
-					     l->ptr[j].off, 8))
+					     l->ptr[j].off, w))
 					return -EINVAL;
 		}
 	}
@@ -401,7 +401,9 @@ int layout_ptr_resolve(const struct ioctl_layout *l, unsigned int i,
 		return -EINVAL;
 	p = &l->ptr[i];
 	memset(out, 0, sizeof(*out));
-	memcpy(&out->guest_ptr, (const uint8_t *)arg + p->off, 8);
+	/* Little-endian: a 4-byte compat pointer is the low half. */
+	memcpy(&out->guest_ptr, (const uint8_t *)arg + p->off,
+	       layout_ptr_size(l));
 	if (p->kind == LAYOUT_PTR_OPAQUE)
 		return 0;
 	/* NULL where the driver takes it as "none": nothing to follow. */

@@ -62,7 +62,8 @@ struct layout_dir_map {
 };
 
 struct layout_ptr {
-	uint16_t off;		/* offset of the pointer (8 bytes, x86_64) */
+	uint16_t off;		/* offset of the pointer (8 bytes, x86_64;
+				 * 4 in a compat layout) */
 	uint8_t kind;		/* enum layout_ptr_kind */
 	uint8_t dir;		/* enum layout_dir */
 	uint32_t len_const;	/* length when len_field.size == 0 */
@@ -127,7 +128,20 @@ struct ioctl_layout {
 	 * records in the argument (SPI_IOC_MESSAGE(n)) are allowed.
 	 */
 	bool size_family;
+	/*
+	 * A 32-bit process's layout (memmap/compat_layout.h): each pointer
+	 * field is 4 bytes (a compat_uptr_t), an IOVEC's elements are 8,
+	 * { u32 base; u32 len; }. Only the guest walks such a layout; the
+	 * host driver always gets the native one.
+	 */
+	bool compat;
 };
+
+/* Bytes of a pointer field in l. */
+static inline unsigned int layout_ptr_size(const struct ioctl_layout *l)
+{
+	return l->compat ? 4 : 8;
+}
 
 /* A table of built-in layouts: one per device family (layouts_*.c). */
 struct layout_table {

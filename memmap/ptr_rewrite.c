@@ -12,6 +12,7 @@
 #include "ptr_rewrite.h"
 
 #define REWRITE_IOVEC_ELEM	16
+#define REWRITE_IOVEC_ELEM32	8	/* struct compat_iovec / sg_iovec */
 
 struct rewrite_iovec {		/* struct sg_iovec / struct iovec, x86_64 */
 	uint64_t base;
@@ -127,11 +128,14 @@ static int rewrite_iovec(struct rewrite_ctx *ctx, const struct layout_ptr *p,
 			 unsigned int *idx, size_t bounce_limit)
 {
 	struct rewrite_iovec guest_iov[REWRITE_MAX_IOVEC];
+	uint32_t guest_iov32[2 * REWRITE_MAX_IOVEC];
+	bool compat = ctx->flags & REWRITE_F_COMPAT_IOVEC;
 	struct rewrite_iovec *host_iov;
 	const struct guest_buf *gb;
 	struct rewrite_buf *arr;
 	uint64_t left = inst->len;
-	size_t arr_len = (size_t)inst->count * REWRITE_IOVEC_ELEM;
+	size_t arr_len = (size_t)inst->count * (compat ? REWRITE_IOVEC_ELEM32 :
+						     REWRITE_IOVEC_ELEM);
 	unsigned int k;
 	int ret;
 
@@ -142,9 +146,15 @@ static int rewrite_iovec(struct rewrite_ctx *ctx, const struct layout_ptr *p,
 		return ret;
 	if (gb->len != arr_len)
 		return -EINVAL;
-	ret = guest_buf_read(ctx->gm, gb, 0, guest_iov, arr_len);
+	ret = guest_buf_read(ctx->gm, gb, 0,
+			     compat ? (void *)guest_iov32 : (void *)guest_iov,
+			     arr_len);
 	if (ret)
 		return ret;
+	for (k = 0; compat && k < inst->count; k++) {
+		guest_iov[k].base = guest_iov32[2 * k];
+		guest_iov[k].len = guest_iov32[2 * k + 1];
+	}
 
 	arr = add_buf(ctx);
 	if (!arr)
@@ -153,7 +163,7 @@ static int rewrite_iovec(struct rewrite_ctx *ctx, const struct layout_ptr *p,
 	if (!host_iov)
 		return -ENOMEM;
 	arr->bounce = arr->host = host_iov;
-	arr->len = arr_len;
+	arr->len = (size_t)inst->count * REWRITE_IOVEC_ELEM;
 	arr->dir = LAYOUT_DIR_IN;
 
 	for (k = 0; k < inst->count; k++) {
@@ -278,16 +288,28 @@ int rewrite_prepare(struct rewrite_ctx *ctx, const struct ioctl_layout *layout,
 		    const struct guest_buf *bufs, unsigned int nr_bufs,
 		    size_t bounce_limit)
 {
+	return rewrite_prepare_flags(ctx, layout, gm, guest_arg, bufs, nr_bufs,
+				     bounce_limit, 0);
+}
+
+int rewrite_prepare_flags(struct rewrite_ctx *ctx,
+			  const struct ioctl_layout *layout,
+			  const struct guest_mem *gm, const void *guest_arg,
+			  const struct guest_buf *bufs, unsigned int nr_bufs,
+			  size_t bounce_limit, unsigned int flags)
+{
 	unsigned int i, idx = 1;
 	int ret;
 
 	ctx->layout = layout;
+	ctx->flags = flags;
 	ctx->gm = gm;
 	ctx->nr_bufs = 0;
 	ctx->bounce_used = 0;
 	ctx->rec_count = 0;
+	/* The driver's argument is native: its pointers are 8 bytes. */
 	if (!layout->arg_size || layout->arg_size > LAYOUT_ARG_MAX ||
-	    nr_bufs > REWRITE_MAX_BUFS)
+	    nr_bufs > REWRITE_MAX_BUFS || layout->compat)
 		return -EINVAL;
 	memcpy(ctx->guest_arg, guest_arg, layout->arg_size);
 	memcpy(ctx->host_arg, guest_arg, layout->arg_size);

@@ -11,7 +11,7 @@
  *   resolved direction is NONE or its length is 0:
  *     BUF           one buffer of the resolved length;
  *     IOVEC         one buffer holding the element array (count * 16
- *                   bytes, IN), then one buffer per element in order. As
+ *                   bytes, IN; count * 8 from a 32-bit process), then one buffer per element in order. As
  *                   the kernel truncates an iovec to the transfer length,
  *                   element k's buffer is min(its len, what the resolved
  *                   length leaves after elements 0..k-1) bytes; an element
@@ -77,6 +77,7 @@ struct rewrite_buf {
 
 struct rewrite_ctx {
 	const struct ioctl_layout *layout;
+	unsigned int flags;			/* REWRITE_F_* */
 	const struct guest_mem *gm;
 	uint8_t guest_arg[LAYOUT_ARG_MAX];	/* the guest's copy */
 	uint8_t host_arg[LAYOUT_ARG_MAX];	/* what the driver sees */
@@ -100,6 +101,21 @@ int rewrite_prepare(struct rewrite_ctx *ctx, const struct ioctl_layout *layout,
 		    const struct guest_mem *gm, const void *guest_arg,
 		    const struct guest_buf *bufs, unsigned int nr_bufs,
 		    size_t bounce_limit);
+
+/*
+ * The guest is a 32-bit process (memmap/compat_layout.h): layout and
+ * guest_arg are native (converted), but an IOVEC's element array in guest
+ * memory is the compat one, count * 8 bytes of { u32 base; u32 len; }. The
+ * driver still gets native 16-byte elements.
+ */
+#define REWRITE_F_COMPAT_IOVEC	(1u << 0)
+
+/* rewrite_prepare() with REWRITE_F_* flags. */
+int rewrite_prepare_flags(struct rewrite_ctx *ctx,
+			  const struct ioctl_layout *layout,
+			  const struct guest_mem *gm, const void *guest_arg,
+			  const struct guest_buf *bufs, unsigned int nr_bufs,
+			  size_t bounce_limit, unsigned int flags);
 
 /* The argument to pass to the driver. */
 static inline void *rewrite_host_arg(struct rewrite_ctx *ctx)
