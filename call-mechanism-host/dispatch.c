@@ -15,6 +15,7 @@
 #include <linux/ioctl.h>
 
 #include "backend.h"
+#include "compat_layout.h"
 #include "dispatch.h"
 #include "ioctl_layout.h"
 #include "layout_wire.h"
@@ -494,19 +495,73 @@ out_close:
 	return ret;
 }
 
-static int64_t do_ioctl_fd(struct vm *vm, const struct dispatch_env *env,
-			   const struct request *req, struct response *resp,
-			   struct open_file *f, const struct ioctl_layout *l);
+/*
+ * A 32-bit process's cmd32 (DEVCALL_REQ_F_COMPAT): the native layout the
+ * driver call uses (returned, policy applied to the native number), the
+ * layout the guest walks (*l32) and the conversion between them (*c; NULL
+ * when the native layout serves 32-bit callers as it is). NULL: refused,
+ * *err says why.
+ */
+static const struct ioctl_layout *
+compat_layouts_for(const struct vm *vm, const struct export *exp,
+		   uint32_t cmd32, struct ioctl_layout *scratch,
+		   const struct ioctl_layout **l32,
+		   const struct compat_layout **c, int *err)
+{
+	const struct compat_layout *cl = compat_find(cmd32);
+	const struct ioctl_layout *l;
+
+	l = dispatch_ioctl_layout(vm, exp, cl ? cl->cmd : cmd32, scratch, err);
+	if (!l)
+		return NULL;
+	if (cl && cl->native)
+		cl = NULL;
+	else if (cl ? compat_check(cl, l) : !compat_native_ok(l)) {
+		/* A plugin's layout with pointers: their width is unknown. */
+		vm_warn(vm, "export %s: 32-bit ioctl 0x%08x (%s) refused: no "
+			 "32-bit layout for it", exp->name, cmd32, l->name);
+		*err = -ENOTTY;
+		return NULL;
+	}
+	*l32 = cl ? &cl->layout32 : l;
+	*c = cl;
+	return l;
+}
+
+/* The layouts of one IOCTL (see compat_layouts_for()). */
+struct ioctl_call {
+	const struct ioctl_layout *l;	/* the driver's */
+	const struct ioctl_layout *l32;	/* the guest's: l, or a 32-bit one */
+	const struct compat_layout *cl;	/* the conversion; NULL: none */
+	uint32_t cmd;			/* the number the driver gets */
+};
+
+static int64_t do_ioctl_call(struct vm *vm, const struct dispatch_env *env,
+			     const struct request *req, struct response *resp,
+			     struct open_file *f, const struct ioctl_call *c,
+			     int fd);
 
 static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 			const struct request *req, struct response *resp,
 			struct open_file *f)
 {
+	struct ioctl_call c = { .cmd = req->cmd };
 	const struct ioctl_layout *l;
 	struct ioctl_layout scratch;
-	int err;
+	struct open_file *held = NULL;
+	int64_t ret;
+	int err, fd = -1;
 
-	l = dispatch_ioctl_layout(vm, f->exp, req->cmd, &scratch, &err);
+	if (req->flags & DEVCALL_REQ_F_COMPAT) {
+		c.l = compat_layouts_for(vm, f->exp, req->cmd, &scratch,
+					 &c.l32, &c.cl, &err);
+		if (c.cl)
+			c.cmd = c.cl->cmd; /* the driver gets the native one */
+	} else {
+		c.l = c.l32 = dispatch_ioctl_layout(vm, f->exp, c.cmd,
+						    &scratch, &err);
+	}
+	l = c.l;
 	if (!l)
 		return err;
 	if (f->exp->read_only && !ioctl_read_only(l)) {
@@ -527,83 +582,94 @@ static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 			 "the guest cannot take" : "the backend cannot serve");
 		return -EOPNOTSUPP;
 	}
-	return do_ioctl_fd(vm, env, req, resp, f, l);
-}
-
-/* do_ioctl() once the layout is chosen: descriptors in and out. */
-static int64_t do_ioctl_fd(struct vm *vm, const struct dispatch_env *env,
-			   const struct request *req, struct response *resp,
-			   struct open_file *f, const struct ioctl_layout *l)
-{
-	const struct guest_mem *gm = memory_of(env);
-	uint8_t *arg, *out, cdb[POLICY_CDB_MAX];
-	struct open_file *held = NULL;
-	struct rewrite_ctx *ctx;
-	int64_t ret;
-	int fd = -1;
-
 	if (l->fd & LAYOUT_FD_IN) {
 		fd = fd_in_resolve(vm, req, l, &held);
 		if (fd < 0)
 			return fd;
 	}
+	ret = do_ioctl_call(vm, env, req, resp, f, &c, fd);
+	if (held)
+		vm_file_put(vm, held);
+	if (l->fd & LAYOUT_FD_OUT_RET && ret >= 0)
+		ret = fd_out_adopt(vm, env, resp, f, (int)ret);
+	return ret;
+}
+
+/*
+ * do_ioctl() once the layouts are chosen: the driver's call with fd, the
+ * daemon's descriptor of a file the guest named (LAYOUT_FD_IN), or -1.
+ */
+static int64_t do_ioctl_call(struct vm *vm, const struct dispatch_env *env,
+			     const struct request *req, struct response *resp,
+			     struct open_file *f, const struct ioctl_call *c,
+			     int fd)
+{
+	const struct guest_mem *gm = memory_of(env);
+	const struct ioctl_layout *l = c->l, *l32 = c->l32;
+	const struct compat_layout *cl = c->cl;
+	uint8_t *arg, *out, *arg32, *out32, cdb[POLICY_CDB_MAX];
+	struct rewrite_ctx *ctx;
+	int64_t ret;
+	int err;
+
 	if (!l->arg_size) {
-		ret = -EINVAL;
 		if (req->nr_segs || req->inline_len ||
 		    (req->flags & DEVCALL_REQ_F_ARG_BUF))
-			goto out_put;
-		if (l->arg_unused) {
-			ret = f->exp->backend->ioctl(f->priv, req->cmd, 0);
-		} else if (l->fd & LAYOUT_FD_IN_ARG) {
-			ret = f->exp->backend->ioctl(f->priv, req->cmd,
-						     (unsigned long)fd);
-		} else if (policy_int_arg_is_address(req->arg)) {
+			return -EINVAL;
+		if (l->arg_unused)
+			return f->exp->backend->ioctl(f->priv, c->cmd, 0);
+		if (l->fd & LAYOUT_FD_IN_ARG)
+			return f->exp->backend->ioctl(f->priv, c->cmd,
+						      (unsigned long)fd);
+		if (policy_int_arg_is_address(req->arg)) {
 			vm_warn(vm, "export %s: ioctl 0x%08x (%s) refused: "
 				 "integer argument 0x%llx could be a daemon "
 				 "address", f->exp->name, req->cmd,
 				 l->name, (unsigned long long)req->arg);
-			goto out_put;
-		} else {
-			ret = f->exp->backend->ioctl(f->priv, req->cmd,
-						     (unsigned long)req->arg);
+			return -EINVAL;
 		}
-		goto out_put;
+		return f->exp->backend->ioctl(f->priv, c->cmd,
+					      (unsigned long)req->arg);
 	}
 
 	/* The argument: inline, or buffer 0 of exactly arg_size bytes. */
-	ret = -EINVAL;
-	if (req->len != l->arg_size)
-		goto out_put;
-	if (req->inline_len ? req->inline_len != l->arg_size ||
+	if (req->len != l32->arg_size)
+		return -EINVAL;
+	if (req->inline_len ? req->inline_len != l32->arg_size ||
 			      (req->nr_bufs && req->buf[0].nr_segs) :
-			      !req->nr_bufs || req->buf[0].len != l->arg_size)
-		goto out_put;
+			      !req->nr_bufs || req->buf[0].len != l32->arg_size)
+		return -EINVAL;
 
-	ret = -ENOMEM;
-	ctx = malloc(sizeof(*ctx) + 2 * LAYOUT_ARG_MAX);
+	ctx = malloc(sizeof(*ctx) + 4 * LAYOUT_ARG_MAX);
 	if (!ctx)
-		goto out_put;
+		return -ENOMEM;
 	arg = (uint8_t *)(ctx + 1);
 	out = arg + LAYOUT_ARG_MAX;
-	memset(arg, 0, l->arg_size);
+	/* A 32-bit caller's own bytes, beside the native ones. */
+	arg32 = cl ? out + LAYOUT_ARG_MAX : arg;
+	out32 = cl ? arg32 + LAYOUT_ARG_MAX : out;
+	memset(arg32, 0, l32->arg_size);
 	if (req->inline_len)
-		memcpy(arg, req->inline_data, l->arg_size);
-	else if (l->arg_dir & LAYOUT_DIR_IN &&
-		 guest_buf_read(gm, &req->buf[0], 0, arg, l->arg_size)) {
+		memcpy(arg32, req->inline_data, l32->arg_size);
+	else if (l32->arg_dir & LAYOUT_DIR_IN &&
+		 guest_buf_read(gm, &req->buf[0], 0, arg32, l32->arg_size)) {
 		ret = -EFAULT;
 		goto out_free;
 	}
+	if (cl)
+		compat_to_native(cl, arg32, arg, l->arg_size);
 
-	ret = rewrite_prepare(ctx, l, gm, arg, req->buf, req->nr_bufs,
-			      vm_config(vm)->limits.max_request_bytes);
+	ret = rewrite_prepare_flags(ctx, l, gm, arg, req->buf, req->nr_bufs,
+				    vm_config(vm)->limits.max_request_bytes,
+				    cl ? REWRITE_F_COMPAT_IOVEC : 0);
 	if (ret)
 		goto out_free;
 	/* The daemon's descriptor in its own copy only; see below. */
 	if (l->fd & LAYOUT_FD_IN_FIELD)
 		memcpy((uint8_t *)rewrite_host_arg(ctx) + l->fd_off, &fd, 4);
-	ret = policy_scsi_check(ctx, f->exp, req->cmd, cdb, vm);
+	ret = policy_scsi_check(ctx, f->exp, c->cmd, cdb, vm);
 	if (!ret)
-		ret = f->exp->backend->ioctl(f->priv, req->cmd,
+		ret = f->exp->backend->ioctl(f->priv, c->cmd,
 					     (unsigned long)rewrite_host_arg(ctx));
 	else if (ret > 0)
 		ret = 0;	/* answered for the driver */
@@ -613,23 +679,24 @@ static int64_t do_ioctl_fd(struct vm *vm, const struct dispatch_env *env,
 	/* The guest gets its own descriptor number back, never ours. */
 	if (l->fd & LAYOUT_FD_IN_FIELD)
 		memcpy(out + l->fd_off, arg + l->fd_off, 4);
+	if (cl) {
+		memcpy(out32, arg32, l32->arg_size);
+		err = compat_from_native(cl, out, out32);
+		if (err && ret >= 0)
+			ret = err;
+	}
 
-	if (l->arg_dir & LAYOUT_DIR_OUT) {
+	if (l32->arg_dir & LAYOUT_DIR_OUT) {
 		if (req->inline_len) {
-			memcpy(resp->inline_data, out, l->arg_size);
-			resp->inline_len = l->arg_size;
-		} else if (guest_buf_write(gm, &req->buf[0], 0, out,
-					   l->arg_size) && ret >= 0) {
+			memcpy(resp->inline_data, out32, l32->arg_size);
+			resp->inline_len = l32->arg_size;
+		} else if (guest_buf_write(gm, &req->buf[0], 0, out32,
+					   l32->arg_size) && ret >= 0) {
 			ret = -EFAULT;
 		}
 	}
 out_free:
 	free(ctx);
-out_put:
-	if (held)
-		vm_file_put(vm, held);
-	if (l->fd & LAYOUT_FD_OUT_RET && ret >= 0)
-		ret = fd_out_adopt(vm, env, resp, f, (int)ret);
 	return ret;
 }
 
@@ -646,7 +713,18 @@ static int64_t do_layout(struct vm *vm, const struct request *req,
 		       "a layout fits the inline payload");
 	if (req->nr_segs || req->inline_len)
 		return -EINVAL;
-	l = dispatch_ioctl_layout(vm, f->exp, req->cmd, &scratch, &err);
+	if (req->flags & DEVCALL_REQ_F_COMPAT) {
+		const struct compat_layout *cl;
+
+		if (!compat_layouts_for(vm, f->exp, req->cmd, &scratch, &l,
+					&cl, &err))
+			return err;
+		if (cl)
+			resp->flags |= DEVCALL_RESP_F_COMPAT;
+	} else {
+		l = dispatch_ioctl_layout(vm, f->exp, req->cmd, &scratch,
+					  &err);
+	}
 	if (!l)
 		return err;
 	layout_encode(l, &wire);

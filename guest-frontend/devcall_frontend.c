@@ -11,6 +11,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/cdev.h>
+#include <linux/compat.h>
 #include <linux/device.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -48,6 +49,8 @@ struct dcf_export {
 struct dcf_layout {
 	u32 cmd;
 	bool valid;
+	bool compat;		/* asked for a 32-bit process */
+	u8 ptr_size;		/* the answer's pointer width: 8, or 4 */
 	struct devcall_layout l;
 };
 
@@ -336,17 +339,24 @@ static loff_t dcf_llseek(struct file *file, loff_t off, int whence)
 				 min_t(u64, f->size, MAX_LFS_FILESIZE));
 }
 
-/* The host's layout for cmd, fetched once per file. */
-static int dcf_layout(struct dcf_file *f, u32 cmd, struct devcall_layout *out)
+/*
+ * The host's layout for cmd, fetched once per file and caller ABI. A
+ * 32-bit process's (compat) answer may be a 32-bit layout, whose pointers
+ * are 4 bytes (*ptr_size), or the native one that serves it as it is.
+ */
+static int dcf_layout(struct dcf_file *f, u32 cmd, bool compat,
+		      struct devcall_layout *out, unsigned int *ptr_size)
 {
 	struct devcall_call *c;
-	unsigned int i;
+	unsigned int i, n;
 	s64 ret;
 
 	mutex_lock(&f->layouts_lock);
 	for (i = 0; i < DCF_LAYOUT_CACHE; i++) {
-		if (f->layouts[i].valid && f->layouts[i].cmd == cmd) {
+		if (f->layouts[i].valid && f->layouts[i].cmd == cmd &&
+		    f->layouts[i].compat == compat) {
 			*out = f->layouts[i].l;
+			*ptr_size = f->layouts[i].ptr_size;
 			mutex_unlock(&f->layouts_lock);
 			return 0;
 		}
@@ -358,11 +368,22 @@ static int dcf_layout(struct dcf_file *f, u32 cmd, struct devcall_layout *out)
 		return -ENOMEM;
 	devcall_call_hdr(c)->handle = cpu_to_le64(f->handle);
 	devcall_call_hdr(c)->cmd = cpu_to_le32(cmd);
+	if (compat)
+		devcall_call_hdr(c)->flags = cpu_to_le32(DEVCALL_REQ_F_COMPAT);
 	ret = devcall_call_submit(f->d, c);
-	if (ret >= 0 &&
-	    (devcall_call_resp_inline(c, out, sizeof(*out)) != sizeof(*out) ||
-	     le32_to_cpu(out->cmd) != cmd || layout_walk_check(out)))
-		ret = -EPROTO;		/* the host broke the protocol */
+	*ptr_size = 8;
+	if (ret >= 0 && compat && (le32_to_cpu(devcall_call_resp(c)->flags) &
+				   DEVCALL_RESP_F_COMPAT))
+		*ptr_size = 4;
+	if (ret >= 0) {
+		/* A host before nested pointers sends the first part only. */
+		memset(out, 0, sizeof(*out));
+		n = devcall_call_resp_inline(c, out, sizeof(*out));
+		if ((n != sizeof(*out) && n != DEVCALL_LAYOUT_V1_SIZE) ||
+		    le32_to_cpu(out->cmd) != cmd ||
+		    layout_walk_check_ptrs(out, *ptr_size))
+			ret = -EPROTO;	/* the host broke the protocol */
+	}
 	devcall_call_put(c);
 	if (ret < 0)
 		return ret;
@@ -370,6 +391,8 @@ static int dcf_layout(struct dcf_file *f, u32 cmd, struct devcall_layout *out)
 	mutex_lock(&f->layouts_lock);
 	i = f->next_layout++ % DCF_LAYOUT_CACHE;
 	f->layouts[i].cmd = cmd;
+	f->layouts[i].compat = compat;
+	f->layouts[i].ptr_size = *ptr_size;
 	f->layouts[i].l = *out;
 	f->layouts[i].valid = true;
 	mutex_unlock(&f->layouts_lock);
@@ -396,7 +419,9 @@ static unsigned int dcf_pages(u64 uaddr, u64 len)
 /*
  * Every ioctl goes by the layout the host publishes for it: the argument,
  * and the memory behind each pointer in it, pinned so the host driver
- * reads and writes the application's own buffers.
+ * reads and writes the application's own buffers. A 32-bit process's
+ * (compat) ioctl goes by the layout the host publishes for its number and
+ * ABI; the host converts it for its own driver.
  */
 static const struct file_operations dcf_fops;
 
@@ -475,7 +500,8 @@ out_close:
 	return ret;
 }
 
-static long dcf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static long dcf_do_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg, bool compat)
 {
 	struct dcf_file *f = file->private_data;
 	struct fd held = { .file = NULL };
@@ -483,9 +509,10 @@ static long dcf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct devcall_layout *l;
 	struct devcall_call *c = NULL;
 	struct devcall_req *h;
-	unsigned int size, segs, i;
+	unsigned int size, segs, i, ptr_size;
 	u64 fd_handle = 0;
 	u8 *copy = NULL;
+	u32 flags = 0;
 	bool fd_in;
 	s64 res;
 	s32 fd;
@@ -495,7 +522,7 @@ static long dcf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	l = kmalloc(sizeof(*l), GFP_KERNEL);
 	if (!l)
 		return -ENOMEM;
-	ret = dcf_layout(f, cmd, l);
+	ret = dcf_layout(f, cmd, compat, l, &ptr_size);
 	if (ret)
 		goto out;
 	size = le32_to_cpu(l->arg_size);
@@ -510,8 +537,8 @@ static long dcf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (((l->arg_dir & LW_DIR_IN) || l->nr_ptrs) &&
 		    copy_from_user(copy, (void __user *)arg, size))
 			goto out;
-		n = layout_walk(l, copy, dcf_read_user, NULL, bufs,
-				LW_MAX_BUFS);
+		n = layout_walk_ptrs(l, ptr_size, copy, dcf_read_user, NULL,
+				     bufs, LW_MAX_BUFS);
 		if (n < 0) {
 			ret = n;
 			goto out;
@@ -537,14 +564,17 @@ static long dcf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	h->handle = cpu_to_le64(f->handle);
 	h->cmd = cpu_to_le32(cmd);
 	if (file->f_flags & O_NONBLOCK)
-		h->flags = cpu_to_le32(DEVCALL_REQ_F_NONBLOCK);
+		flags |= DEVCALL_REQ_F_NONBLOCK;
+	if (compat)
+		flags |= DEVCALL_REQ_F_COMPAT;
 	/* Our descriptor's number means nothing there: the file's handle. */
 	if (fd_in) {
-		h->flags |= cpu_to_le32(DEVCALL_REQ_F_FD_IN);
+		flags |= DEVCALL_REQ_F_FD_IN;
 		h->offset = cpu_to_le64(fd_handle);
 	}
 	if (layout_walk_fd_out(l))
-		h->flags |= cpu_to_le32(DEVCALL_REQ_F_FD_OUT);
+		flags |= DEVCALL_REQ_F_FD_OUT;
+	h->flags = cpu_to_le32(flags);
 
 	if (!size) {
 		/* A plain integer; a descriptor travels as its handle. */
@@ -592,6 +622,24 @@ out:
 	kfree(l);
 	return ret;
 }
+
+static long dcf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return dcf_do_ioctl(file, cmd, arg, false);
+}
+
+#ifdef CONFIG_COMPAT
+/*
+ * A 32-bit process: its number and argument struct go to the host as they
+ * are (a pointer argument as compat_ptr(); an integer one is the same
+ * value), the compat flag telling the host which ABI they are in.
+ */
+static long dcf_compat_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	return dcf_do_ioctl(file, cmd, (unsigned long)compat_ptr(arg), true);
+}
+#endif
 
 /* A POLL call came back (or the device went): wake the pollers. */
 static void dcf_poll_done(struct devcall_call *c, void *ctx)
@@ -705,7 +753,9 @@ static const struct file_operations dcf_fops = {
 	.poll		= dcf_poll,
 	.fsync		= dcf_fsync,
 	.unlocked_ioctl	= dcf_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl	= dcf_compat_ioctl,
+#endif
 };
 
 /* Nodes appear only now: the export's device serves calls already. */

@@ -1584,6 +1584,58 @@ static void test_fd_out(void **state)
 	assert_int_equal(mock_calls()->open_now, 0);
 }
 
+/*
+ * A 32-bit process's descriptor ioctls: the native layouts serve it (no
+ * DEVCALL_RESP_F_COMPAT), descriptors in and out as for a 64-bit one.
+ */
+static void test_fd_compat(void **state)
+{
+	struct fixture *f = *state;
+	struct loop_config lc = { .fd = 7, .block_size = 512 };
+	struct devcall_layout w;
+	struct ioctl_layout l;
+	int64_t img, loop;
+
+	mock_set_ioctl(fd_handler);
+	img = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);	/* host fd 1001 */
+	loop = do_open(f, f->a, EXP_BLK, DEVCALL_O_RDWR);
+	fake_req_init(&f->req, DEVCALL_OP_LAYOUT, loop);
+	f->req.cmd = LOOP_CONFIGURE;
+	f->req.flags = DEVCALL_REQ_F_COMPAT;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 0);
+	assert_int_equal(f->resp.flags & DEVCALL_RESP_F_COMPAT, 0);
+	memcpy(&w, f->resp.inline_data, sizeof(w));
+	assert_int_equal(layout_decode(&w, &l), 0);
+	assert_int_equal(l.fd, LAYOUT_FD_IN_FIELD);
+
+	assert_int_equal(fd_ioctl(f, f->a, loop, LOOP_SET_FD,
+				  DEVCALL_REQ_F_COMPAT | DEVCALL_REQ_F_FD_IN,
+				  img), 0);
+	assert_int_equal(fd_seen.fd, MOCK_FD_BASE + 1);
+	assert_int_equal(fd_ioctl(f, f->a, loop, LOOP_SET_FD,
+				  DEVCALL_REQ_F_COMPAT, 0), -EBADF);
+
+	fd_seen.fd = -1;
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, loop);
+	f->req.cmd = LOOP_CONFIGURE;
+	f->req.flags = DEVCALL_REQ_F_COMPAT | DEVCALL_REQ_F_FD_IN |
+		       DEVCALL_REQ_F_ARG_BUF;
+	f->req.offset = img;
+	f->req.len = sizeof(lc);
+	f->req.inline_len = sizeof(lc);
+	memcpy(f->req.inline_data, &lc, sizeof(lc));
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 0);
+	assert_int_equal(fd_seen.fd, MOCK_FD_BASE + 1);
+	assert_int_equal(fd_seen.block_size, 512);
+
+	assert_true(fd_ioctl(f, f->a, img, TIOCGPTPEER, DEVCALL_REQ_F_COMPAT |
+			     DEVCALL_REQ_F_FD_OUT, 0) > 0);
+	assert_int_equal(mock_calls()->count[MOCK_ADOPT], 1);
+	assert_int_equal(vm_open_count(f->a), 3);
+}
+
 /* KVM_SET_USER_MEMORY_REGION: never, whatever the policy says. */
 static void test_kvm_memory_region_refused(void **state)
 {
@@ -1639,6 +1691,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_direct_follows_fcntl),
 	T(test_fd_in),
 	T(test_fd_out),
+	T(test_fd_compat),
 	T(test_kvm_memory_region_refused),
 };
 
