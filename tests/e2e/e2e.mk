@@ -3,14 +3,15 @@
 DCPROBE		:= $(BUILD)/guest-tools/dcprobe
 DCWAIT		:= $(BUILD)/guest-tools/dcwait
 DCDEV		:= $(BUILD)/guest-tools/dcdev
+DCDEV32		:= $(BUILD)/guest-tools/dcdev32
 I2CSPI		:= $(BUILD)/guest-tools/i2cspi
 I2CSPI_PLUGIN	:= $(BUILD)/tests/e2e/devcall-i2cspi.so
 # One source, both ABIs: 32-bit guest processes get the 64-bit results.
 DCCOMPAT	:= $(BUILD)/guest-tools/dccompat
 DCCOMPAT32	:= $(BUILD)/guest-tools/dccompat32
 E2E_DEPS	:= $(DEVCALLD) $(DEVCALL_MEMMAP) $(GUEST_MODULES) $(DCPROBE) \
-		   $(DCWAIT) $(DCDEV) $(I2CSPI) $(I2CSPI_PLUGIN) $(DCCOMPAT) \
-		   $(DCCOMPAT32)
+		   $(DCWAIT) $(DCDEV) $(DCDEV32) $(I2CSPI) $(I2CSPI_PLUGIN) \
+		   $(DCCOMPAT) $(DCCOMPAT32)
 
 # A test plugin: an I2C EEPROM and a SPI loopback in memory.
 $(I2CSPI_PLUGIN): $(BUILD)/pic/tests/e2e/plugins/i2cspi.o

@@ -15,6 +15,8 @@
 #           CREATE_VM, CREATE_VCPU, GET/SET_REGS through the returned
 #           descriptors, SET_USER_MEMORY_REGION refused. Skipped (not
 #           failed) on a host without /dev/kvm.
+# loop and pty run again from a 32-bit process (dcdev32, checks "m32-"):
+# descriptors in and out through the frontend's compat_ioctl.
 # The tap lives in a network namespace of its own (the guest, QEMU and the
 # daemon run in it): nothing of it reaches the host's real network, and
 # only frames of the local experimental EtherType 0x88b5 are sent.
@@ -24,6 +26,7 @@ build=${BUILD:-$top/build}
 out=$build/e2e/devices
 vm=$top/vmm-glue/devcall-vm
 dcdev=${DCDEV:-$build/guest-tools/dcdev}
+dcdev32=${DCDEV32:-$build/guest-tools/dcdev32}
 mkdir -p "$out"
 zram= ns= nloop=
 . "$top/tests/e2e/lib.sh"
@@ -42,6 +45,7 @@ vmpid=
 trap cleanup EXIT
 finish() { echo "devices: $pass passed, $fail failed"; [ "$fail" = 0 ]; exit; }
 [ -x "$dcdev" ] || { result dcdev fail "no $dcdev: run 'make e2e'"; finish; }
+[ -x "$dcdev32" ] || { result dcdev32 fail "no $dcdev32: run 'make e2e'"; finish; }
 
 # A loop number nobody uses: the guest creates it with LOOP_CTL_ADD.
 for n in $(seq $((200 + $$ % 40)) 255); do
@@ -79,12 +83,14 @@ d=/dev/devcall
 /dcdev pty \$d/ptmx \$d/null
 [ $kvm = 1 ] && /dcdev kvm \$d/kvm
 /dcdev tun \$d/tun $tap 120
+/dcdev32 loop \$d/loopctl \$d/newloop \$d/image $nloop 0
+/dcdev32 pty \$d/ptmx \$d/null
 exit 0
 EOF
 
 rm -f "$out/console.log"
 ip netns exec "$ns" "$vm" --name "e2e-dev$$" --timeout 400 "${exports[@]}" \
-	--file "$dcdev:/dcdev" --script "$out/guest.sh" \
+	--file "$dcdev:/dcdev" --file "$dcdev32:/dcdev32" --script "$out/guest.sh" \
 	--log "$out/console.log" --daemon-log "$out/devcalld.log" \
 	> "$out/guest.out" 2>&1 &
 vmpid=$!
@@ -146,7 +152,12 @@ names="loop-ctl-get-free loop-ctl-add loop-configure-pipe-ebadf
 	loop-blksszget loop-write loop-data-in-image loop-clr-fd loop-ctl-remove
 	zram-blkgetsize64 zram-blksszget zram-blkdiscard pty-tiocgptpeer
 	pty-peer-termios pty-peer-reads pty-master-reads pty-peer-close-hangup
-	tiocgptpeer-not-a-pty tun-setiff tun-write tun-read"
+	tiocgptpeer-not-a-pty tun-setiff tun-write tun-read
+	m32-loop-ctl-add m32-loop-configure-pipe-ebadf m32-loop-set-fd-pipe-ebadf
+	m32-loop-configure m32-loop-configure-fd-unchanged m32-loop-blkgetsize64
+	m32-loop-data-in-image m32-loop-clr-fd m32-loop-ctl-remove
+	m32-pty-tiocgptpeer m32-pty-peer-termios m32-pty-peer-reads
+	m32-pty-master-reads m32-pty-peer-close-hangup m32-tiocgptpeer-not-a-pty"
 [ $kvm = 1 ] && names="$names kvm-api-version kvm-check-extension
 	kvm-create-vm kvm-memory-region-refused kvm-create-vcpu kvm-get-regs
 	kvm-set-regs kvm-regs-round-trip"

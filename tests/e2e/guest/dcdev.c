@@ -18,6 +18,9 @@
  *                                      GET/SET_REGS, memory region refused
  *   dcdev tun TUN NAME SECS            TUNSETIFF (a tap NAME), TAP-READY,
  *                                      frames both ways for up to SECS
+ *
+ * Built -m32 too (dcdev32): a 32-bit process's descriptor ioctls go
+ * through the frontend's compat_ioctl; its check names start "m32-".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,6 +42,8 @@
 #define ETH_TYPE_TEST	0x88b5		/* IEEE local experimental */
 
 static int failures;
+/* A 32-bit build's checks are told apart from the 64-bit ones. */
+static const char *prefix = sizeof(long) == 4 ? "m32-" : "";
 
 static void check(const char *name, int ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -51,7 +56,8 @@ static void check(const char *name, int ok, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	printf("CHECK %s %s %s\n", name, ok ? "ok" : "fail", detail);
+	printf("CHECK %s%s %s %s\n", prefix, name, ok ? "ok" : "fail",
+	       detail);
 	fflush(stdout);
 	if (!ok)
 		failures++;
@@ -62,7 +68,8 @@ static int open_or_die(const char *path, int flags)
 	int fd = open(path, flags);
 
 	if (fd < 0) {
-		printf("CHECK open-%s fail %s\n", path, strerror(errno));
+		printf("CHECK %sopen-%s fail %s\n", prefix, path,
+		       strerror(errno));
 		exit(1);
 	}
 	return fd;
@@ -147,7 +154,7 @@ static int cmd_loop(const char *ctl_path, const char *loop_path,
 	check("loop-data-in-image", ret == (int)sizeof(back) &&
 	      !memcmp(buf, back, sizeof(buf)), "%d", ret);
 
-	printf("BOUND\n");
+	printf("%sBOUND\n", prefix);
 	fflush(stdout);
 	sleep(secs);
 
