@@ -17,7 +17,7 @@ for group in "${@:-build}"; do
 		      libjson-c-dev libcap-ng-dev libseccomp-dev) ;;
 	fuzz)  want+=(clang) ;;
 	e2e)   want+=(qemu-system-x86 busybox-static cpio kmod gzip
-		      util-linux python3 genisoimage) ;;
+		      util-linux fdisk e2fsprogs python3 genisoimage) ;;
 	*) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done
