@@ -203,7 +203,8 @@ struct devcall_blkinfo {
 	__le32 flags;		/* 28: DEVCALL_BLKINFO_F_* */
 	__le64 discard_max_bytes;   /* 32: queue/discard_max_bytes */
 	__le32 discard_granularity; /* 40: queue/discard_granularity */
-	__le32 reserved;	/* 44: zero */
+	__le32 max_request;	/* 44: the VM's max-request: the most one
+				 * READ/WRITE may move */
 	__le64 write_zeroes_max_bytes; /* 48: queue/write_zeroes_max_bytes */
 	__le64 reserved2;	/* 56: zero */
 };

@@ -589,8 +589,8 @@ static uint64_t blk_query(struct open_file *f, uint32_t cmd, size_t size)
  * says (discard, write zeroes, the largest request). Not a block device:
  * -ENOTBLK, and the guest makes do with the size OPEN gave.
  */
-static int64_t do_blkinfo(const struct request *req, struct response *resp,
-			  struct open_file *f)
+static int64_t do_blkinfo(const struct vm *vm, const struct request *req,
+			  struct response *resp, struct open_file *f)
 {
 	struct devcall_blkinfo bi;
 	uint64_t size;
@@ -614,6 +614,7 @@ static int64_t do_blkinfo(const struct request *req, struct response *resp,
 	if (blk_query(f, BLKROTATIONAL, 2))
 		flags |= DEVCALL_BLKINFO_F_ROTATIONAL;
 	bi.flags = htole32(flags);
+	bi.max_request = htole32(vm_config(vm)->limits.max_request_bytes);
 	if (f->info.rdev) {
 		uint64_t kb = blk_queue_attr(f->info.rdev, "max_hw_sectors_kb");
 
@@ -719,7 +720,7 @@ static int64_t dispatch_op(struct vm *vm, const struct dispatch_env *env,
 	else if (req->op == DEVCALL_OP_FSYNC)
 		ret = do_fsync(req, f);
 	else if (req->op == DEVCALL_OP_BLKINFO)
-		ret = do_blkinfo(req, resp, f);
+		ret = do_blkinfo(vm, req, resp, f);
 	else
 		ret = do_read_write(env, req, resp, f, wait);
 	if (ret == DISPATCH_WAIT) {

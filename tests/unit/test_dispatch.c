@@ -1474,7 +1474,7 @@ static void test_blkinfo(void **state)
 	assert_int_equal(le64toh(bi.discard_max_bytes), 4294966784ull);
 	assert_int_equal(le32toh(bi.discard_granularity), 4096);
 	assert_int_equal(le64toh(bi.write_zeroes_max_bytes), 0);
-	assert_int_equal(bi.reserved, 0);
+	assert_int_equal(le32toh(bi.max_request), 64 << 10);
 	assert_int_equal(bi.reserved2, 0);
 
 	/* Segments or inline bytes: malformed. */
