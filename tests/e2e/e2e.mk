@@ -22,6 +22,7 @@ e2e: e2e-deps
 	$(Q)tests/e2e/test_failures.sh
 	$(Q)DCPROBE=$(abspath $(DCPROBE)) tests/e2e/test_fsync.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_privilege.sh
+	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_blockdev.sh
 
 CHECK_EXTRA += e2e
 .PHONY: e2e e2e-deps
