@@ -55,8 +55,18 @@ enum devcall_op {
  * O_DIRECT off by fcntl (dd does, for a misaligned last block).
  */
 #define DEVCALL_REQ_F_DIRECT	(1u << 3)
+/*
+ * IOCTL and LAYOUT from a 32-bit (compat) process: cmd is its number, the
+ * argument its struct, with 4-byte pointers. The host answers LAYOUT with
+ * the layout the guest walks for it (DEVCALL_RESP_F_COMPAT says whether
+ * its pointers are 4 bytes) and converts the argument for the host's
+ * 64-bit driver (docs/layouts.md, "32-bit processes"). A host without it
+ * refuses the bit with EINVAL.
+ */
+#define DEVCALL_REQ_F_COMPAT	(1u << 4)
 #define DEVCALL_REQ_F_ALL	(DEVCALL_REQ_F_NONBLOCK | DEVCALL_REQ_F_OFFSET | \
-				 DEVCALL_REQ_F_ARG_BUF | DEVCALL_REQ_F_DIRECT)
+				 DEVCALL_REQ_F_ARG_BUF | DEVCALL_REQ_F_DIRECT | \
+				 DEVCALL_REQ_F_COMPAT)
 
 /*
  * OPEN flags (devcall_req.arg); our own bits, independent of any arch.
@@ -118,6 +128,14 @@ struct devcall_seg {
 /* devcall_resp.flags */
 #define DEVCALL_RESP_F_SEEKABLE	(1u << 0) /* OPEN: pread/pwrite work */
 #define DEVCALL_RESP_F_BLOCK	(1u << 1) /* OPEN: host node is a block device */
+/*
+ * LAYOUT with DEVCALL_REQ_F_COMPAT: the layout is a 32-bit one. Its
+ * pointers are 4-byte user addresses and an IOVEC's elements are 8 bytes,
+ * { __u32 base; __u32 len; }. Without it, a compat LAYOUT's answer is the
+ * native layout, good for 32-bit callers as it is (no pointers, or 64-bit
+ * pointer fields such as struct input_mask's codes_ptr).
+ */
+#define DEVCALL_RESP_F_COMPAT	(1u << 2)
 
 struct devcall_resp {
 	__le64 tag;		/*  0: the request's tag */
@@ -138,7 +156,9 @@ struct devcall_resp {
  * buffer 0 is the argument (arg_size bytes, arg_dir); then each pointer in
  * order, numbered as memmap/ptr_rewrite.h describes. A layout with
  * arg_size 0 is an integer-argument ioctl: the value travels in req.arg.
- * The meaning of every field is memmap/ioctl_layout.h's.
+ * The meaning of every field is memmap/ioctl_layout.h's. A compat layout
+ * (DEVCALL_RESP_F_COMPAT) has the same fields; its pointer fields are 4
+ * bytes wide instead of 8.
  */
 #define DEVCALL_LAYOUT_MAX_PTRS		4u
 #define DEVCALL_LAYOUT_MAX_DIR_MAP	4u
@@ -159,7 +179,7 @@ struct devcall_layout_dir_map {
 
 struct devcall_layout_ptr {
 	__le16 off;		/*  0: pointer field offset (8 bytes) */
-	__u8 kind;		/*  2: BUF 1, IOVEC 2, OPAQUE 3 */
+	__u8 kind;		/*  2: BUF 1, IOVEC 2, OPAQUE 3, RECORDS 4 */
 	__u8 dir;		/*  3: NONE 0, IN 1, OUT 2, BOTH 3, BY_FIELD 4 */
 	__le32 len_const;	/*  4 */
 	struct devcall_layout_field len_field;	/*  8 */
@@ -172,6 +192,56 @@ struct devcall_layout_ptr {
 	struct devcall_layout_dir_map dir_map[DEVCALL_LAYOUT_MAX_DIR_MAP]; /* 32 */
 };
 
+/*
+ * Nested pointers: arrays of records that carry pointers (I2C_RDWR's
+ * i2c_msg, spidev's spi_ioc_transfer). Appended after ptr[]: a host that
+ * predates them sends only the first DEVCALL_LAYOUT_V1_SIZE bytes, which a
+ * guest reads as all of this being zero; a guest that predates them reads
+ * the first DEVCALL_LAYOUT_V1_SIZE bytes and refuses a RECORDS kind.
+ *
+ * The records are either the memory behind a pointer of kind RECORDS
+ * (count in its count_field, at most rec.count_max; always IN) or, with
+ * DEVCALL_LAYOUT_REC_IN_ARG, the argument itself (count = arg_size /
+ * elem_size). Each record has nr_subs pointers (8 bytes at sub[j].off in
+ * the record), each with its length (len_field in the record, or
+ * len_const, at most len_max) and direction (dir, or BY_MASK: dir_set if
+ * the record's dir_field has a bit of dir_mask set, else dir_clear). The
+ * lengths of all records' buffers add up to at most rec.total_max.
+ */
+#define DEVCALL_LAYOUT_V1_SIZE		400u	/* before ptr_flags */
+#define DEVCALL_LAYOUT_MAX_SUBS		2u	/* pointers in one record */
+#define DEVCALL_LAYOUT_REC_ELEM_MAX	128u	/* bytes in one record */
+#define DEVCALL_LAYOUT_REC_COUNT_MAX	63u	/* records in one argument */
+#define DEVCALL_LAYOUT_KIND_RECORDS	4u	/* devcall_layout_ptr.kind */
+#define DEVCALL_LAYOUT_DIR_BY_MASK	5u	/* devcall_layout_sub.dir */
+/* ptr_flags[] and devcall_layout_sub.flags */
+#define DEVCALL_LAYOUT_PF_NULL_OK	(1u << 0) /* NULL: no buffer, passed on */
+/* devcall_layout_records.flags */
+#define DEVCALL_LAYOUT_REC_IN_ARG	(1u << 0) /* the argument is the array */
+
+struct devcall_layout_sub {
+	__le16 off;		/*  0: pointer offset in the record */
+	__u8 dir;		/*  2: IN 1, OUT 2, BOTH 3, BY_MASK 5 */
+	__u8 flags;		/*  3: DEVCALL_LAYOUT_PF_* */
+	__le32 len_const;	/*  4 */
+	struct devcall_layout_field len_field;	/*  8: in the record */
+	__le32 len_max;		/* 12 */
+	struct devcall_layout_field dir_field;	/* 16: in the record */
+	__le32 dir_mask;	/* 20 */
+	__u8 dir_set;		/* 24: NONE 0, IN 1, OUT 2, BOTH 3 */
+	__u8 dir_clear;		/* 25 */
+	__u8 pad[2];		/* 26 */
+};
+
+struct devcall_layout_records {
+	__le16 elem_size;	/*  0: 0 = no records */
+	__le16 count_max;	/*  2 */
+	__u8 nr_subs;		/*  4 */
+	__u8 flags;		/*  5: DEVCALL_LAYOUT_REC_* */
+	__u8 pad[2];		/*  6 */
+	__le32 total_max;	/*  8: bytes over all records' buffers */
+};
+
 struct devcall_layout {
 	__le32 cmd;		/* 0 */
 	__le32 arg_size;	/* 4: 0 = integer argument */
@@ -179,6 +249,10 @@ struct devcall_layout {
 	__u8 nr_ptrs;		/* 9 */
 	__u8 pad[6];		/* 10 */
 	struct devcall_layout_ptr ptr[DEVCALL_LAYOUT_MAX_PTRS]; /* 16 */
+	/* Appended (see above); zero when a layout has no use for them. */
+	__u8 ptr_flags[DEVCALL_LAYOUT_MAX_PTRS];	/* 400: PF_* */
+	struct devcall_layout_records rec;	/* 404 */
+	struct devcall_layout_sub sub[DEVCALL_LAYOUT_MAX_SUBS]; /* 416 */
 };
 
 /*
@@ -254,7 +328,14 @@ DEVCALL_STATIC_ASSERT(sizeof(struct devcall_blkinfo) == 64,
 		      "devcall_blkinfo size");
 DEVCALL_STATIC_ASSERT(sizeof(struct devcall_layout_ptr) == 96,
 		      "devcall_layout_ptr size");
-DEVCALL_STATIC_ASSERT(sizeof(struct devcall_layout) == 16 + 4 * 96,
+DEVCALL_STATIC_ASSERT(sizeof(struct devcall_layout_sub) == 28,
+		      "devcall_layout_sub size");
+DEVCALL_STATIC_ASSERT(sizeof(struct devcall_layout_records) == 12,
+		      "devcall_layout_records size");
+DEVCALL_STATIC_ASSERT(DEVCALL_LAYOUT_V1_SIZE == 16 + 4 * 96,
+		      "devcall_layout version-1 size");
+DEVCALL_STATIC_ASSERT(sizeof(struct devcall_layout) ==
+		      DEVCALL_LAYOUT_V1_SIZE + 4 + 12 + 2 * 28,
 		      "devcall_layout size");
 DEVCALL_STATIC_ASSERT(sizeof(struct devcall_layout) <= DEVCALL_INLINE_MAX,
 		      "a layout travels inline");

@@ -85,7 +85,10 @@ unsigned int devcall_call_resp_inline(struct devcall_call *c, void *dst,
  * argument and the user memory behind each pointer in it are pinned, so
  * the host driver reads and writes the caller's own buffers. arg is the
  * user's argument as the ioctl syscall gave it; req_flags go in the
- * request (DEVCALL_REQ_F_NONBLOCK). Process context only.
+ * request (DEVCALL_REQ_F_NONBLOCK). DEVCALL_REQ_F_COMPAT says the caller
+ * is a 32-bit process (from a .compat_ioctl, arg already compat_ptr()'d):
+ * its layout is asked for and cached apart from the native one, and may
+ * have 4-byte pointers. Process context only.
  */
 #define DEVCALL_LAYOUT_CACHE	16	/* ioctl layouts kept per cache */
 
@@ -95,6 +98,8 @@ struct devcall_layout_cache {
 	struct {
 		u32 cmd;
 		bool valid;
+		bool compat;	/* asked for a 32-bit process */
+		u8 ptr_size;	/* the answer's pointer width: 8, or 4 */
 		struct devcall_layout l;
 	} e[DEVCALL_LAYOUT_CACHE];
 };

@@ -20,19 +20,26 @@ void devcall_layout_cache_init(struct devcall_layout_cache *lc)
 }
 EXPORT_SYMBOL_GPL(devcall_layout_cache_init);
 
-/* The host's layout for cmd, fetched once per cache. */
+/*
+ * The host's layout for cmd, fetched once per cache and caller ABI. A
+ * 32-bit process's (compat) answer may be a 32-bit layout, whose pointers
+ * are 4 bytes (*ptr_size), or the native one that serves it as it is.
+ */
 static int devcall_layout_get(struct devcall_dev *d, u64 handle,
 			      struct devcall_layout_cache *lc, u32 cmd,
-			      struct devcall_layout *out)
+			      bool compat, struct devcall_layout *out,
+			      unsigned int *ptr_size)
 {
 	struct devcall_call *c;
-	unsigned int i;
+	unsigned int i, n;
 	s64 ret;
 
 	mutex_lock(&lc->lock);
 	for (i = 0; i < DEVCALL_LAYOUT_CACHE; i++) {
-		if (lc->e[i].valid && lc->e[i].cmd == cmd) {
+		if (lc->e[i].valid && lc->e[i].cmd == cmd &&
+		    lc->e[i].compat == compat) {
 			*out = lc->e[i].l;
+			*ptr_size = lc->e[i].ptr_size;
 			mutex_unlock(&lc->lock);
 			return 0;
 		}
@@ -44,11 +51,22 @@ static int devcall_layout_get(struct devcall_dev *d, u64 handle,
 		return -ENOMEM;
 	devcall_call_hdr(c)->handle = cpu_to_le64(handle);
 	devcall_call_hdr(c)->cmd = cpu_to_le32(cmd);
+	if (compat)
+		devcall_call_hdr(c)->flags = cpu_to_le32(DEVCALL_REQ_F_COMPAT);
 	ret = devcall_call_submit(d, c);
-	if (ret >= 0 &&
-	    (devcall_call_resp_inline(c, out, sizeof(*out)) != sizeof(*out) ||
-	     le32_to_cpu(out->cmd) != cmd || layout_walk_check(out)))
-		ret = -EPROTO;		/* the host broke the protocol */
+	*ptr_size = 8;
+	if (ret >= 0 && compat && (le32_to_cpu(devcall_call_resp(c)->flags) &
+				   DEVCALL_RESP_F_COMPAT))
+		*ptr_size = 4;
+	if (ret >= 0) {
+		/* A host before nested pointers sends the first part only. */
+		memset(out, 0, sizeof(*out));
+		n = devcall_call_resp_inline(c, out, sizeof(*out));
+		if ((n != sizeof(*out) && n != DEVCALL_LAYOUT_V1_SIZE) ||
+		    le32_to_cpu(out->cmd) != cmd ||
+		    layout_walk_check_ptrs(out, *ptr_size))
+			ret = -EPROTO;	/* the host broke the protocol */
+	}
 	devcall_call_put(c);
 	if (ret < 0)
 		return ret;
@@ -56,6 +74,8 @@ static int devcall_layout_get(struct devcall_dev *d, u64 handle,
 	mutex_lock(&lc->lock);
 	i = lc->next++ % DEVCALL_LAYOUT_CACHE;
 	lc->e[i].cmd = cmd;
+	lc->e[i].compat = compat;
+	lc->e[i].ptr_size = *ptr_size;
 	lc->e[i].l = *out;
 	lc->e[i].valid = true;
 	mutex_unlock(&lc->lock);
@@ -87,7 +107,8 @@ long devcall_ioctl_forward(struct devcall_dev *d, u64 handle,
 	struct devcall_layout *l;
 	struct devcall_call *c = NULL;
 	struct devcall_req *h;
-	unsigned int size, segs, i;
+	unsigned int size, segs, i, ptr_size;
+	bool compat = req_flags & DEVCALL_REQ_F_COMPAT;
 	u8 *copy = NULL;
 	int n = 0;
 	long ret;
@@ -95,7 +116,7 @@ long devcall_ioctl_forward(struct devcall_dev *d, u64 handle,
 	l = kmalloc(sizeof(*l), GFP_KERNEL);
 	if (!l)
 		return -ENOMEM;
-	ret = devcall_layout_get(d, handle, lc, cmd, l);
+	ret = devcall_layout_get(d, handle, lc, cmd, compat, l, &ptr_size);
 	if (ret)
 		goto out;
 	size = le32_to_cpu(l->arg_size);
@@ -110,8 +131,8 @@ long devcall_ioctl_forward(struct devcall_dev *d, u64 handle,
 		if (((l->arg_dir & LW_DIR_IN) || l->nr_ptrs) &&
 		    copy_from_user(copy, (void __user *)arg, size))
 			goto out;
-		n = layout_walk(l, copy, devcall_read_user, NULL, bufs,
-				LW_MAX_BUFS);
+		n = layout_walk_ptrs(l, ptr_size, copy, devcall_read_user,
+				     NULL, bufs, LW_MAX_BUFS);
 		if (n < 0) {
 			ret = n;
 			goto out;

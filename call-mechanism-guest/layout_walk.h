@@ -57,12 +57,26 @@ int layout_walk_check(const struct devcall_layout *l);
 /*
  * Walk layout l over arg (the argument's bytes, already copied from the
  * user; arg_size of them): fill bufs[0..max) with the buffers 1.. the
- * request needs, reading iovec arrays through read_user. Returns the number
- * of entries, or -EINVAL (the argument is outside the layout's bounds),
- * -EFAULT (an iovec array could not be read), -E2BIG (too many).
+ * request needs, reading iovec arrays and record arrays (nested pointers:
+ * each record once, its buffers follow from that copy) through read_user.
+ * Returns the number of entries, or -EINVAL (the argument or a record is
+ * outside the layout's bounds), -EFAULT (an array could not be read),
+ * -E2BIG (too many).
  */
 int layout_walk(const struct devcall_layout *l, const void *arg,
 		lw_read_user_fn read_user, void *ctx, struct lw_buf *bufs,
 		unsigned int max);
+
+/*
+ * The same for a layout whose pointer fields are ptr_size bytes: 8, or 4
+ * for a compat layout (the host's LAYOUT answer had DEVCALL_RESP_F_COMPAT:
+ * a 32-bit process's struct, its pointers compat_ptr()s, an IOVEC's
+ * elements { u32 base; u32 len; }). layout_walk() is ptr_size 8.
+ */
+int layout_walk_check_ptrs(const struct devcall_layout *l,
+			   unsigned int ptr_size);
+int layout_walk_ptrs(const struct devcall_layout *l, unsigned int ptr_size,
+		     const void *arg, lw_read_user_fn read_user, void *ctx,
+		     struct lw_buf *bufs, unsigned int max);
 
 #endif /* DEVCALL_LAYOUT_WALK_H */

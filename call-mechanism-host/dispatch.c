@@ -19,6 +19,7 @@
 #include <linux/ioctl.h>
 
 #include "backend.h"
+#include "compat_layout.h"
 #include "config.h"
 #include "dispatch.h"
 #include "ioctl_layout.h"
@@ -415,19 +416,62 @@ static bool ioctl_read_only(const struct ioctl_layout *l)
 	return l->arg_size && l->arg_dir == LAYOUT_DIR_OUT && !l->nr_ptrs;
 }
 
+/*
+ * A 32-bit process's cmd32 (DEVCALL_REQ_F_COMPAT): the native layout the
+ * driver call uses (returned, policy applied to the native number), the
+ * layout the guest walks (*l32) and the conversion between them (*c; NULL
+ * when the native layout serves 32-bit callers as it is). NULL: refused,
+ * *err says why.
+ */
+static const struct ioctl_layout *
+compat_layouts_for(const struct vm *vm, const struct export *exp,
+		   uint32_t cmd32, struct ioctl_layout *scratch,
+		   const struct ioctl_layout **l32,
+		   const struct compat_layout **c, int *err)
+{
+	const struct compat_layout *cl = compat_find(cmd32);
+	const struct ioctl_layout *l;
+
+	l = dispatch_ioctl_layout(vm, exp, cl ? cl->cmd : cmd32, scratch, err);
+	if (!l)
+		return NULL;
+	if (cl && cl->native)
+		cl = NULL;
+	else if (cl ? compat_check(cl, l) : !compat_native_ok(l)) {
+		/* A plugin's layout with pointers: their width is unknown. */
+		vm_warn(vm, "export %s: 32-bit ioctl 0x%08x (%s) refused: no "
+			 "32-bit layout for it", exp->name, cmd32, l->name);
+		*err = -ENOTTY;
+		return NULL;
+	}
+	*l32 = cl ? &cl->layout32 : l;
+	*c = cl;
+	return l;
+}
+
 static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 			const struct request *req, struct response *resp,
 			struct open_file *f)
 {
 	const struct guest_mem *gm = memory_of(env);
-	const struct ioctl_layout *l;
+	const struct compat_layout *cl = NULL;
+	const struct ioctl_layout *l, *l32;
 	struct ioctl_layout scratch;
-	uint8_t *arg, *out, cdb[POLICY_CDB_MAX];
+	uint8_t *arg, *out, *arg32, *out32, cdb[POLICY_CDB_MAX];
 	struct rewrite_ctx *ctx;
+	uint32_t cmd = req->cmd;
 	int64_t ret;
 	int err;
 
-	l = dispatch_ioctl_layout(vm, f->exp, req->cmd, &scratch, &err);
+	if (req->flags & DEVCALL_REQ_F_COMPAT) {
+		l = compat_layouts_for(vm, f->exp, req->cmd, &scratch, &l32,
+				       &cl, &err);
+		if (cl)
+			cmd = cl->cmd;	/* the driver gets the native one */
+	} else {
+		l = l32 = dispatch_ioctl_layout(vm, f->exp, cmd, &scratch,
+						&err);
+	}
 	if (!l)
 		return err;
 	if (f->exp->read_only && !ioctl_read_only(l)) {
@@ -442,7 +486,7 @@ static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 		    (req->flags & DEVCALL_REQ_F_ARG_BUF))
 			return -EINVAL;
 		if (l->arg_unused)
-			return f->exp->backend->ioctl(f->priv, req->cmd, 0);
+			return f->exp->backend->ioctl(f->priv, cmd, 0);
 		if (policy_int_arg_is_address(req->arg)) {
 			vm_warn(vm, "export %s: ioctl 0x%08x (%s) refused: "
 				 "integer argument 0x%llx could be a daemon "
@@ -450,52 +494,64 @@ static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 				 l->name, (unsigned long long)req->arg);
 			return -EINVAL;
 		}
-		return f->exp->backend->ioctl(f->priv, req->cmd,
+		return f->exp->backend->ioctl(f->priv, cmd,
 					      (unsigned long)req->arg);
 	}
 
 	/* The argument: inline, or buffer 0 of exactly arg_size bytes. */
-	if (req->len != l->arg_size)
+	if (req->len != l32->arg_size)
 		return -EINVAL;
-	if (req->inline_len ? req->inline_len != l->arg_size ||
+	if (req->inline_len ? req->inline_len != l32->arg_size ||
 			      (req->nr_bufs && req->buf[0].nr_segs) :
-			      !req->nr_bufs || req->buf[0].len != l->arg_size)
+			      !req->nr_bufs || req->buf[0].len != l32->arg_size)
 		return -EINVAL;
 
-	ctx = malloc(sizeof(*ctx) + 2 * LAYOUT_ARG_MAX);
+	ctx = malloc(sizeof(*ctx) + 4 * LAYOUT_ARG_MAX);
 	if (!ctx)
 		return -ENOMEM;
 	arg = (uint8_t *)(ctx + 1);
 	out = arg + LAYOUT_ARG_MAX;
-	memset(arg, 0, l->arg_size);
+	/* A 32-bit caller's own bytes, beside the native ones. */
+	arg32 = cl ? out + LAYOUT_ARG_MAX : arg;
+	out32 = cl ? arg32 + LAYOUT_ARG_MAX : out;
+	memset(arg32, 0, l32->arg_size);
 	if (req->inline_len)
-		memcpy(arg, req->inline_data, l->arg_size);
-	else if (l->arg_dir & LAYOUT_DIR_IN &&
-		 guest_buf_read(gm, &req->buf[0], 0, arg, l->arg_size)) {
+		memcpy(arg32, req->inline_data, l32->arg_size);
+	else if (l32->arg_dir & LAYOUT_DIR_IN &&
+		 guest_buf_read(gm, &req->buf[0], 0, arg32, l32->arg_size)) {
 		ret = -EFAULT;
 		goto out_free;
 	}
+	if (cl)
+		compat_to_native(cl, arg32, arg, l->arg_size);
 
-	ret = rewrite_prepare(ctx, l, gm, arg, req->buf, req->nr_bufs,
-			      vm_config(vm)->limits.max_request_bytes);
+	ret = rewrite_prepare_flags(ctx, l, gm, arg, req->buf, req->nr_bufs,
+				    vm_config(vm)->limits.max_request_bytes,
+				    cl ? REWRITE_F_COMPAT_IOVEC : 0);
 	if (ret)
 		goto out_free;
-	ret = policy_scsi_check(ctx, f->exp, req->cmd, cdb, vm);
+	ret = policy_scsi_check(ctx, f->exp, cmd, cdb, vm);
 	if (!ret)
-		ret = f->exp->backend->ioctl(f->priv, req->cmd,
+		ret = f->exp->backend->ioctl(f->priv, cmd,
 					     (unsigned long)rewrite_host_arg(ctx));
 	else if (ret > 0)
 		ret = 0;	/* answered for the driver */
 	if (rewrite_finish(ctx, out) && ret >= 0)
 		ret = -EFAULT;
 	rewrite_release(ctx);
+	if (cl) {
+		memcpy(out32, arg32, l32->arg_size);
+		err = compat_from_native(cl, out, out32);
+		if (err && ret >= 0)
+			ret = err;
+	}
 
-	if (l->arg_dir & LAYOUT_DIR_OUT) {
+	if (l32->arg_dir & LAYOUT_DIR_OUT) {
 		if (req->inline_len) {
-			memcpy(resp->inline_data, out, l->arg_size);
-			resp->inline_len = l->arg_size;
-		} else if (guest_buf_write(gm, &req->buf[0], 0, out,
-					   l->arg_size) && ret >= 0) {
+			memcpy(resp->inline_data, out32, l32->arg_size);
+			resp->inline_len = l32->arg_size;
+		} else if (guest_buf_write(gm, &req->buf[0], 0, out32,
+					   l32->arg_size) && ret >= 0) {
 			ret = -EFAULT;
 		}
 	}
@@ -517,7 +573,18 @@ static int64_t do_layout(struct vm *vm, const struct request *req,
 		       "a layout fits the inline payload");
 	if (req->nr_segs || req->inline_len)
 		return -EINVAL;
-	l = dispatch_ioctl_layout(vm, f->exp, req->cmd, &scratch, &err);
+	if (req->flags & DEVCALL_REQ_F_COMPAT) {
+		const struct compat_layout *cl;
+
+		if (!compat_layouts_for(vm, f->exp, req->cmd, &scratch, &l,
+					&cl, &err))
+			return err;
+		if (cl)
+			resp->flags |= DEVCALL_RESP_F_COMPAT;
+	} else {
+		l = dispatch_ioctl_layout(vm, f->exp, req->cmd, &scratch,
+					  &err);
+	}
 	if (!l)
 		return err;
 	layout_encode(l, &wire);

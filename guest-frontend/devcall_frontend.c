@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cdev.h>
+#include <linux/compat.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
@@ -311,16 +312,41 @@ static loff_t dcf_llseek(struct file *file, loff_t off, int whence)
 
 /*
  * Every ioctl goes by the layout the host publishes for it (the call
- * mechanism's devcall_ioctl_forward, shared with the block frontend).
+ * mechanism's devcall_ioctl_forward, shared with the block frontend). A
+ * 32-bit process's (compat) ioctl goes by the layout the host publishes
+ * for its number and ABI; the host converts it for its own driver.
  */
-static long dcf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static long dcf_do_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg, bool compat)
 {
 	struct dcf_file *f = file->private_data;
+	u32 flags = 0;
 
+	if (file->f_flags & O_NONBLOCK)
+		flags |= DEVCALL_REQ_F_NONBLOCK;
+	if (compat)
+		flags |= DEVCALL_REQ_F_COMPAT;
 	return devcall_ioctl_forward(f->d, f->handle, &f->layouts, cmd, arg,
-				     file->f_flags & O_NONBLOCK ?
-				     DEVCALL_REQ_F_NONBLOCK : 0);
+				     flags);
 }
+
+static long dcf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return dcf_do_ioctl(file, cmd, arg, false);
+}
+
+#ifdef CONFIG_COMPAT
+/*
+ * A 32-bit process: its number and argument struct go to the host as they
+ * are (a pointer argument as compat_ptr(); an integer one is the same
+ * value), the compat flag telling the host which ABI they are in.
+ */
+static long dcf_compat_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	return dcf_do_ioctl(file, cmd, (unsigned long)compat_ptr(arg), true);
+}
+#endif
 
 /* A POLL call came back (or the device went): wake the pollers. */
 static void dcf_poll_done(struct devcall_call *c, void *ctx)
@@ -434,7 +460,9 @@ static const struct file_operations dcf_fops = {
 	.poll		= dcf_poll,
 	.fsync		= dcf_fsync,
 	.unlocked_ioctl	= dcf_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl	= dcf_compat_ioctl,
+#endif
 };
 
 /* Nodes appear only now: the export's device serves calls already. */

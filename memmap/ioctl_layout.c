@@ -163,9 +163,91 @@ static int overlaps(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen)
 	return a < b + blen && b < a + alen;
 }
 
+static int sub_validate(const struct layout_records *r, unsigned int j)
+{
+	const struct layout_sub *s = &r->sub[j];
+	const struct layout_field *fs[] = { &s->len_field, &s->dir_field };
+	unsigned int k, m;
+
+	if ((uint32_t)s->off + 8 > r->elem_size ||
+	    (s->flags & ~LAYOUT_PF_NULL_OK))
+		return -EINVAL;
+	for (k = 0; k < j; k++)
+		if (overlaps(s->off, 8, r->sub[k].off, 8))
+			return -EINVAL;
+	if (!field_ok(&s->len_field, r->elem_size) ||
+	    !field_ok(&s->dir_field, r->elem_size))
+		return -EINVAL;
+	if (!s->len_max || (!s->len_field.size && !s->len_const) ||
+	    (!s->len_field.size && s->len_const > s->len_max))
+		return -EINVAL;
+	if (s->dir == LAYOUT_DIR_BY_MASK) {
+		if (!s->dir_field.size || !s->dir_mask ||
+		    s->dir_set > LAYOUT_DIR_BOTH ||
+		    s->dir_clear > LAYOUT_DIR_BOTH)
+			return -EINVAL;
+	} else if (s->dir < LAYOUT_DIR_IN || s->dir > LAYOUT_DIR_BOTH ||
+		   s->dir_field.size || s->dir_mask || s->dir_set ||
+		   s->dir_clear) {
+		return -EINVAL;
+	}
+	/* No record's pointer doubles as a length or direction field. */
+	for (k = 0; k < r->nr_subs; k++)
+		for (m = 0; m < 2; m++)
+			if (fs[m]->size && overlaps(fs[m]->off, fs[m]->size,
+						    r->sub[k].off, 8))
+				return -EINVAL;
+	return 0;
+}
+
+/*
+ * The records' own description, and that the request's buffers can never
+ * run out: buffer 0, every pointer's worst case and every record's
+ * pointers fit DEVCALL_MAX_BUFS.
+ */
+static int records_validate(const struct ioctl_layout *l)
+{
+	const struct layout_records *r = &l->rec;
+	unsigned int i, nr_rec_ptrs = 0, bufs = 1;
+	int ret;
+
+	for (i = 0; i < l->nr_ptrs; i++) {
+		if (l->ptr[i].kind == LAYOUT_PTR_RECORDS)
+			nr_rec_ptrs++;
+		else if (l->ptr[i].kind == LAYOUT_PTR_BUF)
+			bufs++;
+		else if (l->ptr[i].kind == LAYOUT_PTR_IOVEC)
+			bufs += 1 + l->ptr[i].count_max;
+	}
+	if (!r->elem_size) {
+		static const struct layout_records none;
+
+		return nr_rec_ptrs || memcmp(r, &none, sizeof(*r)) ? -EINVAL :
+		       0;
+	}
+	if (r->elem_size > LAYOUT_REC_ELEM_MAX || !r->count_max ||
+	    r->count_max > LAYOUT_REC_COUNT_MAX || !r->nr_subs ||
+	    r->nr_subs > LAYOUT_MAX_SUBS || !r->total_max ||
+	    r->total_max > DEVCALL_MAX_IO)
+		return -EINVAL;
+	if (r->in_arg ? nr_rec_ptrs || l->nr_ptrs ||
+			l->arg_size / r->elem_size > r->count_max :
+			nr_rec_ptrs != 1)
+		return -EINVAL;
+	bufs += (r->in_arg ? 0 : 1) + (unsigned int)r->count_max * r->nr_subs;
+	if (bufs > DEVCALL_MAX_BUFS)
+		return -EINVAL;
+	for (i = 0; i < r->nr_subs; i++) {
+		ret = sub_validate(r, i);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int layout_validate(const struct ioctl_layout *l)
 {
-	unsigned int i, j, k;
+	unsigned int i, j, k, w = layout_ptr_size(l);
 
 	if (l->arg_size > LAYOUT_ARG_MAX || l->nr_ptrs > LAYOUT_MAX_PTRS)
 		return -EINVAL;
@@ -176,22 +258,45 @@ int layout_validate(const struct ioctl_layout *l)
 	    (!l->arg_size || l->nr_ptrs || _IOC_SIZE(l->cmd) != l->arg_size))
 		return -EINVAL;
 	if (!l->arg_size)	/* integer argument: nothing more to say */
-		return l->nr_ptrs || l->arg_dir ? -EINVAL : 0;
+		return l->nr_ptrs || l->arg_dir || l->rec.elem_size ?
+		       -EINVAL : 0;
 	if (l->arg_unused)
 		return -EINVAL;
 	if (!l->arg_dir)
+		return -EINVAL;
+	if (records_validate(l))
 		return -EINVAL;
 
 	for (i = 0; i < l->nr_ptrs; i++) {
 		const struct layout_ptr *p = &l->ptr[i];
 
-		if ((uint32_t)p->off + 8 > l->arg_size)
+		if ((uint32_t)p->off + w > l->arg_size)
 			return -EINVAL;
 		for (j = 0; j < i; j++)
-			if (overlaps(p->off, 8, l->ptr[j].off, 8))
+			if (overlaps(p->off, w, l->ptr[j].off, w))
 				return -EINVAL;
-		if (p->kind == LAYOUT_PTR_OPAQUE)
+		if (p->flags & ~LAYOUT_PF_NULL_OK)
+			return -EINVAL;
+		if (p->kind == LAYOUT_PTR_OPAQUE) {
+			if (p->flags)
+				return -EINVAL;
 			continue;
+		}
+		if (p->kind == LAYOUT_PTR_RECORDS) {
+			/* The array: IN, count_field records of rec. */
+			if (p->dir != LAYOUT_DIR_IN || !p->count_field.size ||
+			    !field_ok(&p->count_field, l->arg_size) ||
+			    p->count_max || p->len_const || p->len_max ||
+			    p->len_field.size || p->dir_field.size ||
+			    p->nr_dir_map)
+				return -EINVAL;
+			for (j = 0; j < l->nr_ptrs; j++)
+				if (overlaps(p->count_field.off,
+					     p->count_field.size,
+					     l->ptr[j].off, 8))
+					return -EINVAL;
+			continue;
+		}
 		if (p->kind != LAYOUT_PTR_BUF && p->kind != LAYOUT_PTR_IOVEC)
 			return -EINVAL;
 		if (p->dir > LAYOUT_DIR_BY_FIELD || p->dir == LAYOUT_DIR_NONE)
@@ -227,7 +332,7 @@ int layout_validate(const struct ioctl_layout *l)
 			for (k = 0; k < 3; k++)
 				if (fs[k]->size &&
 				    overlaps(fs[k]->off, fs[k]->size,
-					     l->ptr[j].off, 8))
+					     l->ptr[j].off, w))
 					return -EINVAL;
 		}
 	}
@@ -296,9 +401,24 @@ int layout_ptr_resolve(const struct ioctl_layout *l, unsigned int i,
 		return -EINVAL;
 	p = &l->ptr[i];
 	memset(out, 0, sizeof(*out));
-	memcpy(&out->guest_ptr, (const uint8_t *)arg + p->off, 8);
+	/* Little-endian: a 4-byte compat pointer is the low half. */
+	memcpy(&out->guest_ptr, (const uint8_t *)arg + p->off,
+	       layout_ptr_size(l));
 	if (p->kind == LAYOUT_PTR_OPAQUE)
 		return 0;
+	/* NULL where the driver takes it as "none": nothing to follow. */
+	if (!out->guest_ptr && (p->flags & LAYOUT_PF_NULL_OK))
+		return 0;
+	if (p->kind == LAYOUT_PTR_RECORDS) {
+		v = layout_field_get(&p->count_field, arg);
+		if (v < 0 || (uint64_t)v > l->rec.count_max)
+			return -EINVAL;
+		out->dir = LAYOUT_DIR_IN;
+		out->count = (uint32_t)v;
+		out->len = (uint64_t)out->count * l->rec.elem_size;
+		out->records = out->count != 0;
+		return 0;
+	}
 
 	out->dir = p->dir;
 	if (p->dir == LAYOUT_DIR_BY_FIELD) {
@@ -332,5 +452,47 @@ int layout_ptr_resolve(const struct ioctl_layout *l, unsigned int i,
 		out->count = 0;
 		out->iovec = false;
 	}
+	return 0;
+}
+
+int layout_records_in_arg(const struct ioctl_layout *l, uint32_t *count)
+{
+	const struct layout_records *r = &l->rec;
+
+	if (!r->elem_size || !r->in_arg || l->arg_size % r->elem_size ||
+	    l->arg_size / r->elem_size > r->count_max)
+		return -EINVAL;
+	*count = l->arg_size / r->elem_size;
+	return 0;
+}
+
+int layout_sub_resolve(const struct layout_records *r, unsigned int j,
+		       const void *record, struct layout_sub_instance *out)
+{
+	const struct layout_sub *s;
+	int64_t v;
+
+	if (j >= r->nr_subs)
+		return -EINVAL;
+	s = &r->sub[j];
+	memset(out, 0, sizeof(*out));
+	memcpy(&out->guest_ptr, (const uint8_t *)record + s->off, 8);
+	out->dir = s->dir;
+	if (s->dir == LAYOUT_DIR_BY_MASK)
+		out->dir = (uint64_t)layout_field_get(&s->dir_field, record) &
+			   s->dir_mask ? s->dir_set : s->dir_clear;
+	if (s->len_field.size) {
+		v = layout_field_get(&s->len_field, record);
+		if (v < 0 || (uint64_t)v > s->len_max)
+			return -EINVAL;
+		out->len = (uint64_t)v;
+	} else {
+		out->len = s->len_const;
+	}
+	if (out->dir == LAYOUT_DIR_NONE ||
+	    (!out->guest_ptr && (s->flags & LAYOUT_PF_NULL_OK)))
+		out->len = 0;
+	if (!out->len)
+		out->dir = LAYOUT_DIR_NONE;
 	return 0;
 }

@@ -22,6 +22,9 @@
 #define LAYOUT_MAX_PTRS		DEVCALL_LAYOUT_MAX_PTRS
 #define LAYOUT_MAX_DIR_MAP	DEVCALL_LAYOUT_MAX_DIR_MAP
 #define LAYOUT_ARG_MAX		DEVCALL_LAYOUT_ARG_MAX	/* we copy at most */
+#define LAYOUT_MAX_SUBS		DEVCALL_LAYOUT_MAX_SUBS
+#define LAYOUT_REC_ELEM_MAX	DEVCALL_LAYOUT_REC_ELEM_MAX
+#define LAYOUT_REC_COUNT_MAX	DEVCALL_LAYOUT_REC_COUNT_MAX
 
 enum layout_dir {
 	LAYOUT_DIR_NONE		= 0,
@@ -29,7 +32,12 @@ enum layout_dir {
 	LAYOUT_DIR_OUT		= 2,
 	LAYOUT_DIR_BOTH		= 3,
 	LAYOUT_DIR_BY_FIELD	= 4,	/* looked up in dir_map by dir_field */
+	LAYOUT_DIR_BY_MASK	= 5,	/* records' pointers only: see
+					 * struct layout_sub */
 };
+
+/* layout_ptr.flags, layout_sub.flags */
+#define LAYOUT_PF_NULL_OK	DEVCALL_LAYOUT_PF_NULL_OK /* NULL: no buffer */
 
 enum layout_ptr_kind {
 	LAYOUT_PTR_BUF		= 1,	/* points at len bytes */
@@ -37,6 +45,8 @@ enum layout_ptr_kind {
 					 * {void *base; size_t len} elements;
 					 * count_field == 0: a plain BUF */
 	LAYOUT_PTR_OPAQUE	= 3,	/* never dereferenced: passed through */
+	LAYOUT_PTR_RECORDS	= 4,	/* points at count_field records of
+					 * the layout's rec (always IN) */
 };
 
 /* An integer field of the argument. size 0 means "not used". */
@@ -52,7 +62,8 @@ struct layout_dir_map {
 };
 
 struct layout_ptr {
-	uint16_t off;		/* offset of the pointer (8 bytes, x86_64) */
+	uint16_t off;		/* offset of the pointer (8 bytes, x86_64;
+				 * 4 in a compat layout) */
 	uint8_t kind;		/* enum layout_ptr_kind */
 	uint8_t dir;		/* enum layout_dir */
 	uint32_t len_const;	/* length when len_field.size == 0 */
@@ -63,6 +74,40 @@ struct layout_ptr {
 	struct layout_field dir_field; /* BY_FIELD: selects the direction */
 	uint8_t nr_dir_map;
 	struct layout_dir_map dir_map[LAYOUT_MAX_DIR_MAP]; /* unmapped: -EINVAL */
+	uint8_t flags;		/* LAYOUT_PF_*: NULL_OK, a NULL value is
+				 * "no buffer" (the driver gets NULL) */
+};
+
+/*
+ * A pointer inside a record: fields are offsets in the record. Its
+ * direction is dir, or for LAYOUT_DIR_BY_MASK dir_set when the record's
+ * dir_field has any bit of dir_mask set, else dir_clear (I2C_M_RD).
+ */
+struct layout_sub {
+	uint16_t off;
+	uint8_t dir;		/* IN, OUT, BOTH or BY_MASK */
+	uint8_t flags;		/* LAYOUT_PF_* */
+	uint32_t len_const;
+	struct layout_field len_field;
+	uint32_t len_max;
+	struct layout_field dir_field;
+	uint32_t dir_mask;
+	uint8_t dir_set, dir_clear;	/* NONE, IN, OUT or BOTH */
+};
+
+/*
+ * An array of records that carry pointers (nested pointers): behind the
+ * layout's one RECORDS pointer, or, in_arg, the argument itself (count =
+ * arg_size / elem_size; it then has no pointers of its own). elem_size 0:
+ * no records.
+ */
+struct layout_records {
+	uint16_t elem_size;
+	uint16_t count_max;
+	bool in_arg;
+	uint32_t total_max;	/* bytes over all records' buffers */
+	uint8_t nr_subs;
+	struct layout_sub sub[LAYOUT_MAX_SUBS];
 };
 
 struct ioctl_layout {
@@ -74,14 +119,29 @@ struct ioctl_layout {
 	uint8_t arg_dir;	/* direction of the argument struct itself */
 	uint8_t nr_ptrs;
 	struct layout_ptr ptr[LAYOUT_MAX_PTRS];
+	struct layout_records rec;
 	/*
 	 * A family (EVIOCGNAME(len), HIDIOCGFEATURE(len)): the entry matches
 	 * every number with cmd's direction, type and nr whatever its
 	 * _IOC_SIZE, up to arg_size bytes; layout_lookup() hands out a copy
-	 * whose cmd and arg_size are the concrete number's. No pointers.
+	 * whose cmd and arg_size are the concrete number's. No pointers;
+	 * records in the argument (SPI_IOC_MESSAGE(n)) are allowed.
 	 */
 	bool size_family;
+	/*
+	 * A 32-bit process's layout (memmap/compat_layout.h): each pointer
+	 * field is 4 bytes (a compat_uptr_t), an IOVEC's elements are 8,
+	 * { u32 base; u32 len; }. Only the guest walks such a layout; the
+	 * host driver always gets the native one.
+	 */
+	bool compat;
 };
+
+/* Bytes of a pointer field in l. */
+static inline unsigned int layout_ptr_size(const struct ioctl_layout *l)
+{
+	return l->compat ? 4 : 8;
+}
 
 /* A table of built-in layouts: one per device family (layouts_*.c). */
 struct layout_table {
@@ -167,13 +227,32 @@ bool layout_family_match(const struct ioctl_layout *l, uint32_t cmd);
 struct layout_ptr_instance {
 	uint8_t dir;		/* resolved: NONE, IN, OUT or BOTH */
 	bool iovec;		/* IOVEC kind with a non-zero count */
-	uint64_t len;		/* BUF: bytes; IOVEC: total of the elements */
-	uint32_t count;		/* IOVEC: elements */
+	bool records;		/* RECORDS kind with a non-zero count */
+	uint64_t len;		/* BUF: bytes; IOVEC: total of the elements;
+				 * RECORDS: count * elem_size */
+	uint32_t count;		/* IOVEC: elements; RECORDS: records */
 	uint64_t guest_ptr;	/* the pointer's value in the guest's copy */
 };
 
 int layout_ptr_resolve(const struct ioctl_layout *layout, unsigned int i,
 		       const void *arg, struct layout_ptr_instance *out);
+
+/*
+ * The records in the argument (rec.in_arg): how many. -EINVAL if
+ * arg_size is no multiple of elem_size or there are too many.
+ */
+int layout_records_in_arg(const struct ioctl_layout *layout,
+			  uint32_t *count);
+
+/* Facts of sub-pointer j of one record (its bytes, elem_size of them). */
+struct layout_sub_instance {
+	uint8_t dir;		/* resolved: NONE, IN, OUT or BOTH */
+	uint64_t len;		/* 0: no buffer (also NULL with NULL_OK) */
+	uint64_t guest_ptr;
+};
+
+int layout_sub_resolve(const struct layout_records *rec, unsigned int j,
+		       const void *record, struct layout_sub_instance *out);
 
 /* Read an integer field of arg (sign-extended if is_signed). */
 int64_t layout_field_get(const struct layout_field *f, const void *arg);

@@ -94,7 +94,7 @@ const struct ioctl_layout layout_builtin[] = {
 			},
 		},
 	},
-	{	/* CDB inside the argument; sense always a whole request_sense */
+	{	/* CDB inside the argument; sense a whole request_sense or NULL */
 		.cmd = CDROM_SEND_PACKET, .name = "CDROM_SEND_PACKET",
 		.arg_size = sizeof(struct cdrom_generic_command),
 		.arg_dir = LAYOUT_DIR_BOTH,	/* stat and buflen come back */
@@ -125,6 +125,7 @@ const struct ioctl_layout layout_builtin[] = {
 				.dir = LAYOUT_DIR_OUT,
 				.len_const = sizeof(struct request_sense),
 				.len_max = sizeof(struct request_sense),
+				.flags = LAYOUT_PF_NULL_OK, /* sr: no sense */
 			},
 			{	/* never followed by the kernel */
 				.off = offsetof(struct cdrom_generic_command,

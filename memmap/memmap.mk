@@ -3,6 +3,8 @@ MEMMAP_SRCS := \
 	memmap/guest_mem.c \
 	memmap/guest_buf.c \
 	memmap/ioctl_layout.c \
+	memmap/compat_layout.c \
+	memmap/layouts_compat.c \
 	memmap/layouts_builtin.c \
 	memmap/layouts_block.c \
 	memmap/layouts_bus.c \

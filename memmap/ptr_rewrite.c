@@ -12,6 +12,7 @@
 #include "ptr_rewrite.h"
 
 #define REWRITE_IOVEC_ELEM	16
+#define REWRITE_IOVEC_ELEM32	8	/* struct compat_iovec / sg_iovec */
 
 struct rewrite_iovec {		/* struct sg_iovec / struct iovec, x86_64 */
 	uint64_t base;
@@ -127,11 +128,14 @@ static int rewrite_iovec(struct rewrite_ctx *ctx, const struct layout_ptr *p,
 			 unsigned int *idx, size_t bounce_limit)
 {
 	struct rewrite_iovec guest_iov[REWRITE_MAX_IOVEC];
+	uint32_t guest_iov32[2 * REWRITE_MAX_IOVEC];
+	bool compat = ctx->flags & REWRITE_F_COMPAT_IOVEC;
 	struct rewrite_iovec *host_iov;
 	const struct guest_buf *gb;
 	struct rewrite_buf *arr;
 	uint64_t left = inst->len;
-	size_t arr_len = (size_t)inst->count * REWRITE_IOVEC_ELEM;
+	size_t arr_len = (size_t)inst->count * (compat ? REWRITE_IOVEC_ELEM32 :
+						     REWRITE_IOVEC_ELEM);
 	unsigned int k;
 	int ret;
 
@@ -142,9 +146,15 @@ static int rewrite_iovec(struct rewrite_ctx *ctx, const struct layout_ptr *p,
 		return ret;
 	if (gb->len != arr_len)
 		return -EINVAL;
-	ret = guest_buf_read(ctx->gm, gb, 0, guest_iov, arr_len);
+	ret = guest_buf_read(ctx->gm, gb, 0,
+			     compat ? (void *)guest_iov32 : (void *)guest_iov,
+			     arr_len);
 	if (ret)
 		return ret;
+	for (k = 0; compat && k < inst->count; k++) {
+		guest_iov[k].base = guest_iov32[2 * k];
+		guest_iov[k].len = guest_iov32[2 * k + 1];
+	}
 
 	arr = add_buf(ctx);
 	if (!arr)
@@ -153,7 +163,7 @@ static int rewrite_iovec(struct rewrite_ctx *ctx, const struct layout_ptr *p,
 	if (!host_iov)
 		return -ENOMEM;
 	arr->bounce = arr->host = host_iov;
-	arr->len = arr_len;
+	arr->len = (size_t)inst->count * REWRITE_IOVEC_ELEM;
 	arr->dir = LAYOUT_DIR_IN;
 
 	for (k = 0; k < inst->count; k++) {
@@ -180,20 +190,126 @@ static int rewrite_iovec(struct rewrite_ctx *ctx, const struct layout_ptr *p,
 	return 0;
 }
 
+/*
+ * The pointers of count records: recs is a private copy of the guest's
+ * records (every length and direction comes from it), hrecs the host's
+ * array the driver gets, whose pointer fields this sets.
+ */
+static int rewrite_records(struct rewrite_ctx *ctx, const uint8_t *recs,
+			   uint8_t *hrecs, uint32_t count,
+			   const struct guest_buf *bufs, unsigned int nr_bufs,
+			   unsigned int *idx, size_t bounce_limit)
+{
+	const struct layout_records *r = &ctx->layout->rec;
+	const struct guest_buf *gb;
+	uint64_t total = 0;
+	unsigned int k, j;
+	int ret;
+
+	for (k = 0; k < count; k++) {
+		const uint8_t *rec = recs + (size_t)k * r->elem_size;
+		uint8_t *hrec = hrecs + (size_t)k * r->elem_size;
+
+		for (j = 0; j < r->nr_subs; j++) {
+			struct layout_sub_instance si;
+			uint64_t v = 0;
+			void *host;
+
+			ret = layout_sub_resolve(r, j, rec, &si);
+			if (ret)
+				return ret;
+			if (si.len) {
+				total += si.len;
+				if (total > r->total_max)
+					return -EINVAL;
+				ret = next_buf(bufs, nr_bufs, idx, &gb);
+				if (!ret)
+					ret = map_buf(ctx, gb, si.len, si.dir,
+						      bounce_limit, &host);
+				if (ret)
+					return ret;
+				v = (uint64_t)(uintptr_t)host;
+			}
+			memcpy(hrec + r->sub[j].off, &v, sizeof(v));
+		}
+	}
+	return 0;
+}
+
+/*
+ * A RECORDS pointer: the array is read once into a private copy; the
+ * driver gets a host array built from that copy, never guest memory.
+ */
+static int rewrite_record_ptr(struct rewrite_ctx *ctx,
+			      const struct layout_ptr *p,
+			      const struct layout_ptr_instance *inst,
+			      const struct guest_buf *bufs,
+			      unsigned int nr_bufs, unsigned int *idx,
+			      size_t bounce_limit)
+{
+	const struct guest_buf *gb;
+	struct rewrite_buf *arr;
+	uint8_t *copy, *host;
+	int ret;
+
+	if (inst->len > (uint64_t)LAYOUT_REC_COUNT_MAX * LAYOUT_REC_ELEM_MAX)
+		return -EINVAL;
+	ret = next_buf(bufs, nr_bufs, idx, &gb);
+	if (ret)
+		return ret;
+	if (gb->len != inst->len)
+		return -EINVAL;
+	arr = add_buf(ctx);
+	if (!arr)
+		return -EINVAL;
+	host = malloc(inst->len);
+	if (!host)
+		return -ENOMEM;
+	arr->bounce = arr->host = host;
+	arr->len = inst->len;
+	arr->dir = LAYOUT_DIR_IN;
+	copy = malloc(inst->len);
+	if (!copy)
+		return -ENOMEM;
+	ret = guest_buf_read(ctx->gm, gb, 0, copy, inst->len);
+	if (!ret) {
+		memcpy(host, copy, inst->len);
+		ret = rewrite_records(ctx, copy, host, inst->count, bufs,
+				      nr_bufs, idx, bounce_limit);
+	}
+	free(copy);
+	if (!ret)
+		put_ptr(ctx, p->off, host);
+	return ret;
+}
+
 int rewrite_prepare(struct rewrite_ctx *ctx, const struct ioctl_layout *layout,
 		    const struct guest_mem *gm, const void *guest_arg,
 		    const struct guest_buf *bufs, unsigned int nr_bufs,
 		    size_t bounce_limit)
 {
+	return rewrite_prepare_flags(ctx, layout, gm, guest_arg, bufs, nr_bufs,
+				     bounce_limit, 0);
+}
+
+int rewrite_prepare_flags(struct rewrite_ctx *ctx,
+			  const struct ioctl_layout *layout,
+			  const struct guest_mem *gm, const void *guest_arg,
+			  const struct guest_buf *bufs, unsigned int nr_bufs,
+			  size_t bounce_limit, unsigned int flags)
+{
 	unsigned int i, idx = 1;
 	int ret;
 
 	ctx->layout = layout;
+	ctx->flags = flags;
 	ctx->gm = gm;
 	ctx->nr_bufs = 0;
 	ctx->bounce_used = 0;
+	ctx->rec_count = 0;
+	/* The driver's argument is native: its pointers are 8 bytes. */
 	if (!layout->arg_size || layout->arg_size > LAYOUT_ARG_MAX ||
-	    nr_bufs > REWRITE_MAX_BUFS)
+	    nr_bufs > REWRITE_MAX_BUFS || layout->compat)
 		return -EINVAL;
 	memcpy(ctx->guest_arg, guest_arg, layout->arg_size);
 	memcpy(ctx->host_arg, guest_arg, layout->arg_size);
@@ -212,7 +328,10 @@ int rewrite_prepare(struct rewrite_ctx *ctx, const struct ioctl_layout *layout,
 		put_ptr(ctx, p->off, NULL);
 		if (inst.dir == LAYOUT_DIR_NONE || (!inst.iovec && !inst.len))
 			continue;
-		if (inst.iovec) {
+		if (inst.records) {
+			ret = rewrite_record_ptr(ctx, p, &inst, bufs, nr_bufs,
+						 &idx, bounce_limit);
+		} else if (inst.iovec) {
 			ret = rewrite_iovec(ctx, p, &inst, bufs, nr_bufs, &idx,
 					    bounce_limit);
 		} else {
@@ -223,6 +342,17 @@ int rewrite_prepare(struct rewrite_ctx *ctx, const struct ioctl_layout *layout,
 			if (!ret)
 				put_ptr(ctx, p->off, host);
 		}
+		if (ret)
+			goto fail;
+	}
+	/* Records in the argument: ours already, read once. */
+	if (layout->rec.in_arg) {
+		ret = layout_records_in_arg(layout, &ctx->rec_count);
+		if (!ret)
+			ret = rewrite_records(ctx, ctx->guest_arg,
+					      ctx->host_arg, ctx->rec_count,
+					      bufs, nr_bufs, &idx,
+					      bounce_limit);
 		if (ret)
 			goto fail;
 	}
@@ -257,6 +387,12 @@ int rewrite_finish(struct rewrite_ctx *ctx, void *arg_out)
 	for (i = 0; i < l->nr_ptrs; i++)
 		memcpy((uint8_t *)arg_out + l->ptr[i].off,
 		       ctx->guest_arg + l->ptr[i].off, 8);
+	for (i = 0; i < ctx->rec_count * l->rec.nr_subs; i++) {
+		size_t off = (size_t)(i / l->rec.nr_subs) * l->rec.elem_size +
+			     l->rec.sub[i % l->rec.nr_subs].off;
+
+		memcpy((uint8_t *)arg_out + off, ctx->guest_arg + off, 8);
+	}
 	return ret;
 }
 

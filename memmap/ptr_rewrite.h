@@ -11,14 +11,27 @@
  *   resolved direction is NONE or its length is 0:
  *     BUF           one buffer of the resolved length;
  *     IOVEC         one buffer holding the element array (count * 16
- *                   bytes, IN), then one buffer per element in order. As
+ *                   bytes, IN; count * 8 from a 32-bit process), then one buffer per element in order. As
  *                   the kernel truncates an iovec to the transfer length,
  *                   element k's buffer is min(its len, what the resolved
  *                   length leaves after elements 0..k-1) bytes; an element
  *                   of length 0 gets an index and no segments.
- * A pointer that is skipped becomes NULL in the host argument; an OPAQUE
- * pointer keeps the guest's value. No other guest pointer value ever
- * reaches a host driver, and no host address ever reaches the guest.
+ *     RECORDS       one buffer holding the record array (count *
+ *                   elem_size bytes, IN: a private copy is read once and
+ *                   every length and direction comes from it), then, for
+ *                   each record in order, each of its pointers in order,
+ *                   one buffer of its resolved length, unless that length
+ *                   is 0, its direction NONE, or it is NULL and NULL_OK.
+ *   then, if the argument itself is the record array (rec.in_arg), each
+ *   record's pointers as above, from the argument's private copy.
+ * A pointer with LAYOUT_PF_NULL_OK whose value is NULL has no buffer, as
+ * if its length were 0 (for RECORDS: no array and no records' buffers).
+ * A pointer that is skipped becomes NULL in the host argument (or host
+ * record array); an OPAQUE pointer keeps the guest's value. No other guest
+ * pointer value ever reaches a host driver, and no host address ever
+ * reaches the guest: rewrite_finish() restores the guest's pointers in the
+ * argument, records in the argument included; a RECORDS array is IN only
+ * and never copied back.
  *
  * Memory, what the driver is handed behind each rewritten pointer:
  *   - an IN or BOTH buffer of at most REWRITE_COPY_MAX bytes: always a
@@ -32,7 +45,8 @@
  *     bounce copy. Zero-copy IN memory is live: the guest can change it
  *     while the driver reads it; a host kernel driver copies it once itself,
  *     a plugin must read each byte of it at most once (backend.h);
- *   - the IOVEC element array: always a host copy built from one read.
+ *   - the IOVEC element array and the RECORDS array: always a host copy
+ *     built from one read.
  * Copies count against the caller's bounce limit. OUT-only bounce buffers
  * start with the guest's current bytes, so copy-back never changes bytes
  * the driver did not write.
@@ -63,12 +77,14 @@ struct rewrite_buf {
 
 struct rewrite_ctx {
 	const struct ioctl_layout *layout;
+	unsigned int flags;			/* REWRITE_F_* */
 	const struct guest_mem *gm;
 	uint8_t guest_arg[LAYOUT_ARG_MAX];	/* the guest's copy */
 	uint8_t host_arg[LAYOUT_ARG_MAX];	/* what the driver sees */
 	struct rewrite_buf buf[REWRITE_MAX_BUFS];
 	unsigned int nr_bufs;
 	size_t bounce_used;
+	uint32_t rec_count;			/* records in the argument */
 };
 
 /*
@@ -85,6 +101,21 @@ int rewrite_prepare(struct rewrite_ctx *ctx, const struct ioctl_layout *layout,
 		    const struct guest_mem *gm, const void *guest_arg,
 		    const struct guest_buf *bufs, unsigned int nr_bufs,
 		    size_t bounce_limit);
+
+/*
+ * The guest is a 32-bit process (memmap/compat_layout.h): layout and
+ * guest_arg are native (converted), but an IOVEC's element array in guest
+ * memory is the compat one, count * 8 bytes of { u32 base; u32 len; }. The
+ * driver still gets native 16-byte elements.
+ */
+#define REWRITE_F_COMPAT_IOVEC	(1u << 0)
+
+/* rewrite_prepare() with REWRITE_F_* flags. */
+int rewrite_prepare_flags(struct rewrite_ctx *ctx,
+			  const struct ioctl_layout *layout,
+			  const struct guest_mem *gm, const void *guest_arg,
+			  const struct guest_buf *bufs, unsigned int nr_bufs,
+			  size_t bounce_limit, unsigned int flags);
 
 /* The argument to pass to the driver. */
 static inline void *rewrite_host_arg(struct rewrite_ctx *ctx)

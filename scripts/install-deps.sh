@@ -6,7 +6,8 @@
 #   build  compiler, libinih, libcmocka, json-c, libcap-ng, libseccomp
 #          (host daemon, unit tests)
 #   fuzz   clang with libFuzzer
-#   e2e    QEMU, busybox, cpio, kmod, python3 (QEMU monitor); the Debian
+#   e2e    QEMU, busybox, cpio, kmod, python3 (QEMU monitor), gcc-multilib
+#          (static -m32 guest tools); the Debian
 #          cloud kernel and headers come from scripts/guest-kernel.sh
 set -euo pipefail
 
@@ -17,7 +18,8 @@ for group in "${@:-build}"; do
 		      libjson-c-dev libcap-ng-dev libseccomp-dev) ;;
 	fuzz)  want+=(clang) ;;
 	e2e)   want+=(qemu-system-x86 busybox-static cpio kmod gzip
-		      util-linux fdisk e2fsprogs python3 genisoimage) ;;
+		      util-linux fdisk e2fsprogs python3 genisoimage
+		      gcc-multilib) ;;
 	*) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done

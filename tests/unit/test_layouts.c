@@ -111,6 +111,8 @@ static void test_tables_wire_round_trip(void **state)
 			assert_int_equal(back.arg_dir, l->arg_dir);
 			assert_int_equal(back.nr_ptrs, l->nr_ptrs);
 			assert_memory_equal(back.ptr, l->ptr, sizeof(l->ptr));
+			assert_memory_equal(&back.rec, &l->rec,
+					    sizeof(l->rec));
 		}
 	}
 }
@@ -131,6 +133,8 @@ static void rewrite_one(struct fixture *f, const struct ioctl_layout *l)
 		assert_int_equal(l->nr_ptrs, 0);
 		return;
 	}
+	if (l->rec.elem_size)	/* nested pointers: test_ptr_rewrite */
+		return;
 	fake_req_init(&f->req, DEVCALL_OP_IOCTL, 1);
 	for (i = 0; i < l->arg_size; i++)
 		f->arg[i] = (uint8_t)(i * 7 + 3);

@@ -6,6 +6,10 @@
 #include <errno.h>
 #include <string.h>
 #include <linux/blkpg.h>
+#include <linux/cdrom.h>
+#include <linux/i2c-dev.h>
+#include <linux/i2c.h>
+#include <linux/spi/spidev.h>
 #include <scsi/sg.h>
 #include <sys/ioctl.h>
 
@@ -375,6 +379,284 @@ static void test_ioc_struct(void **state)
 					 f->req.nr_bufs, BOUNCE_LIMIT), -EINVAL);
 }
 
+/*
+ * I2C_RDWR: an offset write to an EEPROM at 0x50, then a 4-byte read. The
+ * host reads the message array once: a guest rewriting it afterwards
+ * (longer length, another buffer) changes nothing the driver sees.
+ */
+static int rdwr_prepare(struct fixture *f, struct i2c_rdwr_ioctl_data *a,
+			struct i2c_msg *m, unsigned int nmsgs, uint64_t *arr,
+			uint64_t *wbuf, uint64_t *rbuf)
+{
+	const struct ioctl_layout *l = layout_find(I2C_RDWR);
+	uint8_t off = 0x10;
+
+	*arr = fake_guest_alloc(&f->g, 42 * sizeof(*m));
+	*wbuf = fake_guest_alloc(&f->g, 1);
+	*rbuf = fake_guest_alloc(&f->g, 4);
+	fake_guest_write(&f->g, *wbuf, &off, 1);
+	fake_guest_write(&f->g, *rbuf, "zzzz", 4);
+	m[0] = (struct i2c_msg){ .addr = 0x50, .len = 1,
+				 .buf = (void *)0x7fff00001000 };
+	m[1] = (struct i2c_msg){ .addr = 0x50, .flags = I2C_M_RD, .len = 4,
+				 .buf = (void *)0x7fff00002000 };
+	fake_guest_write(&f->g, *arr, m, nmsgs * sizeof(*m));
+	a->msgs = (void *)0x7fff00000000;
+	a->nmsgs = nmsgs;
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, 1);
+	fake_req_seg(&f->req, *arr, nmsgs * sizeof(*m), GUEST_SEG_TO_HOST, 1);
+	fake_req_seg(&f->req, *wbuf, 1, GUEST_SEG_TO_HOST, 2);
+	fake_req_seg(&f->req, *rbuf, 4, GUEST_SEG_TO_HOST |
+		     GUEST_SEG_FROM_HOST, 3);
+	return rewrite_prepare(&f->ctx, l, &f->g.gm, a, f->req.buf,
+			       f->req.nr_bufs, BOUNCE_LIMIT);
+}
+
+static void test_i2c_rdwr(void **state)
+{
+	struct fixture *f = *state;
+	struct i2c_rdwr_ioctl_data a, *ha, out;
+	struct i2c_msg m[2], evil[2];
+	uint64_t arr, wbuf, rbuf;
+	uint8_t got[4];
+
+	assert_int_equal(rdwr_prepare(f, &a, m, 2, &arr, &wbuf, &rbuf), 0);
+	/* The guest changes its array once the host has it. */
+	evil[0] = m[0];
+	evil[1] = m[1];
+	evil[1].len = 4000;
+	evil[0].buf = (void *)0x1234;
+	fake_guest_write(&f->g, arr, evil, sizeof(evil));
+
+	ha = rewrite_host_arg(&f->ctx);
+	assert_false(in_ram(&f->g, ha->msgs));
+	assert_ptr_not_equal(ha->msgs, a.msgs);
+	assert_int_equal(ha->nmsgs, 2);
+	assert_int_equal(ha->msgs[0].addr, 0x50);
+	assert_int_equal(ha->msgs[0].len, 1);
+	assert_int_equal(ha->msgs[1].len, 4);
+	assert_int_equal(ha->msgs[1].flags, I2C_M_RD);
+	assert_int_equal(ha->msgs[0].buf[0], 0x10);
+	assert_memory_equal(ha->msgs[1].buf, "zzzz", 4);	/* read in too */
+	memcpy(ha->msgs[1].buf, "EEPR", 4);
+	assert_int_equal(rewrite_finish(&f->ctx, &out), 0);
+	rewrite_release(&f->ctx);
+	assert_ptr_equal(out.msgs, a.msgs);
+	fake_guest_read(&f->g, rbuf, got, 4);
+	assert_memory_equal(got, "EEPR", 4);
+	/* The array is never written back. */
+	fake_guest_read(&f->g, arr, m, sizeof(evil));
+	assert_memory_equal(m, evil, sizeof(evil));
+}
+
+static void test_i2c_rdwr_hostile(void **state)
+{
+	struct fixture *f = *state;
+	const struct ioctl_layout *l = layout_find(I2C_RDWR);
+	struct i2c_rdwr_ioctl_data a;
+	struct i2c_msg m[2];
+	uint64_t arr, wbuf, rbuf;
+
+	assert_int_equal(rdwr_prepare(f, &a, m, 2, &arr, &wbuf, &rbuf), 0);
+	rewrite_release(&f->ctx);
+	/* More messages than the kernel takes. */
+	a.nmsgs = I2C_RDWR_IOCTL_MAX_MSGS + 1;
+	assert_int_equal(rewrite_prepare(&f->ctx, l, &f->g.gm, &a, f->req.buf,
+					 f->req.nr_bufs, BOUNCE_LIMIT),
+			 -EINVAL);
+	a.nmsgs = -1;
+	assert_int_equal(rewrite_prepare(&f->ctx, l, &f->g.gm, &a, f->req.buf,
+					 f->req.nr_bufs, BOUNCE_LIMIT),
+			 -EINVAL);
+	/* The array buffer must be exactly the messages. */
+	a.nmsgs = 1;
+	assert_int_equal(rewrite_prepare(&f->ctx, l, &f->g.gm, &a, f->req.buf,
+					 f->req.nr_bufs, BOUNCE_LIMIT),
+			 -EINVAL);
+	/* A message longer than i2c-dev allows. */
+	m[1].len = 8193;
+	fake_guest_write(&f->g, arr, m, sizeof(m));
+	a.nmsgs = 2;
+	assert_int_equal(rewrite_prepare(&f->ctx, l, &f->g.gm, &a, f->req.buf,
+					 f->req.nr_bufs, BOUNCE_LIMIT),
+			 -EINVAL);
+	/* A length the guest's buffer does not match. */
+	m[1].len = 5;
+	fake_guest_write(&f->g, arr, m, sizeof(m));
+	assert_int_equal(rewrite_prepare(&f->ctx, l, &f->g.gm, &a, f->req.buf,
+					 f->req.nr_bufs, BOUNCE_LIMIT),
+			 -EINVAL);
+	/* A read whose buffer the guest lets the host read only. */
+	m[1].len = 4;
+	fake_guest_write(&f->g, arr, m, sizeof(m));
+	f->req.seg[2].dir = GUEST_SEG_TO_HOST;
+	guest_buf_group(f->req.seg, f->req.nr_segs, f->req.buf, 8);
+	assert_int_not_equal(rewrite_prepare(&f->ctx, l, &f->g.gm, &a,
+					     f->req.buf, f->req.nr_bufs,
+					     BOUNCE_LIMIT), 0);
+	/* A write with no buffer for the read. */
+	m[1].flags = 0;
+	m[1].len = 0;
+	fake_guest_write(&f->g, arr, m, sizeof(m));
+	assert_int_equal(rewrite_prepare(&f->ctx, l, &f->g.gm, &a, f->req.buf,
+					 f->req.nr_bufs, BOUNCE_LIMIT),
+			 -EINVAL);			/* buffer 3 unused */
+	f->req.nr_bufs = 3;
+	assert_int_equal(rewrite_prepare(&f->ctx, l, &f->g.gm, &a, f->req.buf,
+					 f->req.nr_bufs, BOUNCE_LIMIT), 0);
+	assert_null(((struct i2c_rdwr_ioctl_data *)
+		     rewrite_host_arg(&f->ctx))->msgs[1].buf);
+	rewrite_release(&f->ctx);
+}
+
+/*
+ * SPI_IOC_MESSAGE(3): the argument is the transfers. Full duplex, send
+ * only (rx_buf 0), receive only (tx_buf 0): buffers tx0, rx0, tx1, rx2.
+ */
+static void test_spi_message(void **state)
+{
+	struct fixture *f = *state;
+	struct spi_ioc_transfer t[3], *ht, out[3];
+	struct ioctl_layout scratch;
+	const struct ioctl_layout *l = layout_lookup(SPI_IOC_MESSAGE(3),
+						     &scratch);
+	uint64_t tx0 = fake_guest_alloc(&f->g, 4), rx0, tx1, rx2;
+	uint8_t got[4];
+
+	assert_non_null(l);
+	assert_int_equal(l->arg_size, sizeof(t));
+	rx0 = fake_guest_alloc(&f->g, 4);
+	tx1 = fake_guest_alloc(&f->g, 2);
+	rx2 = fake_guest_alloc_straddling(&f->g, 3);
+	memset(t, 0, sizeof(t));
+	t[0] = (struct spi_ioc_transfer){ .tx_buf = 0x7fff1000,
+					  .rx_buf = 0x7fff2000, .len = 4,
+					  .speed_hz = 1000000 };
+	t[1] = (struct spi_ioc_transfer){ .tx_buf = 0x7fff3000, .len = 2 };
+	t[2] = (struct spi_ioc_transfer){ .rx_buf = 0x7fff4000, .len = 3 };
+	fake_guest_write(&f->g, tx0, "ping", 4);
+	fake_guest_write(&f->g, tx1, "hi", 2);
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, 1);
+	fake_req_seg(&f->req, tx0, 4, GUEST_SEG_TO_HOST, 1);
+	fake_req_seg(&f->req, rx0, 4, GUEST_SEG_FROM_HOST, 2);
+	fake_req_seg(&f->req, tx1, 2, GUEST_SEG_TO_HOST, 3);
+	fake_req_seg(&f->req, rx2, 3, GUEST_SEG_FROM_HOST, 4);
+	assert_int_equal(rewrite_prepare(&f->ctx, l, &f->g.gm, t, f->req.buf,
+					 f->req.nr_bufs, BOUNCE_LIMIT), 0);
+	ht = rewrite_host_arg(&f->ctx);
+	assert_memory_equal((void *)(uintptr_t)ht[0].tx_buf, "ping", 4);
+	assert_memory_equal((void *)(uintptr_t)ht[1].tx_buf, "hi", 2);
+	assert_int_equal(ht[1].rx_buf, 0);
+	assert_int_equal(ht[2].tx_buf, 0);
+	assert_int_equal(ht[0].speed_hz, 1000000);
+	memcpy((void *)(uintptr_t)ht[0].rx_buf, "pong", 4);
+	memcpy((void *)(uintptr_t)ht[2].rx_buf, "abc", 3);
+	assert_int_equal(rewrite_finish(&f->ctx, out), 0);
+	rewrite_release(&f->ctx);
+	assert_memory_equal(out, t, sizeof(t));	/* the guest's pointers */
+	fake_guest_read(&f->g, rx0, got, 4);
+	assert_memory_equal(got, "pong", 4);
+	fake_guest_read(&f->g, rx2, got, 3);
+	assert_memory_equal(got, "abc", 3);
+
+	/* A transfer longer than the bound, a total over it. */
+	t[1].len = (64u << 10) + 1;
+	assert_int_equal(rewrite_prepare(&f->ctx, l, &f->g.gm, t, f->req.buf,
+					 f->req.nr_bufs, BOUNCE_LIMIT),
+			 -EINVAL);
+	t[0].len = t[1].len = t[2].len = 60u << 10;
+	assert_int_equal(rewrite_prepare(&f->ctx, l, &f->g.gm, t, f->req.buf,
+					 f->req.nr_bufs, BOUNCE_LIMIT),
+			 -EINVAL);
+	/* A size that is no whole number of transfers. */
+	l = layout_lookup(_IOC(_IOC_WRITE, SPI_IOC_MAGIC, 0, 40), &scratch);
+	assert_non_null(l);
+	assert_int_equal(rewrite_prepare(&f->ctx, l, &f->g.gm, t, f->req.buf,
+					 f->req.nr_bufs, BOUNCE_LIMIT),
+			 -EINVAL);
+	/* More than 16 transfers is not a member of the family. */
+	assert_null(layout_lookup(SPI_IOC_MESSAGE(17), &scratch));
+}
+
+/* NULL where the kernel allows it: no buffer, and NULL to the driver. */
+static void test_null_allowed(void **state)
+{
+	struct fixture *f = *state;
+	struct cdrom_generic_command cgc = { .buflen = 8,
+		.data_direction = CGC_DATA_READ }, *hc, out;
+	struct i2c_smbus_ioctl_data sm = { .read_write = I2C_SMBUS_WRITE,
+					   .size = I2C_SMBUS_QUICK }, *hs;
+	uint64_t data = fake_guest_alloc(&f->g, 8);
+
+	cgc.buffer = (void *)0x7fff1000;
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, 1);
+	fake_req_seg(&f->req, data, 8, GUEST_SEG_FROM_HOST, 1);
+	assert_int_equal(rewrite_prepare(&f->ctx,
+					 layout_find(CDROM_SEND_PACKET),
+					 &f->g.gm, &cgc, f->req.buf,
+					 f->req.nr_bufs, BOUNCE_LIMIT), 0);
+	hc = rewrite_host_arg(&f->ctx);
+	assert_null(hc->sense);
+	assert_non_null(hc->buffer);
+	assert_int_equal(rewrite_finish(&f->ctx, &out), 0);
+	rewrite_release(&f->ctx);
+	assert_null(out.sense);
+	assert_ptr_equal(out.buffer, cgc.buffer);
+
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, 1);
+	assert_int_equal(rewrite_prepare(&f->ctx, layout_find(I2C_SMBUS),
+					 &f->g.gm, &sm, f->req.buf,
+					 f->req.nr_bufs, BOUNCE_LIMIT), 0);
+	hs = rewrite_host_arg(&f->ctx);
+	assert_null(hs->data);
+	rewrite_release(&f->ctx);
+	/* A pointer the layout does not let be NULL still needs memory. */
+	cgc.sense = (void *)0x7fff2000;
+	assert_int_equal(rewrite_prepare(&f->ctx,
+					 layout_find(CDROM_SEND_PACKET),
+					 &f->g.gm, &cgc, f->req.buf,
+					 f->req.nr_bufs, BOUNCE_LIMIT), -EINVAL);
+}
+
+/* Record layouts that could run the buffers out or the bounds away. */
+static void test_records_validate(void **state)
+{
+	struct ioctl_layout l = *layout_find(I2C_RDWR);
+	struct ioctl_layout scratch;
+
+	(void)state;
+	assert_int_equal(layout_validate(&l), 0);
+	l.rec.count_max = 64;		/* 1 + 1 + 64 buffers */
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	l = *layout_find(I2C_RDWR);
+	l.rec.elem_size = LAYOUT_REC_ELEM_MAX + 1;
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	l = *layout_find(I2C_RDWR);
+	l.rec.sub[0].off = 12;		/* past the record */
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	l = *layout_find(I2C_RDWR);
+	l.rec.sub[0].len_field.off = 8;	/* the pointer as its length */
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	l = *layout_find(I2C_RDWR);
+	l.rec.total_max = 0;
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	l = *layout_find(I2C_RDWR);
+	l.ptr[0].dir = LAYOUT_DIR_BOTH;	/* arrays are read, never written */
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	l = *layout_find(I2C_RDWR);
+	l.rec.elem_size = 0;		/* a RECORDS pointer needs records */
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	l = *layout_find(I2C_RDWR);
+	l.rec.sub[0].dir_mask = 0;
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	l = *layout_lookup(SPI_IOC_MESSAGE(16), &scratch);
+	assert_int_equal(layout_validate(&l), 0);
+	l.rec.count_max = 32;		/* 64 buffers and buffer 0 */
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	l.rec.count_max = 8;		/* fewer than the argument holds */
+	assert_int_equal(layout_validate(&l), -EINVAL);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_sg_io_zero_copy, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_sg_io_bounce_straddling, setup,
@@ -388,6 +670,12 @@ static const struct CMUnitTest tests[] = {
 					teardown),
 	cmocka_unit_test_setup_teardown(test_blkpg, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_ioc_struct, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_i2c_rdwr, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_i2c_rdwr_hostile, setup,
+					teardown),
+	cmocka_unit_test_setup_teardown(test_spi_message, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_null_allowed, setup, teardown),
+	cmocka_unit_test(test_records_validate),
 };
 
 TEST_MAIN("ptr_rewrite", tests, NULL, NULL)

@@ -4,6 +4,7 @@ UNIT_TESTS := \
 	test_guest_mem \
 	test_ioctl_layout \
 	test_layouts \
+	test_compat_layouts \
 	test_layout_file \
 	test_ptr_rewrite \
 	test_config \
