@@ -14,6 +14,7 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/module.h>
@@ -244,26 +245,48 @@ static const struct blk_mq_ops dcb_mq_ops = {
 /*
  * Ioctls the block layer did not answer (SG_IO, the host driver's own):
  * to the host, on the whole disk only. A partition's would reach the
- * whole host device, as the kernel refuses raw SCSI on partitions.
+ * whole host device, as the kernel refuses raw SCSI on partitions. A
+ * 32-bit process's go as the char frontend's do: by the layout the host
+ * publishes for its ABI, the host converting the argument.
  */
-static int dcb_ioctl(struct block_device *bdev, fmode_t mode,
-		     unsigned int cmd, unsigned long arg)
+static int dcb_do_ioctl(struct block_device *bdev, fmode_t mode,
+			unsigned int cmd, unsigned long arg, bool compat)
 {
 	struct dcb_disk *dd = bdev->bd_disk->private_data;
+	u32 flags = 0;
 	long ret;
 
 	if (bdev_is_partition(bdev))
 		return -ENOTTY;
+	if (mode & FMODE_NDELAY)
+		flags |= DEVCALL_REQ_F_NONBLOCK;
+	if (compat)
+		flags |= DEVCALL_REQ_F_COMPAT;
 	down_read(&dd->handle_sem);
 	if (dd->closed)
 		ret = -ENXIO;
 	else
 		ret = devcall_ioctl_forward(dd->d, dd->handle, &dd->layouts,
-					    cmd, arg, mode & FMODE_NDELAY ?
-					    DEVCALL_REQ_F_NONBLOCK : 0);
+					    cmd, arg, flags);
 	up_read(&dd->handle_sem);
 	return ret;
 }
+
+static int dcb_ioctl(struct block_device *bdev, fmode_t mode,
+		     unsigned int cmd, unsigned long arg)
+{
+	return dcb_do_ioctl(bdev, mode, cmd, arg, false);
+}
+
+#ifdef CONFIG_COMPAT
+/* What the block layer's compat path left over (BLKGETSIZE64 it answers). */
+static int dcb_compat_ioctl(struct block_device *bdev, fmode_t mode,
+			    unsigned int cmd, unsigned long arg)
+{
+	return dcb_do_ioctl(bdev, mode, cmd,
+			    (unsigned long)compat_ptr(arg), true);
+}
+#endif
 
 /* The last reference to the disk: nothing can reach dd any more. */
 static void dcb_free_disk(struct gendisk *disk)
@@ -280,7 +303,9 @@ static void dcb_free_disk(struct gendisk *disk)
 static const struct block_device_operations dcb_fops = {
 	.owner		= THIS_MODULE,
 	.ioctl		= dcb_ioctl,
-	.compat_ioctl	= blkdev_compat_ptr_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl	= dcb_compat_ioctl,
+#endif
 	.free_disk	= dcb_free_disk,
 };
 
