@@ -196,6 +196,7 @@ static int sys_open(const struct export *exp, int oflags, void **priv,
 			goto out_close;
 		}
 		info->size = size;
+		info->rdev = st.st_rdev;
 	}
 
 	f = malloc(sizeof(*f));

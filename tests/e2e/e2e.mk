@@ -39,6 +39,7 @@ e2e: e2e-deps
 	$(Q)DCPROBE=$(abspath $(DCPROBE)) tests/e2e/test_fsync.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_i2cspi.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_privilege.sh
+	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_blockdev.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_compat32.sh
 
 CHECK_EXTRA += e2e
