@@ -40,7 +40,9 @@ enum devcall_op {
 	DEVCALL_OP_FSYNC	= 7,	/* handle, arg = 1 fdatasync, 0 fsync */
 	DEVCALL_OP_CANCEL	= 8,	/* reserved: arg = tag to cancel */
 	DEVCALL_OP_LAYOUT	= 9,	/* handle, cmd: the host's layout */
-	DEVCALL_OP_MAX		= 9,
+	/* 10, 11: reserved (fd passing) */
+	DEVCALL_OP_BLKINFO	= 12,	/* handle: struct devcall_blkinfo out */
+	DEVCALL_OP_MAX		= 12,
 };
 
 /* devcall_req.flags */
@@ -289,6 +291,34 @@ struct devcall_layout {
 };
 
 /*
+ * DEVCALL_OP_BLKINFO: the queue limits of the block device behind an open
+ * handle, as the host kernel states them (its ioctls and its sysfs queue
+ * attributes), so a guest disk can take the same ones. The response's
+ * inline payload; result 0, or -ENOTBLK for a file that is no block
+ * device. Sizes in bytes; 0 where the host does not say (no discard, no
+ * write zeroes, no preference). A host that knows more fields than the
+ * guest sends a longer struct; the guest reads what it knows.
+ */
+#define DEVCALL_BLKINFO_F_RO		(1u << 0) /* the host node is read-only */
+#define DEVCALL_BLKINFO_F_ROTATIONAL	(1u << 1) /* a spinning disk */
+
+struct devcall_blkinfo {
+	__le64 size;		/*  0: bytes (BLKGETSIZE64) */
+	__le32 logical_block_size;  /*  8: BLKSSZGET */
+	__le32 physical_block_size; /* 12: BLKPBSZGET */
+	__le32 io_min;		/* 16: BLKIOMIN */
+	__le32 io_opt;		/* 20: BLKIOOPT */
+	__le32 max_hw_bytes;	/* 24: max_hw_sectors_kb * 1024 */
+	__le32 flags;		/* 28: DEVCALL_BLKINFO_F_* */
+	__le64 discard_max_bytes;   /* 32: queue/discard_max_bytes */
+	__le32 discard_granularity; /* 40: queue/discard_granularity */
+	__le32 max_request;	/* 44: the VM's max-request: the most one
+				 * READ/WRITE may move */
+	__le64 write_zeroes_max_bytes; /* 48: queue/write_zeroes_max_bytes */
+	__le64 reserved2;	/* 56: zero */
+};
+
+/*
  * Result values are Linux errno numbers (asm-generic), which both the x86_64
  * guest and host use. OPEN returns the handle (> 0) in result.
  */
@@ -299,6 +329,12 @@ struct devcall_layout {
  */
 #define DEVCALL_EXPORT_F_RO		(1u << 0) /* read-only */
 #define DEVCALL_EXPORT_F_EXCLUSIVE	(1u << 1) /* one opener across all VMs */
+/*
+ * Served as a block device: the guest makes a disk of it (a blk-mq queue
+ * whose requests are READ/WRITE at offsets, FSYNC and ioctls on one host
+ * file), not a node whose file operations are forwarded one by one.
+ */
+#define DEVCALL_EXPORT_F_BLOCK		(1u << 2)
 
 struct devcall_config {
 	__le32 abi_version;	/* 0: DEVCALL_ABI_VERSION */
@@ -323,6 +359,8 @@ DEVCALL_STATIC_ASSERT(sizeof(struct devcall_resp) == 40, "devcall_resp size");
 DEVCALL_STATIC_ASSERT(sizeof(struct devcall_config) == 8, "devcall_config size");
 DEVCALL_STATIC_ASSERT(sizeof(struct devcall_config_export) == 40,
 		      "devcall_config_export size");
+DEVCALL_STATIC_ASSERT(sizeof(struct devcall_blkinfo) == 64,
+		      "devcall_blkinfo size");
 DEVCALL_STATIC_ASSERT(sizeof(struct devcall_layout_ptr) == 96,
 		      "devcall_layout_ptr size");
 DEVCALL_STATIC_ASSERT(sizeof(struct devcall_layout_sub) == 28,

@@ -150,8 +150,8 @@ static int devcall_export_add(struct devcall_dev *d, struct device *parent,
 	exp->d = d;
 	exp->id = le32_to_cpu(cfg->id);
 	exp->flags = le32_to_cpu(cfg->flags);
-	/* The ABI names no kind yet: every export is a node to open. */
-	exp->kind = DEVCALL_EXPORT_CHAR;
+	exp->kind = exp->flags & DEVCALL_EXPORT_F_BLOCK ?
+		    DEVCALL_EXPORT_BLOCK : DEVCALL_EXPORT_CHAR;
 	strscpy(exp->name, cfg->name, sizeof(exp->name));
 
 	device_initialize(&exp->dev);

@@ -10,6 +10,7 @@
 
 #include <linux/device.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
 
 #include "devcall_abi.h"
@@ -39,6 +40,18 @@ int devcall_call_pin(struct devcall_call *c, unsigned long uaddr, size_t len,
 		     u16 dir, u16 buf);
 
 /*
+ * Add len bytes of a kernel page (off + len within the page) as a segment
+ * of buffer buf: the bio pages of a block request. The call holds a page
+ * reference until the host is done with it, which may be after the
+ * caller was told the call failed (the device went away), so the memory
+ * the host may still write is never handed back to the allocator under
+ * it. A call carries either pinned user memory or kernel pages, not both
+ * (-EINVAL); -E2BIG past the segment room.
+ */
+int devcall_call_add_page(struct devcall_call *c, struct page *page,
+			  unsigned int off, unsigned int len, u16 dir, u16 buf);
+
+/*
  * Send and wait. Returns the host's result (>= 0 or -errno), -ENXIO if
  * the device went away, -EIO if it broke. A signal sends CANCEL for the
  * call: a call the host had parked (no data yet) returns -ERESTARTSYS,
@@ -66,6 +79,68 @@ const struct devcall_resp *devcall_call_resp(struct devcall_call *c);
 unsigned int devcall_call_resp_inline(struct devcall_call *c, void *dst,
 				      unsigned int len);
 
+/*
+ * An ioctl forwarded to the host file behind handle, by the layout the
+ * host publishes for cmd (fetched once per cache: DEVCALL_OP_LAYOUT): the
+ * argument and the user memory behind each pointer in it are pinned, so
+ * the host driver reads and writes the caller's own buffers. arg is the
+ * user's argument as the ioctl syscall gave it; req_flags go in the
+ * request (DEVCALL_REQ_F_NONBLOCK). DEVCALL_REQ_F_COMPAT says the caller
+ * is a 32-bit process (from a .compat_ioctl, arg already compat_ptr()'d):
+ * its layout is asked for and cached apart from the native one, and may
+ * have 4-byte pointers. Process context only.
+ */
+#define DEVCALL_LAYOUT_CACHE	16	/* ioctl layouts kept per cache */
+
+struct devcall_layout_cache {
+	struct mutex lock;
+	unsigned int next;
+	struct {
+		u32 cmd;
+		bool valid;
+		bool compat;	/* asked for a 32-bit process */
+		u8 ptr_size;	/* the answer's pointer width: 8, or 4 */
+		struct devcall_layout l;
+	} e[DEVCALL_LAYOUT_CACHE];
+};
+
+void devcall_layout_cache_init(struct devcall_layout_cache *lc);
+long devcall_ioctl_forward(struct devcall_dev *d, u64 handle,
+			   struct devcall_layout_cache *lc, unsigned int cmd,
+			   unsigned long arg, u32 req_flags);
+
+/*
+ * Descriptors in and out of ioctls (the layout's DEVCALL_LAYOUT_FD_*), for
+ * a frontend whose files stand for host files. Without them (plain
+ * devcall_ioctl_forward) an ioctl taking a descriptor is EBADF and one
+ * returning one EOPNOTSUPP, both without a call.
+ */
+struct file;
+
+struct devcall_ioctl_fds {
+	/*
+	 * The handle of file, which the caller's descriptor argument names:
+	 * 0, or -EBADF unless it is one of the frontend's files on device d
+	 * (the same VM). The forward holds a reference until the call is
+	 * over; the guest's descriptor number never travels.
+	 */
+	int (*handle_of)(struct devcall_dev *d, struct file *file,
+			 u64 *handle);
+	/*
+	 * A descriptor of the caller for the host's new file handle (r: its
+	 * size and flags, as for OPEN), or -errno, after which the forward
+	 * closes the handle on the host.
+	 */
+	long (*install)(struct devcall_dev *d, u64 handle,
+			const struct devcall_resp *r);
+};
+
+long devcall_ioctl_forward_fds(struct devcall_dev *d, u64 handle,
+			       struct devcall_layout_cache *lc,
+			       unsigned int cmd, unsigned long arg,
+			       u32 req_flags,
+			       const struct devcall_ioctl_fds *fds);
+
 /* Device lifetime, for the frontend's open files. */
 void devcall_dev_get(struct devcall_dev *d);
 void devcall_dev_put(struct devcall_dev *d);
@@ -83,7 +158,7 @@ void devcall_dev_put(struct devcall_dev *d);
  */
 enum devcall_export_kind {
 	DEVCALL_EXPORT_CHAR,	/* a node opened, read, written, ioctl'd */
-	DEVCALL_EXPORT_BLOCK,	/* for a block frontend: no host sends it yet */
+	DEVCALL_EXPORT_BLOCK,	/* a disk: DEVCALL_EXPORT_F_BLOCK */
 };
 
 struct devcall_export {

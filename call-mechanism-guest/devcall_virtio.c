@@ -61,13 +61,20 @@ struct devcall_call {
 	struct page **pages;
 	unsigned int nr_pages, max_pages;
 	bool pages_dirty;
+	bool kernel_pages;		/* pages are referenced, not pinned */
 };
 
 static void devcall_call_free(struct devcall_call *c)
 {
-	if (c->nr_pages)
+	unsigned int i;
+
+	if (c->kernel_pages) {
+		for (i = 0; i < c->nr_pages; i++)
+			put_page(c->pages[i]);
+	} else if (c->nr_pages) {
 		unpin_user_pages_dirty_lock(c->pages, c->nr_pages,
 					    c->pages_dirty);
+	}
 	kvfree(c->pages);
 	kvfree(c->segs);
 	kfree(c->wire);
@@ -174,6 +181,29 @@ int devcall_call_set_inline(struct devcall_call *c, const void *data,
 }
 EXPORT_SYMBOL_GPL(devcall_call_set_inline);
 
+/* Append len bytes at pa to buffer buf, merging with a contiguous tail. */
+static int devcall_add_seg(struct devcall_call *c, phys_addr_t pa, size_t n,
+			   u16 dir, u16 buf)
+{
+	struct devcall_seg *prev = c->nr_segs ? &c->segs[c->nr_segs - 1] : NULL;
+
+	if (prev && le16_to_cpu(prev->buf) == buf &&
+	    le16_to_cpu(prev->flags) == dir &&
+	    le64_to_cpu(prev->addr) + le32_to_cpu(prev->len) == pa &&
+	    le32_to_cpu(prev->len) + n <= U32_MAX) {
+		prev->len = cpu_to_le32(le32_to_cpu(prev->len) + n);
+		return 0;
+	}
+	if (c->nr_segs >= c->max_segs)
+		return -E2BIG;
+	c->segs[c->nr_segs].addr = cpu_to_le64(pa);
+	c->segs[c->nr_segs].len = cpu_to_le32(n);
+	c->segs[c->nr_segs].flags = cpu_to_le16(dir);
+	c->segs[c->nr_segs].buf = cpu_to_le16(buf);
+	c->nr_segs++;
+	return 0;
+}
+
 int devcall_call_pin(struct devcall_call *c, unsigned long uaddr, size_t len,
 		     u16 dir, u16 buf)
 {
@@ -188,6 +218,8 @@ int devcall_call_pin(struct devcall_call *c, unsigned long uaddr, size_t len,
 	if (uaddr + len < uaddr || !(dir & DEVCALL_SEG_DIR_MASK) ||
 	    (dir & ~DEVCALL_SEG_DIR_MASK))
 		return -EFAULT;
+	if (c->kernel_pages)
+		return -EINVAL;		/* one kind of page per call */
 	npages = (PAGE_ALIGN(uaddr + len) - first) >> PAGE_SHIFT;
 	if (npages > c->max_pages - c->nr_pages)
 		return -E2BIG;
@@ -205,31 +237,43 @@ int devcall_call_pin(struct devcall_call *c, unsigned long uaddr, size_t len,
 	off = offset_in_page(uaddr);
 	for (i = 0; i < npages; i++) {
 		size_t n = min_t(size_t, PAGE_SIZE - off, len);
-		phys_addr_t pa = page_to_phys(pages[i]) + off;
-		struct devcall_seg *prev = c->nr_segs ?
-					   &c->segs[c->nr_segs - 1] : NULL;
+		int ret;
 
 		/* Physically contiguous pages make one segment. */
-		if (prev && le16_to_cpu(prev->buf) == buf &&
-		    le16_to_cpu(prev->flags) == dir &&
-		    le64_to_cpu(prev->addr) + le32_to_cpu(prev->len) == pa &&
-		    le32_to_cpu(prev->len) + n <= U32_MAX) {
-			prev->len = cpu_to_le32(le32_to_cpu(prev->len) + n);
-		} else {
-			if (c->nr_segs >= c->max_segs)
-				return -E2BIG;
-			c->segs[c->nr_segs].addr = cpu_to_le64(pa);
-			c->segs[c->nr_segs].len = cpu_to_le32(n);
-			c->segs[c->nr_segs].flags = cpu_to_le16(dir);
-			c->segs[c->nr_segs].buf = cpu_to_le16(buf);
-			c->nr_segs++;
-		}
+		ret = devcall_add_seg(c, page_to_phys(pages[i]) + off, n, dir,
+				      buf);
+		if (ret)
+			return ret;
 		len -= n;
 		off = 0;
 	}
 	return 0;
 }
 EXPORT_SYMBOL_GPL(devcall_call_pin);
+
+int devcall_call_add_page(struct devcall_call *c, struct page *page,
+			  unsigned int off, unsigned int len, u16 dir, u16 buf)
+{
+	int ret;
+
+	if (!len)
+		return 0;
+	if (off + len < off || off + len > PAGE_SIZE ||
+	    !(dir & DEVCALL_SEG_DIR_MASK) || (dir & ~DEVCALL_SEG_DIR_MASK))
+		return -EINVAL;
+	if (c->nr_pages && !c->kernel_pages)
+		return -EINVAL;		/* one kind of page per call */
+	if (c->nr_pages >= c->max_pages)
+		return -E2BIG;
+	ret = devcall_add_seg(c, page_to_phys(page) + off, len, dir, buf);
+	if (ret)
+		return ret;
+	get_page(page);
+	c->pages[c->nr_pages++] = page;
+	c->kernel_pages = true;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(devcall_call_add_page);
 
 const struct devcall_resp *devcall_call_resp(struct devcall_call *c)
 {

@@ -14,7 +14,7 @@ GUEST_FE_SRCS	:= $(wildcard guest-frontend/*.c guest-frontend/*.h) \
 		   guest-frontend/Kbuild call-mechanism-guest/devcall_call.h \
 		   call-mechanism-guest/layout_walk.h abi/devcall_abi.h
 GUEST_MODULES	:= $(GUEST_DIR)/devcall_ivshmem.ko $(GUEST_DIR)/devcall.ko \
-		   $(GUEST_DIR)/devcall_frontend.ko
+		   $(GUEST_DIR)/devcall_frontend.ko $(GUEST_DIR)/devcall_blk.ko
 GUEST_KERNEL_ENV := $(BUILD)/guest-kernel.env
 GUEST_KBUILD	= . ./$(GUEST_KERNEL_ENV) && $(MAKE) -C $$KDIR \
 		  $(if $(filter 1,$(V)),V=1,-s) \

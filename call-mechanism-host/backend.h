@@ -45,6 +45,8 @@ struct backend_file_info {
 	uint64_t size;		/* bytes, for block devices and files */
 	uint32_t mode;		/* st_mode of the node */
 	bool seekable;		/* pread/pwrite work */
+	uint64_t rdev;		/* block devices: st_rdev (its sysfs
+				 * queue limits); 0: unknown */
 };
 
 struct backend_ops {

@@ -22,6 +22,7 @@ static struct {
 	bool empty;
 	int poll_fd;
 	mock_ioctl_fn ioctl;
+	uint64_t rdev;
 	void (*open_hook)(void);
 	mock_rw_hook_fn rw_hook;
 	struct mock_calls calls;
@@ -37,6 +38,7 @@ void mock_reset(void)
 	mock.empty = false;
 	mock.poll_fd = -1;
 	mock.ioctl = NULL;
+	mock.rdev = 0;
 	mock.open_hook = NULL;
 	mock.rw_hook = NULL;
 	memset(&mock.calls, 0, sizeof(mock.calls));
@@ -87,6 +89,13 @@ void mock_set_open_hook(void (*fn)(void))
 	pthread_mutex_unlock(&mock.lock);
 }
 
+void mock_set_rdev(uint64_t rdev)
+{
+	pthread_mutex_lock(&mock.lock);
+	mock.rdev = rdev;
+	pthread_mutex_unlock(&mock.lock);
+}
+
 void mock_set_ioctl(mock_ioctl_fn fn)
 {
 	mock.ioctl = fn;
@@ -133,6 +142,7 @@ static int mock_open(const struct export *exp, int oflags, void **priv,
 			info->size = mock.size;
 			info->mode = S_IFBLK | 0600;
 			info->seekable = true;
+			info->rdev = mock.rdev;
 			mock.calls.open_now++;
 		}
 	}

@@ -62,6 +62,9 @@ void mock_set_poll_fd(int fd);
 
 void mock_set_ioctl(mock_ioctl_fn fn);
 
+/* The st_rdev opens report (block queue limits from sysfs); 0: none. */
+void mock_set_rdev(uint64_t rdev);
+
 /* Run fn inside every successful open, after the file is open (races). */
 void mock_set_open_hook(void (*fn)(void));
 /*

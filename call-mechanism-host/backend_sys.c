@@ -195,6 +195,7 @@ static int sys_file_make(const struct export *exp, int fd, int oflags,
 			goto out_close;
 		}
 		info->size = size;
+		info->rdev = st.st_rdev;
 	}
 
 	f = malloc(sizeof(*f));

@@ -489,6 +489,16 @@ static int set_export_key(struct export *exp, const char *key,
 		} else {
 			exp->max_size = v;
 		}
+	} else if (!strcmp(key, "guest-type")) {
+		if (!strcmp(val, "auto"))
+			exp->guest_type = EXPORT_GUEST_AUTO;
+		else if (!strcmp(val, "char"))
+			exp->guest_type = EXPORT_GUEST_CHAR;
+		else if (!strcmp(val, "block"))
+			exp->guest_type = EXPORT_GUEST_BLOCK;
+		else
+			return fail(e, "guest-type: '%s' is not char, block or "
+				    "auto", val);
 	} else if (!strcmp(key, "deny")) {
 		return parse_ioctl_list(val, exp->ioctl.deny,
 					&exp->ioctl.nr_deny, e, key);
@@ -809,6 +819,30 @@ static int finish_scsi(struct export *exp, char *why, size_t len)
 	return check_scsi_target(exp, why, len);
 }
 
+/*
+ * guest-type = auto: a disk in the guest when a sys export's path is a
+ * block device at start. A plugin's path is its own business (an image
+ * file, a drive it emulates): such an export is a disk only when it says
+ * guest-type = block.
+ */
+static void finish_guest_type(struct export *exp)
+{
+	struct stat st;
+
+	switch (exp->guest_type) {
+	case EXPORT_GUEST_BLOCK:
+		exp->guest_block = true;
+		break;
+	case EXPORT_GUEST_CHAR:
+		exp->guest_block = false;
+		break;
+	case EXPORT_GUEST_AUTO:
+		exp->guest_block = exp->backend == &backend_sys &&
+				   !stat(exp->path, &st) && S_ISBLK(st.st_mode);
+		break;
+	}
+}
+
 /* qemu-user and socket-group as ids; the defaults that follow from them. */
 static int finish_daemon(struct daemon_config *d, char *err, size_t errlen)
 {
@@ -881,6 +915,7 @@ int config_finish(struct config *cfg, char *err, size_t errlen)
 					 vm->name, exp->name, why);
 				return -EINVAL;
 			}
+			finish_guest_type(exp);
 		}
 	}
 	return 0;

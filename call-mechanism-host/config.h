@@ -44,6 +44,13 @@ struct ioctl_policy {
 	uint32_t deny[CONFIG_MAX_IOCTL_LIST];
 };
 
+/* What the guest makes of an export (`guest-type`). */
+enum export_guest_type {
+	EXPORT_GUEST_AUTO = 0,	/* block if the host node is a block device */
+	EXPORT_GUEST_CHAR,	/* a node whose file operations are forwarded */
+	EXPORT_GUEST_BLOCK,	/* a guest disk (DEVCALL_EXPORT_F_BLOCK) */
+};
+
 struct export {
 	uint32_t id;			/* 1.., unique within its VM */
 	char name[DEVCALL_NAME_MAX];	/* [A-Za-z0-9_.-]+ */
@@ -64,6 +71,9 @@ struct export {
 	bool host_exclusive;		/* O_EXCL on a block node reaches it */
 	uint64_t max_size;		/* regular files: 0 = size at first
 					 * open, CONFIG_GROW = unlimited */
+	enum export_guest_type guest_type;	/* as configured */
+	bool guest_block;		/* resolved by config_finish: the
+					 * guest makes a disk of it */
 	/* The sys backend's record of that size, plus one (0: none yet).
 	 * Written once, atomically, at the first open; the only field
 	 * that changes after config_finish(). */

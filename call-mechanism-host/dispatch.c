@@ -5,17 +5,22 @@
  * limits before a backend is called; the backend only ever sees host
  * memory and host flags.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <linux/fs.h>
 #include <linux/ioctl.h>
 
 #include "backend.h"
 #include "compat_layout.h"
+#include "config.h"
 #include "dispatch.h"
 #include "ioctl_layout.h"
 #include "layout_wire.h"
@@ -750,6 +755,99 @@ static int64_t do_fsync(const struct request *req, struct open_file *f)
 }
 
 /*
+ * A queue attribute of block device rdev from sysfs (a partition's are its
+ * disk's, one level up); 0 if there is none or it does not parse.
+ */
+static uint64_t blk_queue_attr(uint64_t rdev, const char *name)
+{
+	static const char *const dirs[] = { "queue", "../queue" };
+	char path[PATH_MAX], line[32];
+	unsigned long long v;
+	unsigned int i;
+	FILE *fp;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%u:%u/%s/%s",
+			 config_sysfs_dev_block, major(rdev), minor(rdev),
+			 dirs[i], name);
+		fp = fopen(path, "re");
+		if (!fp)
+			continue;
+		v = 0;
+		if (!fgets(line, sizeof(line), fp) ||
+		    sscanf(line, "%llu", &v) != 1)
+			v = 0;
+		fclose(fp);
+		return v;
+	}
+	return 0;
+}
+
+/* A block ioctl that writes an integer of size bytes; 0 if it fails. */
+static uint64_t blk_query(struct open_file *f, uint32_t cmd, size_t size)
+{
+	union { uint64_t u64; unsigned int u32; unsigned short u16; } v;
+
+	memset(&v, 0, sizeof(v));
+	if (f->exp->backend->ioctl(f->priv, cmd, (unsigned long)&v) < 0)
+		return 0;
+	return size == 8 ? v.u64 : size == 4 ? v.u32 : v.u16;
+}
+
+/*
+ * BLKINFO: the queue limits of the host block device, so the guest disk
+ * takes the same. The backend answers the ioctls (its own open file: any
+ * backend that is a block device to the guest can), sysfs what no ioctl
+ * says (discard, write zeroes, the largest request). Not a block device:
+ * -ENOTBLK, and the guest makes do with the size OPEN gave.
+ */
+static int64_t do_blkinfo(const struct vm *vm, const struct request *req,
+			  struct response *resp, struct open_file *f)
+{
+	struct devcall_blkinfo bi;
+	uint64_t size;
+	uint32_t flags = 0;
+
+	_Static_assert(sizeof(bi) <= sizeof(resp->inline_data),
+		       "blkinfo fits the inline payload");
+	if (req->nr_segs || req->inline_len)
+		return -EINVAL;
+	if ((f->info.mode & S_IFMT) != S_IFBLK)
+		return -ENOTBLK;
+	memset(&bi, 0, sizeof(bi));
+	size = blk_query(f, BLKGETSIZE64, 8);
+	bi.size = htole64(size ? size : f->info.size);
+	bi.logical_block_size = htole32(blk_query(f, BLKSSZGET, 4));
+	bi.physical_block_size = htole32(blk_query(f, BLKPBSZGET, 4));
+	bi.io_min = htole32(blk_query(f, BLKIOMIN, 4));
+	bi.io_opt = htole32(blk_query(f, BLKIOOPT, 4));
+	if (blk_query(f, BLKROGET, 4) || f->exp->read_only)
+		flags |= DEVCALL_BLKINFO_F_RO;
+	if (blk_query(f, BLKROTATIONAL, 2))
+		flags |= DEVCALL_BLKINFO_F_ROTATIONAL;
+	bi.flags = htole32(flags);
+	bi.max_request = htole32(vm_config(vm)->limits.max_request_bytes);
+	if (f->info.rdev) {
+		uint64_t kb = blk_queue_attr(f->info.rdev, "max_hw_sectors_kb");
+
+		bi.max_hw_bytes = htole32(kb > UINT32_MAX / 1024 ?
+					  UINT32_MAX & ~4095u : kb * 1024);
+		bi.discard_max_bytes =
+			htole64(blk_queue_attr(f->info.rdev,
+					       "discard_max_bytes"));
+		bi.discard_granularity =
+			htole32(blk_queue_attr(f->info.rdev,
+					       "discard_granularity"));
+		bi.write_zeroes_max_bytes =
+			htole64(blk_queue_attr(f->info.rdev,
+					       "write_zeroes_max_bytes"));
+	}
+	memcpy(resp->inline_data, &bi, sizeof(bi));
+	resp->inline_len = sizeof(bi);
+	return 0;
+}
+
+/*
  * POLL: the host file's readiness for the events in arg. Answered at once
  * if any is there (or an error or hangup), or if the guest only asks
  * (DEVCALL_REQ_F_NONBLOCK); else it waits until one is.
@@ -816,6 +914,7 @@ static int64_t dispatch_op(struct vm *vm, const struct dispatch_env *env,
 	case DEVCALL_OP_LAYOUT:
 	case DEVCALL_OP_POLL:
 	case DEVCALL_OP_FSYNC:
+	case DEVCALL_OP_BLKINFO:
 		break;
 	default:
 		return -EOPNOTSUPP;
@@ -832,6 +931,8 @@ static int64_t dispatch_op(struct vm *vm, const struct dispatch_env *env,
 		ret = do_poll(req, f, wait);
 	else if (req->op == DEVCALL_OP_FSYNC)
 		ret = do_fsync(req, f);
+	else if (req->op == DEVCALL_OP_BLKINFO)
+		ret = do_blkinfo(vm, req, resp, f);
 	else
 		ret = do_read_write(env, req, resp, f, wait);
 	if (ret == DISPATCH_WAIT) {

@@ -40,7 +40,9 @@ int request_decode(const void *wire, size_t len, struct request *req)
 	req->arg = le64toh(h->arg);
 	req->cmd = le32toh(h->cmd);
 	req->len = le32toh(h->len);
+	/* 10 and 11 are reserved (fd passing): unknown until defined. */
 	if (!req->op || req->op > DEVCALL_OP_MAX ||
+	    (req->op > DEVCALL_OP_LAYOUT && req->op < DEVCALL_OP_BLKINFO) ||
 	    (req->flags & ~DEVCALL_REQ_F_ALL))
 		return -EPROTO;
 

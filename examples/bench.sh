@@ -20,7 +20,7 @@ dd if=/dev/zero of="$disk" bs=1M count=128 status=none
 accel=$("$top/vmm-glue/devcall-vm" --print-accel)
 host=$("$probe" bench "$disk" 0)
 out=$("$top/vmm-glue/devcall-vm" --name bench --timeout 600 \
-	--export "disk=$disk" --module virtio_blk --module virtio_pci \
+	--export "disk=$disk,guest-type=char" --module virtio_blk --module virtio_pci \
 	--qemu-arg -drive --qemu-arg "file=$disk,format=raw,if=virtio,cache=none,aio=threads" \
 	--file "$probe:/dcprobe" \
 	-- sh -c 'i=0; while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done

@@ -29,7 +29,7 @@ echo "host: exporting $disk (64 MiB RAM disk), /dev/urandom, /dev/null, and an"
 echo "host: emulated CD-RW drive (plugin backend, disc image $work/disc.img)"
 out=$work/out
 "$top/vmm-glue/devcall-vm" --name demo --timeout 300 \
-	--export "ramdisk=$disk" --export urandom=/dev/urandom --export null=/dev/null \
+	--export "ramdisk=$disk,guest-type=char" --export urandom=/dev/urandom --export null=/dev/null \
 	--plugin "$build/examples/devcall-emudrive.so" \
 	--export "cdrw=$work/disc.img,backend=emudrive,options=media=cdrw,exclusive,scsi=passthrough" \
 	--package wodim --file "$work/demo.iso:/demo.iso" \

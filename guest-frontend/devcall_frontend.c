@@ -22,16 +22,13 @@
 #include <linux/slab.h>
 #include <linux/timer.h>
 #include <linux/wait.h>
-#include <linux/uaccess.h>
 #include <linux/xarray.h>
 
 #include "devcall_call.h"
-#include "layout_walk.h"
 
 #define DCF_MAX_MINORS		256	/* nodes across all devices */
 #define DCF_CHUNK		(4u << 20)	/* bytes per call */
 #define DCF_CHUNK_SEGS		(DCF_CHUNK / PAGE_SIZE + 1)
-#define DCF_LAYOUT_CACHE	16	/* ioctl layouts kept per open file */
 #define DCF_POLL_ARMS		4	/* POLL calls waiting on the host per file */
 #define DCF_POLL_RETRY_MS	50	/* re-poll period when no arm was free */
 #define DCF_POLL_EVENTS		(EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLRDNORM | \
@@ -44,14 +41,6 @@ struct dcf_export {
 	dev_t devt;
 	struct cdev *cdev;
 	struct device *dev;
-};
-
-struct dcf_layout {
-	u32 cmd;
-	bool valid;
-	bool compat;		/* asked for a 32-bit process */
-	u8 ptr_size;		/* the answer's pointer width: 8, or 4 */
-	struct devcall_layout l;
 };
 
 struct dcf_file;
@@ -82,9 +71,7 @@ struct dcf_file {
 	 * The host's layouts for the ioctls this file used: one LAYOUT round
 	 * trip the first time a number is used, none after.
 	 */
-	struct mutex layouts_lock;
-	unsigned int next_layout;
-	struct dcf_layout layouts[DCF_LAYOUT_CACHE];
+	struct devcall_layout_cache layouts;
 };
 
 static struct class *dcf_class;
@@ -94,22 +81,17 @@ static DEFINE_IDA(dcf_minors);
 static DEFINE_XARRAY(dcf_nodes);
 static DEFINE_MUTEX(dcf_lock);
 
-static long dcf_simple_handle(struct devcall_dev *d, u64 handle, u16 op)
+static long dcf_simple(struct dcf_file *f, u16 op)
 {
 	struct devcall_call *c = devcall_call_alloc(op, 0);
 	long ret;
 
 	if (!c)
 		return -ENOMEM;
-	devcall_call_hdr(c)->handle = cpu_to_le64(handle);
-	ret = devcall_call_submit(d, c);
+	devcall_call_hdr(c)->handle = cpu_to_le64(f->handle);
+	ret = devcall_call_submit(f->d, c);
 	devcall_call_put(c);
 	return ret;
-}
-
-static long dcf_simple(struct dcf_file *f, u16 op)
-{
-	return dcf_simple_handle(f->d, f->handle, op);
 }
 
 static void dcf_poll_retry(struct timer_list *t)
@@ -125,7 +107,7 @@ static struct dcf_file *dcf_file_alloc(void)
 
 	if (!f)
 		return NULL;
-	mutex_init(&f->layouts_lock);
+	devcall_layout_cache_init(&f->layouts);
 	spin_lock_init(&f->poll_lock);
 	init_waitqueue_head(&f->poll_wq);
 	timer_setup(&f->poll_retry, dcf_poll_retry, 0);
@@ -339,117 +321,23 @@ static loff_t dcf_llseek(struct file *file, loff_t off, int whence)
 				 min_t(u64, f->size, MAX_LFS_FILESIZE));
 }
 
-/*
- * The host's layout for cmd, fetched once per file and caller ABI. A
- * 32-bit process's (compat) answer may be a 32-bit layout, whose pointers
- * are 4 bytes (*ptr_size), or the native one that serves it as it is.
- */
-static int dcf_layout(struct dcf_file *f, u32 cmd, bool compat,
-		      struct devcall_layout *out, unsigned int *ptr_size)
-{
-	struct devcall_call *c;
-	unsigned int i, n;
-	s64 ret;
-
-	mutex_lock(&f->layouts_lock);
-	for (i = 0; i < DCF_LAYOUT_CACHE; i++) {
-		if (f->layouts[i].valid && f->layouts[i].cmd == cmd &&
-		    f->layouts[i].compat == compat) {
-			*out = f->layouts[i].l;
-			*ptr_size = f->layouts[i].ptr_size;
-			mutex_unlock(&f->layouts_lock);
-			return 0;
-		}
-	}
-	mutex_unlock(&f->layouts_lock);
-
-	c = devcall_call_alloc(DEVCALL_OP_LAYOUT, 0);
-	if (!c)
-		return -ENOMEM;
-	devcall_call_hdr(c)->handle = cpu_to_le64(f->handle);
-	devcall_call_hdr(c)->cmd = cpu_to_le32(cmd);
-	if (compat)
-		devcall_call_hdr(c)->flags = cpu_to_le32(DEVCALL_REQ_F_COMPAT);
-	ret = devcall_call_submit(f->d, c);
-	*ptr_size = 8;
-	if (ret >= 0 && compat && (le32_to_cpu(devcall_call_resp(c)->flags) &
-				   DEVCALL_RESP_F_COMPAT))
-		*ptr_size = 4;
-	if (ret >= 0) {
-		/* A host before nested pointers sends the first part only. */
-		memset(out, 0, sizeof(*out));
-		n = devcall_call_resp_inline(c, out, sizeof(*out));
-		if ((n != sizeof(*out) && n != DEVCALL_LAYOUT_V1_SIZE) ||
-		    le32_to_cpu(out->cmd) != cmd ||
-		    layout_walk_check_ptrs(out, *ptr_size))
-			ret = -EPROTO;	/* the host broke the protocol */
-	}
-	devcall_call_put(c);
-	if (ret < 0)
-		return ret;
-
-	mutex_lock(&f->layouts_lock);
-	i = f->next_layout++ % DCF_LAYOUT_CACHE;
-	f->layouts[i].cmd = cmd;
-	f->layouts[i].compat = compat;
-	f->layouts[i].ptr_size = *ptr_size;
-	f->layouts[i].l = *out;
-	f->layouts[i].valid = true;
-	mutex_unlock(&f->layouts_lock);
-	return 0;
-}
-
-static int dcf_read_user(void *ctx, void *dst, __u64 uaddr, size_t len)
-{
-	return copy_from_user(dst, u64_to_user_ptr(uaddr), len) ? -EFAULT : 0;
-}
-
-static u16 dcf_seg_dir(u8 dir)
-{
-	return (dir & LW_DIR_IN ? DEVCALL_SEG_TO_HOST : 0) |
-	       (dir & LW_DIR_OUT ? DEVCALL_SEG_FROM_HOST : 0);
-}
-
-static unsigned int dcf_pages(u64 uaddr, u64 len)
-{
-	return len ? (PAGE_ALIGN(uaddr + len) - (uaddr & PAGE_MASK)) >>
-		     PAGE_SHIFT : 0;
-}
-
-/*
- * Every ioctl goes by the layout the host publishes for it: the argument,
- * and the memory behind each pointer in it, pinned so the host driver
- * reads and writes the application's own buffers. A 32-bit process's
- * (compat) ioctl goes by the layout the host publishes for its number and
- * ABI; the host converts it for its own driver.
- */
 static const struct file_operations dcf_fops;
 
 /*
- * A descriptor argument: the caller's file fd must be a file of this
- * frontend on the same devcall device (the same VM), whose handle the
- * host can map to its own file. Anything else is EBADF. The reference
- * in *held keeps the file (and its handle) until the call is over.
+ * A descriptor argument: it must name a file of this frontend on the same
+ * devcall device (the same VM), whose handle the host maps to its own
+ * file. Anything else is EBADF.
  */
-static int dcf_fd_in(struct dcf_file *f, s32 fd, struct fd *held,
-		     u64 *handle)
+static int dcf_handle_of(struct devcall_dev *d, struct file *file,
+			 u64 *handle)
 {
 	struct dcf_file *other;
 
-	*held = fdget(fd);
-	if (!held->file)
+	if (file->f_op != &dcf_fops)
 		return -EBADF;
-	if (held->file->f_op != &dcf_fops) {
-		fdput(*held);
-		held->file = NULL;
+	other = file->private_data;
+	if (other->d != d)
 		return -EBADF;
-	}
-	other = held->file->private_data;
-	if (other->d != f->d) {
-		fdput(*held);
-		held->file = NULL;
-		return -EBADF;
-	}
 	*handle = other->handle;
 	return 0;
 }
@@ -457,21 +345,19 @@ static int dcf_fd_in(struct dcf_file *f, s32 fd, struct fd *held,
 /*
  * The host answered a new file (TIOCGPTPEER, KVM_CREATE_VM): a descriptor
  * of the caller for it, closed (and the host's file with it) like any
- * other. If no descriptor can be made, the host's file is closed now.
+ * other. On failure the forward closes the host's file.
  */
-static long dcf_fd_out(struct dcf_file *f, struct devcall_call *c, u64 handle)
+static long dcf_install(struct devcall_dev *d, u64 handle,
+			const struct devcall_resp *r)
 {
-	const struct devcall_resp *r = devcall_call_resp(c);
 	struct dcf_file *nf;
 	struct file *file;
 	int fd, ret;
 
 	nf = dcf_file_alloc();
-	if (!nf) {
-		ret = -ENOMEM;
-		goto out_close;
-	}
-	nf->d = f->d;
+	if (!nf)
+		return -ENOMEM;
+	nf->d = d;
 	devcall_dev_get(nf->d);
 	nf->handle = handle;
 	nf->size = le64_to_cpu(r->size);
@@ -495,132 +381,33 @@ static long dcf_fd_out(struct dcf_file *f, struct devcall_call *c, u64 handle)
 out_free:
 	devcall_dev_put(nf->d);
 	kfree(nf);
-out_close:
-	dcf_simple_handle(f->d, handle, DEVCALL_OP_CLOSE);
 	return ret;
 }
 
+static const struct devcall_ioctl_fds dcf_ioctl_fds = {
+	.handle_of	= dcf_handle_of,
+	.install	= dcf_install,
+};
+
+/*
+ * Every ioctl goes by the layout the host publishes for it (the call
+ * mechanism's devcall_ioctl_forward_fds, shared with the block frontend;
+ * descriptors in and out by dcf_ioctl_fds). A
+ * 32-bit process's (compat) ioctl goes by the layout the host publishes
+ * for its number and ABI; the host converts it for its own driver.
+ */
 static long dcf_do_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg, bool compat)
 {
 	struct dcf_file *f = file->private_data;
-	struct fd held = { .file = NULL };
-	struct lw_buf *bufs = NULL;
-	struct devcall_layout *l;
-	struct devcall_call *c = NULL;
-	struct devcall_req *h;
-	unsigned int size, segs, i, ptr_size;
-	u64 fd_handle = 0;
-	u8 *copy = NULL;
 	u32 flags = 0;
-	bool fd_in;
-	s64 res;
-	s32 fd;
-	int n = 0;
-	long ret;
 
-	l = kmalloc(sizeof(*l), GFP_KERNEL);
-	if (!l)
-		return -ENOMEM;
-	ret = dcf_layout(f, cmd, compat, l, &ptr_size);
-	if (ret)
-		goto out;
-	size = le32_to_cpu(l->arg_size);
-
-	if (size) {
-		copy = kzalloc(size, GFP_KERNEL);
-		bufs = kcalloc(LW_MAX_BUFS, sizeof(*bufs), GFP_KERNEL);
-		ret = -ENOMEM;
-		if (!copy || !bufs)
-			goto out;
-		ret = -EFAULT;
-		if (((l->arg_dir & LW_DIR_IN) || l->nr_ptrs) &&
-		    copy_from_user(copy, (void __user *)arg, size))
-			goto out;
-		n = layout_walk_ptrs(l, ptr_size, copy, dcf_read_user, NULL,
-				     bufs, LW_MAX_BUFS);
-		if (n < 0) {
-			ret = n;
-			goto out;
-		}
-	}
-	fd_in = layout_walk_fd_in(l, copy, arg, &fd);
-	if (fd_in) {
-		ret = dcf_fd_in(f, fd, &held, &fd_handle);
-		if (ret)
-			goto out;
-	}
-	segs = size > DEVCALL_INLINE_MAX ? dcf_pages(arg, size) : 0;
-	for (i = 0; i < n; i++)
-		segs += dcf_pages(bufs[i].uaddr, bufs[i].len);
-	ret = -E2BIG;
-	if (segs > DEVCALL_MAX_SEGS)
-		goto out;
-	ret = -ENOMEM;
-	c = devcall_call_alloc(DEVCALL_OP_IOCTL, segs);
-	if (!c)
-		goto out;
-	h = devcall_call_hdr(c);
-	h->handle = cpu_to_le64(f->handle);
-	h->cmd = cpu_to_le32(cmd);
 	if (file->f_flags & O_NONBLOCK)
 		flags |= DEVCALL_REQ_F_NONBLOCK;
 	if (compat)
 		flags |= DEVCALL_REQ_F_COMPAT;
-	/* Our descriptor's number means nothing there: the file's handle. */
-	if (fd_in) {
-		flags |= DEVCALL_REQ_F_FD_IN;
-		h->offset = cpu_to_le64(fd_handle);
-	}
-	if (layout_walk_fd_out(l))
-		flags |= DEVCALL_REQ_F_FD_OUT;
-	h->flags = cpu_to_le32(flags);
-
-	if (!size) {
-		/* A plain integer; a descriptor travels as its handle. */
-		h->arg = cpu_to_le64(fd_in ? 0 : arg);
-	} else {
-		h->len = cpu_to_le32(size);
-		h->flags |= cpu_to_le32(DEVCALL_REQ_F_ARG_BUF);
-		if (size <= DEVCALL_INLINE_MAX)
-			ret = devcall_call_set_inline(c, copy, size);
-		else
-			ret = devcall_call_pin(c, arg, size,
-					       dcf_seg_dir(l->arg_dir), 0);
-		for (i = 0; !ret && i < n; i++)
-			ret = devcall_call_pin(c, bufs[i].uaddr, bufs[i].len,
-					       dcf_seg_dir(bufs[i].dir),
-					       bufs[i].idx);
-		if (ret)
-			goto out;
-	}
-
-	ret = devcall_call_submit(f->d, c);
-	res = ret;
-	if (ret >= 0 && size && size <= DEVCALL_INLINE_MAX &&
-	    (l->arg_dir & LW_DIR_OUT)) {
-		/* The argument as the driver left it, guest pointers intact. */
-		if (devcall_call_resp_inline(c, copy, size) != size)
-			ret = -EIO;
-		else if (copy_to_user((void __user *)arg, copy, size))
-			ret = -EFAULT;
-	}
-	/* A new file on the host: ours, or closed there if we fail. */
-	if (res >= 0 && layout_walk_fd_out(l)) {
-		if (ret >= 0)
-			ret = dcf_fd_out(f, c, res);
-		else
-			dcf_simple_handle(f->d, res, DEVCALL_OP_CLOSE);
-	}
-out:
-	if (held.file)
-		fdput(held);
-	if (c)
-		devcall_call_put(c);
-	kfree(bufs);
-	kfree(copy);
-	kfree(l);
-	return ret;
+	return devcall_ioctl_forward_fds(f->d, f->handle, &f->layouts, cmd,
+					 arg, flags, &dcf_ioctl_fds);
 }
 
 static long dcf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

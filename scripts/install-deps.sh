@@ -18,7 +18,8 @@ for group in "${@:-build}"; do
 		      libjson-c-dev libcap-ng-dev libseccomp-dev) ;;
 	fuzz)  want+=(clang) ;;
 	e2e)   want+=(qemu-system-x86 busybox-static cpio kmod gzip
-		      util-linux python3 genisoimage gcc-multilib) ;;
+		      util-linux fdisk e2fsprogs python3 genisoimage
+		      gcc-multilib) ;;
 	*) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done

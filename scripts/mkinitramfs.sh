@@ -5,11 +5,13 @@
 # extra files and Debian packages (with the libraries they need).
 #
 #   scripts/mkinitramfs.sh -o OUT -m MODDIR [-k MOD.ko]... [-s SCRIPT]
-#                          [-f SRC:DEST]... [-p PACKAGE]... [--shell]
+#                          [-f SRC:DEST]... [-p PACKAGE]... [-b PROGRAM]...
+#                          [--shell]
+# -b copies a host program to the same path, with the libraries ldd names.
 set -euo pipefail
 
 out= moddir= script= shell=0
-mods=() files=() pkgs=()
+mods=() files=() pkgs=() bins=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-o) out=$2; shift 2 ;;
@@ -18,6 +20,7 @@ while [ $# -gt 0 ]; do
 	-s) script=$2; shift 2 ;;
 	-f) files+=("$2"); shift 2 ;;
 	-p) pkgs+=("$2"); shift 2 ;;
+	-b) bins+=("$2"); shift 2 ;;
 	--shell) shell=1; shift ;;
 	*) echo "mkinitramfs: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -61,6 +64,17 @@ for f in "${files[@]}"; do
 	src=${f%%:*} dst=${f#*:}
 	mkdir -p "$root/$(dirname "$dst")"
 	cp -a "$src" "$root/$dst"
+done
+
+# Host programs, and the shared libraries they need.
+for b in "${bins[@]}"; do
+	mkdir -p "$root$(dirname "$b")"
+	cp -L "$b" "$root$b"
+	{ ldd "$b" 2>/dev/null || true; } |
+		awk '/=> \//{print $3} /^\t\/lib64/{print $1}' | while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
 done
 
 # Debian packages, and the shared libraries their programs need.

@@ -38,7 +38,8 @@ static void regs_init(struct shm_transport *t)
 		memset(&e[i], 0, sizeof(e[i]));
 		e[i].id = htole32(x->id);
 		e[i].flags = htole32((x->read_only ? DEVCALL_EXPORT_F_RO : 0) |
-				     (x->exclusive ? DEVCALL_EXPORT_F_EXCLUSIVE : 0));
+				     (x->exclusive ? DEVCALL_EXPORT_F_EXCLUSIVE : 0) |
+				     (x->guest_block ? DEVCALL_EXPORT_F_BLOCK : 0));
 		snprintf(e[i].name, sizeof(e[i].name), "%s", x->name);
 	}
 	r->config_size = htole32(sizeof(*c) + t->cfg->nr_exports * sizeof(*e));

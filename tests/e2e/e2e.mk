@@ -43,6 +43,7 @@ e2e: e2e-deps
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_i2cspi.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_privilege.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_devices.sh
+	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_blockdev.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_compat32.sh
 
 CHECK_EXTRA += e2e

@@ -47,8 +47,8 @@ truncate -s 64M "$out/loop.img"
 loop=$(losetup -f --show -P "$out/loop.img") || { echo "losetup failed"; echo "0 passed, 1 failed"; exit 1; }
 loops+=("$loop")
 "$vm" --name e2e-main --timeout 60 \
-	--export "disk=$disk" --export "ro=$disk,ro" --export zero=/dev/zero \
-	--export null=/dev/null --export urandom=/dev/urandom --export "loop=$loop,host-partitions=allow" \
+	--export "disk=$disk,guest-type=char" --export "ro=$disk,ro,guest-type=char" --export zero=/dev/zero \
+	--export null=/dev/null --export urandom=/dev/urandom --export "loop=$loop,host-partitions=allow,guest-type=char" \
 	--file "$dcprobe:/dcprobe" --script "$top/tests/e2e/guest/main.sh" \
 	--log "$out/main-console.log" --daemon-log "$out/main-devcalld.log" \
 	> "$out/main.out" 2>&1
@@ -92,7 +92,7 @@ zram_add disk2 16M
 run=$out/run
 mkdir -p "$run"
 "$build/vmm-glue/devcalld" --run-dir "$run" --pidfile "$run/pid" \
-	--export "ka:disk=$disk2" --export "kb:disk=$disk2" --export kb:zero=/dev/zero \
+	--export "ka:disk=$disk2,guest-type=char" --export "kb:disk=$disk2,guest-type=char" --export kb:zero=/dev/zero \
 	> "$out/kill-devcalld.log" 2>&1 &
 daemon=$!
 for _ in $(seq 100); do [ -f "$run/pid" ] && break; sleep 0.05; done

@@ -3,9 +3,12 @@
 # one guest on the same forwarded nodes (guest/dccompat.c): SG_IO INQUIRY
 # (plain and through an iovec) and READ CAPACITY on the emulated drive,
 # TCGETS/TCSETS* and the window size on a pty master (/dev/ptmx), the
-# block size ioctls on a zram disk. The 32-bit run must print what the
-# 64-bit one does: its ioctls take the compat path (the frontend's
-# compat_ioctl, the host's 32-bit layouts and conversion).
+# block size ioctls on a zram disk exported as a node (guest-type=char:
+# the host converts them), and the SG_IO ones again on an emulated drive
+# made a guest disk (guest-type=block: devcall_blk's compat_ioctl). The
+# 32-bit run must print what the 64-bit one does: its ioctls take the
+# compat path (the frontends' compat_ioctl, the host's 32-bit layouts and
+# conversion).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$top/build}
@@ -30,16 +33,21 @@ zram=$(cat /sys/class/zram-control/hot_add) && echo 64M > "/sys/block/zram$zram/
 	{ result zram fail "cannot create a zram disk"; finish; }
 disk=/dev/zram$zram
 : > "$out/disc.img"		# a blank disc
+: > "$out/disc2.img"		# another, the guest's disk
 
-g='for a in 64 32; do for c in "sg /dev/devcall/cdrw" "tty /dev/devcall/ptmx" "blk /dev/devcall/disk"; do
-	/dccompat$a $c > /tmp/$a-${c%% *}.txt 2>&1; echo "RC ${c%% *} $?" >> /tmp/$a-${c%% *}.txt
+g='for a in 64 32; do for c in "sg sg /dev/devcall/cdrw" "tty tty /dev/devcall/ptmx" "blk blk /dev/devcall/disk" "sgdisk sg /dev/devcall/cddisk"; do
+	set -- $c; n=$1; shift
+	/dccompat$a "$@" > /tmp/$a-$n.txt 2>&1; echo "RC $n $?" >> /tmp/$a-$n.txt
 done; done
+[ -b /dev/devcall/cddisk ] && echo "TYPE cddisk block"
+[ -c /dev/devcall/disk ] && echo "TYPE disk char"
 for f in /tmp/64-*.txt /tmp/32-*.txt; do echo "== $f"; cat "$f"; done; echo DONE'
 rm -f "$out/console.log"
 "$vm" --name e2e-compat32 --timeout 240 \
 	--plugin "$build/examples/devcall-emudrive.so" \
 	--export "cdrw=$out/disc.img,backend=emudrive,options=media=cdrw,scsi=passthrough" \
-	--export ptmx=/dev/ptmx --export "disk=$disk" \
+	--export "cddisk=$out/disc2.img,backend=emudrive,options=media=cdrw,scsi=passthrough,guest-type=block" \
+	--export ptmx=/dev/ptmx --export "disk=$disk,guest-type=char" \
 	--file "$t64:/dccompat64" --file "$t32:/dccompat32" \
 	--log "$out/console.log" --daemon-log "$out/devcalld.log" \
 	-- sh -c "$g" > "$out/guest.out" 2>&1
@@ -47,7 +55,7 @@ tr -d '\r' < "$out/guest.out" > "$out/guest.txt"
 section() {	# section ABI CHECK: that run's lines
 	awk -v h="== /tmp/$1-$2.txt" '/^== /{ on = ($0 == h); next } /^DONE/{ on = 0 } on' "$out/guest.txt"
 }
-for c in sg tty blk; do
+for c in sg tty blk sgdisk; do
 	section 64 $c | grep -v '^ABI \|^ALT ' > "$out/64-$c.txt"
 	section 32 $c | grep -v '^ABI \|^ALT ' > "$out/32-$c.txt"
 	result "abi-32-ran-$c" "$(section 32 $c | grep -q '^ABI 32-bit' && echo ok || echo fail)"
@@ -58,6 +66,10 @@ l64() { grep -m1 "^$1" "$out/64-$2.txt"; }
 result sg-inquiry-vendor "$(l64 'INQUIRY vendor=' sg | grep -q "vendor='DEVCALL '" && l64 'INQUIRY rc=' sg | grep -q 'rc=0 .*status=0 .*usr_ptr=same' && echo ok || echo fail)" \
 	"$(l64 'INQUIRY vendor=' sg)"
 result sg-inquiry-iovec "$(l64 'INQUIRY-IOV vendor=' sg | grep -q "vendor='DEVCALL '" && echo ok || echo fail)"
+result sgdisk-is-a-guest-disk "$(grep -q '^TYPE cddisk block' "$out/guest.txt" && echo ok || echo fail)"
+result zram-is-a-node "$(grep -q '^TYPE disk char' "$out/guest.txt" && echo ok || echo fail)"
+result sgdisk-inquiry-vendor "$(l64 'INQUIRY vendor=' sgdisk | grep -q "vendor='DEVCALL '" && l64 'INQUIRY rc=' sgdisk | grep -q 'rc=0 .*status=0 .*usr_ptr=same' && echo ok || echo fail)" \
+	"$(l64 'INQUIRY vendor=' sgdisk)"
 result sg-read-capacity-answered "$(l64 'READ-CAPACITY rc=0' sg | grep -q 'usr_ptr=same' && echo ok || echo fail)" \
 	"$(l64 'READ-CAPACITY data=' sg)"
 result tty-tcsets-round-trip "$(l64 'TCGETS-AFTER rc=0' tty | grep -q 'cc=' && ! grep -q 'rc=-1' "$out/64-tty.txt" && echo ok || echo fail)"

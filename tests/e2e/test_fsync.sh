@@ -35,7 +35,7 @@ flushes() { awk '{ print $16 }' "/sys/block/$lname/stat"; }
 
 rm -f "$out/console.log"
 "$vm" --name e2e-fsync --timeout 240 \
-	--export "disk=$disk" --export "loop=$loop" --export null=/dev/null \
+	--export "disk=$disk,guest-type=char" --export "loop=$loop,guest-type=char" --export null=/dev/null \
 	--file "$dcprobe:/dcprobe" --script "$top/tests/e2e/guest/fsync.sh" \
 	--log "$out/console.log" --daemon-log "$out/devcalld.log" \
 	> "$out/guest.out" 2>&1 &

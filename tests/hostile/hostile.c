@@ -1271,6 +1271,7 @@ G(g_magic, r->magic = 0)
 G(g_version, r->version = htole16(2))
 G(g_op0, r->op = 0)
 G(g_op10, r->op = htole16(10))
+G(g_op13, r->op = htole16(13))
 G(g_opffff, r->op = 0xffff)
 G(g_reserved, r->reserved = htole32(1))
 G(g_flags, r->flags = htole32(1u << 31))
@@ -1296,6 +1297,7 @@ static const struct garbage garbage[] = {
 	{ "version 2", -EPROTO, g_version, 0 },
 	{ "op 0", -EPROTO, g_op0, 0 },
 	{ "op 10", -EPROTO, g_op10, 0 },
+	{ "op 13", -EPROTO, g_op13, 0 },
 	{ "op 0xffff", -EPROTO, g_opffff, 0 },
 	{ "reserved bits", -EPROTO, g_reserved, 0 },
 	{ "unknown flags", -EPROTO, g_flags, 0 },

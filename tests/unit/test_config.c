@@ -270,6 +270,51 @@ static void test_scsi_opcodes(void **state)
 				    "scsi=passthrough", err, sizeof(err)), 0);
 }
 
+/*
+ * guest-type: char, block, auto (the default); auto makes a disk of a sys
+ * export whose path is a block device, and of nothing else.
+ */
+static void test_guest_type(void **state)
+{
+	static const char *const nodes[] = { "/dev/loop0", "/dev/zram0",
+					     "/dev/sda", "/dev/vda" };
+	const char *node = NULL;
+	char flag[128];
+	struct stat st;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(finish_one("a:n=/dev/null", err, sizeof(err)), 0);
+	assert_int_equal(cfg.vms[0].exports[0].guest_type, EXPORT_GUEST_AUTO);
+	assert_false(cfg.vms[0].exports[0].guest_block);
+	assert_int_equal(finish_one("a:n=/dev/null,guest-type=block", err,
+				    sizeof(err)), 0);
+	assert_true(cfg.vms[0].exports[0].guest_block);
+	assert_int_equal(finish_one("a:n=/dev/null,guest-type=char", err,
+				    sizeof(err)), 0);
+	assert_false(cfg.vms[0].exports[0].guest_block);
+	assert_int_equal(finish_one("a:n=/dev/null,guest-type=disk", err,
+				    sizeof(err)), -1);
+	assert_non_null(strstr(err, "guest-type: 'disk' is not char, block "
+			       "or auto"));
+
+	for (i = 0; i < 4 && !node; i++)
+		if (!stat(nodes[i], &st) && S_ISBLK(st.st_mode))
+			node = nodes[i];
+	if (!node)
+		return;
+	snprintf(flag, sizeof(flag), "a:d=%s", node);
+	assert_int_equal(finish_one(flag, err, sizeof(err)), 0);
+	assert_true(cfg.vms[0].exports[0].guest_block);
+	snprintf(flag, sizeof(flag), "a:d=%s,guest-type=char", node);
+	assert_int_equal(finish_one(flag, err, sizeof(err)), 0);
+	assert_false(cfg.vms[0].exports[0].guest_block);
+	/* A plugin's path is its own: auto leaves it a node. */
+	snprintf(flag, sizeof(flag), "a:d=%s,backend=mock", node);
+	assert_int_equal(finish_one(flag, err, sizeof(err)), 0);
+	assert_false(cfg.vms[0].exports[0].guest_block);
+}
+
 static char fake_sysfs[64];
 
 static int sysfs_cleanup(void **state)
@@ -543,6 +588,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_flag_errors),
 	cmocka_unit_test(test_scsi_opcodes),
 	cmocka_unit_test(test_new_keys),
+	cmocka_unit_test(test_guest_type),
 	cmocka_unit_test_teardown(test_scsi_refused_on_partition_sysfs,
 				  sysfs_cleanup),
 	cmocka_unit_test_teardown(test_scsi_refused_on_real_partition,

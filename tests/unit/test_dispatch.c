@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <linux/blkpg.h>
 #include <linux/cdrom.h>
 #include <linux/fs.h>
@@ -21,6 +22,7 @@
 
 #include "harness.h"
 #include "backend_mock.h"
+#include "config.h"
 #include "dispatch.h"
 #include "fake_guest.h"
 #include "layout_wire.h"
@@ -1428,6 +1430,35 @@ static long fd_handler(uint32_t cmd, unsigned long arg)
 	return -ENOTTY;
 }
 
+/* The queue limits BLKINFO reads: the backend's ioctls. */
+static long blkinfo_ioctl(uint32_t cmd, unsigned long arg)
+{
+	switch (cmd) {
+	case BLKGETSIZE64:
+		*(uint64_t *)arg = 96ull << 20;
+		return 0;
+	case BLKSSZGET:
+		*(int *)arg = 4096;
+		return 0;
+	case BLKPBSZGET:
+		*(unsigned int *)arg = 4096;
+		return 0;
+	case BLKIOMIN:
+		*(unsigned int *)arg = 8192;
+		return 0;
+	case BLKIOOPT:
+		*(unsigned int *)arg = 65536;
+		return 0;
+	case BLKROGET:
+		*(int *)arg = 0;
+		return 0;
+	case BLKROTATIONAL:
+		*(unsigned short *)arg = 1;
+		return 0;
+	}
+	return -ENOTTY;
+}
+
 static int64_t fd_ioctl(struct fixture *f, struct vm *vm, uint64_t h,
 			uint32_t cmd, uint32_t flags, uint64_t fd_handle)
 {
@@ -1658,6 +1689,117 @@ static void test_kvm_memory_region_refused(void **state)
 	assert_int_equal(mock_calls()->count[MOCK_IOCTL], 0);
 }
 
+static void sysfs_put(const char *dir, const char *name, const char *val)
+{
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(val, fp);
+	fclose(fp);
+}
+
+/*
+ * BLKINFO: the block limits from the backend's ioctls and from sysfs queue
+ * attributes of the file's device; read-only from the export; ENOTBLK
+ * for a file that is no block device; no segments or inline bytes.
+ */
+static void test_blkinfo(void **state)
+{
+	struct fixture *f = *state;
+	char root[] = "/tmp/devcall-blkinfo-XXXXXX", dir[128], cmd[160];
+	struct devcall_blkinfo bi;
+	int64_t h, hro;
+
+	assert_non_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/7:3", root);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	strcat(dir, "/queue");
+	assert_int_equal(mkdir(dir, 0700), 0);
+	sysfs_put(dir, "max_hw_sectors_kb", "1280\n");
+	sysfs_put(dir, "discard_max_bytes", "4294966784\n");
+	sysfs_put(dir, "discard_granularity", "4096\n");
+	sysfs_put(dir, "write_zeroes_max_bytes", "0\n");
+	config_sysfs_dev_block = root;
+	mock_set_rdev(makedev(7, 3));
+	mock_set_ioctl(blkinfo_ioctl);
+
+	h = do_open(f, f->a, EXP_BLK, DEVCALL_O_RDWR);
+	assert_true(h > 0);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_BLKINFO, h), 0);
+	assert_int_equal(f->resp.inline_len, sizeof(bi));
+	memcpy(&bi, f->resp.inline_data, sizeof(bi));
+	assert_int_equal(le64toh(bi.size), 96ull << 20);
+	assert_int_equal(le32toh(bi.logical_block_size), 4096);
+	assert_int_equal(le32toh(bi.physical_block_size), 4096);
+	assert_int_equal(le32toh(bi.io_min), 8192);
+	assert_int_equal(le32toh(bi.io_opt), 65536);
+	assert_int_equal(le32toh(bi.max_hw_bytes), 1280 * 1024);
+	assert_int_equal(le32toh(bi.flags), DEVCALL_BLKINFO_F_ROTATIONAL);
+	assert_int_equal(le64toh(bi.discard_max_bytes), 4294966784ull);
+	assert_int_equal(le32toh(bi.discard_granularity), 4096);
+	assert_int_equal(le64toh(bi.write_zeroes_max_bytes), 0);
+	assert_int_equal(le32toh(bi.max_request), 64 << 10);
+	assert_int_equal(bi.reserved2, 0);
+
+	/* Segments or inline bytes: malformed. */
+	fake_req_init(&f->req, DEVCALL_OP_BLKINFO, h);
+	f->req.inline_len = 4;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EINVAL);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, h), 0);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_BLKINFO, h), -EBADF);
+
+	/* A read-only export says so; no sysfs: no discard. */
+	config_sysfs_dev_block = "/nonexistent";
+	hro = do_open(f, f->a, EXP_RO, DEVCALL_O_RDONLY);
+	assert_true(hro > 0);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_BLKINFO, hro), 0);
+	memcpy(&bi, f->resp.inline_data, sizeof(bi));
+	assert_true(le32toh(bi.flags) & DEVCALL_BLKINFO_F_RO);
+	assert_int_equal(le64toh(bi.discard_max_bytes), 0);
+	assert_int_equal(le32toh(bi.max_hw_bytes), 0);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, hro), 0);
+
+	config_sysfs_dev_block = "/sys/dev/block";
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A file that is no block device has no queue limits. */
+static void test_blkinfo_not_block(void **state)
+{
+	struct fixture *f = *state;
+	char err[256];
+	struct config cfg;
+	struct host *host;
+	struct vm *vm;
+	int64_t h;
+
+	(void)f;
+	config_init(&cfg);
+	fake_config_flag(&cfg, "--export", "c:null=/dev/null");
+	assert_int_equal(config_finish(&cfg, err, sizeof(err)), 0);
+	host = host_create();
+	vm = vm_create(host, config_find_vm(&cfg, "c"));
+	fake_req_init(&f->req, DEVCALL_OP_OPEN, 0);
+	f->req.export_id = 1;
+	f->req.arg = DEVCALL_O_RDONLY;
+	dispatch_request(vm, &f->req, &f->resp);
+	h = f->resp.result;
+	assert_true(h > 0);
+	fake_req_init(&f->req, DEVCALL_OP_BLKINFO, h);
+	dispatch_request(vm, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -ENOTBLK);
+	assert_int_equal(f->resp.inline_len, 0);
+	fake_req_init(&f->req, DEVCALL_OP_CLOSE, h);
+	dispatch_request(vm, &f->req, &f->resp);
+	vm_destroy(vm);
+	host_destroy(host);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -1693,6 +1835,8 @@ static const struct CMUnitTest tests[] = {
 	T(test_fd_out),
 	T(test_fd_compat),
 	T(test_kvm_memory_region_refused),
+	T(test_blkinfo),
+	T(test_blkinfo_not_block),
 };
 
 TEST_MAIN("dispatch", tests, NULL, NULL)

@@ -86,6 +86,10 @@ static void test_bad_header_fields(void **state)
 	assert_int_equal(request_decode(wire, len, &dec), -EPROTO);
 	hdr()->op = htole16(DEVCALL_OP_MAX + 1);
 	assert_int_equal(request_decode(wire, len, &dec), -EPROTO);
+	hdr()->op = htole16(10);	/* reserved */
+	assert_int_equal(request_decode(wire, len, &dec), -EPROTO);
+	hdr()->op = htole16(11);
+	assert_int_equal(request_decode(wire, len, &dec), -EPROTO);
 	hdr()->op = htole16(0xffff);
 	assert_int_equal(request_decode(wire, len, &dec), -EPROTO);
 	len = encode_sample();
