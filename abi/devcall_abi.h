@@ -40,7 +40,7 @@ enum devcall_op {
 	DEVCALL_OP_FSYNC	= 7,	/* handle, arg = 1 fdatasync, 0 fsync */
 	DEVCALL_OP_CANCEL	= 8,	/* reserved: arg = tag to cancel */
 	DEVCALL_OP_LAYOUT	= 9,	/* handle, cmd: the host's layout */
-	/* 10, 11: reserved (fd passing) */
+	/* 10, 11: reserved */
 	DEVCALL_OP_BLKINFO	= 12,	/* handle: struct devcall_blkinfo out */
 	DEVCALL_OP_MAX		= 12,
 };

@@ -267,7 +267,12 @@ int layout_validate(const struct ioctl_layout *l)
 		       l->fd & LAYOUT_FD_IN_FIELD ||
 		       (l->arg_unused && l->fd & LAYOUT_FD_IN_ARG) ?
 		       -EINVAL : 0;
-	if (l->fd & LAYOUT_FD_IN_ARG)
+	/*
+	 * A returned descriptor only with an integer argument: with a struct
+	 * to copy back, a fault there would leave the new host file with no
+	 * handle to close it by.
+	 */
+	if (l->fd & (LAYOUT_FD_IN_ARG | LAYOUT_FD_OUT_RET))
 		return -EINVAL;
 	/*
 	 * The driver reads the descriptor: the host puts its own there, in

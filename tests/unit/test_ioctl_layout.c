@@ -104,6 +104,13 @@ static void test_validate_rejects(void **state)
 	layout_integer(1, &l);
 	l.nr_ptrs = 1;			/* an integer has no pointers */
 	assert_int_equal(layout_validate(&l), -EINVAL);
+	/* A returned descriptor only with an integer argument. */
+	l = *sg;
+	l.fd = LAYOUT_FD_OUT_RET;
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	layout_integer(1, &l);
+	l.fd = LAYOUT_FD_OUT_RET;
+	assert_int_equal(layout_validate(&l), 0);
 }
 
 static void test_register(void **state)
