@@ -294,10 +294,15 @@ static void test_descriptors_native(void **state)
 	}
 	assert_int_equal(layout_find(LOOP_CONFIGURE)->fd, LAYOUT_FD_IN_FIELD);
 	assert_int_equal(compat_check(&c, &l), 0);
-	l.fd = LAYOUT_FD_OUT_RET;
+	/* The descriptor bits must be the native layout's. */
+	l.fd = LAYOUT_FD_IN_FIELD;
+	l.arg_dir = LAYOUT_DIR_BOTH;
 	assert_int_equal(compat_check(&c, &l), -EINVAL);
-	c.layout32.fd = LAYOUT_FD_OUT_RET;
-	assert_int_equal(compat_check(&c, &l), 0);
+	/* And no struct argument returns one (layout_validate). */
+	l.fd = c.layout32.fd = LAYOUT_FD_OUT_RET;
+	assert_int_equal(compat_check(&c, &l), -EINVAL);
+	l = *layout_find(BLKGETSIZE);
+	c = *compat_find(BLKGETSIZE);
 	/* A descriptor field needs its own 4-byte copy. */
 	l.fd = c.layout32.fd = LAYOUT_FD_IN_FIELD;
 	l.arg_dir = c.layout32.arg_dir = LAYOUT_DIR_BOTH;
