@@ -476,6 +476,8 @@ static int set_export_key(struct export *exp, const char *key,
 		return parse_opcode_list(val, exp, e);
 	} else if (!strcmp(key, "host-partitions")) {
 		return parse_allow_deny(key, val, &exp->host_partitions, e);
+	} else if (!strcmp(key, "host-network")) {
+		return parse_allow_deny(key, val, &exp->host_network, e);
 	} else if (!strcmp(key, "host-exclusive")) {
 		return parse_allow_deny(key, val, &exp->host_exclusive, e);
 	} else if (!strcmp(key, "max-size")) {

@@ -68,6 +68,8 @@ struct export {
 	uint8_t scsi_opcodes[32];	/* bit n: opcode n allowed */
 	bool host_partitions;		/* BLKPG, BLKRRPART reach the host:
 					 * kept CAP_SYS_ADMIN (privilege.c) */
+	bool host_network;		/* TUNSETIFF & co. create or change host
+					 * interfaces: kept CAP_NET_ADMIN */
 	bool host_exclusive;		/* O_EXCL on a block node reaches it */
 	uint64_t max_size;		/* regular files: 0 = size at first
 					 * open, CONFIG_GROW = unlimited */

@@ -401,6 +401,13 @@ const struct ioctl_layout *dispatch_ioctl_layout(const struct vm *vm,
 		*err = -EPERM;
 		return NULL;
 	}
+	if (policy_host_network(cmd) && !exp->host_network) {
+		vm_warn(vm, "export %s: ioctl 0x%08x refused: creates or "
+			"changes host network interfaces; needs host-network = "
+			"allow", exp->name, cmd);
+		*err = -EPERM;
+		return NULL;
+	}
 	l = layout_lookup(cmd, scratch);
 	if (l)
 		return l;

@@ -13,6 +13,7 @@
 #include <linux/blkpg.h>
 #include <linux/cdrom.h>
 #include <linux/fs.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <scsi/scsi.h>
 #include <scsi/scsi_ioctl.h>
@@ -42,6 +43,20 @@ bool policy_scsi_filtered(uint32_t cmd)
 bool policy_host_partitions(uint32_t cmd)
 {
 	return cmd == BLKPG || cmd == BLKRRPART;
+}
+
+bool policy_host_network(uint32_t cmd)
+{
+	switch (cmd) {
+	case TUNSETIFF:
+	case TUNSETPERSIST:
+	case TUNSETOWNER:
+	case TUNSETGROUP:
+	case TUNSETLINK:
+		return true;
+	default:
+		return false;
+	}
 }
 
 const char *policy_never(uint32_t cmd)

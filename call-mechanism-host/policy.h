@@ -31,6 +31,12 @@ bool policy_scsi_filtered(uint32_t cmd);
 bool policy_host_partitions(uint32_t cmd);
 
 /*
+ * Tun ioctls that create host network interfaces or change who owns
+ * them and how they live: only on `host-network = allow` exports.
+ */
+bool policy_host_network(uint32_t cmd);
+
+/*
  * Ioctls no export's policy lets through (not even an allow entry): why,
  * for the log, or NULL. KVM_SET_USER_MEMORY_REGION (its userspace_addr
  * would be a daemon address) and KVM_RUN (needs the vCPU's mmap).

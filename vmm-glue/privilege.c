@@ -52,7 +52,8 @@ static const char *const allowed_syscalls[] = {
 static const char *cap_label(unsigned int cap)
 {
 	return cap == CAP_SYS_RAWIO ? "cap_sys_rawio" :
-	       cap == CAP_SYS_ADMIN ? "cap_sys_admin" : "cap_?";
+	       cap == CAP_SYS_ADMIN ? "cap_sys_admin" :
+	       cap == CAP_NET_ADMIN ? "cap_net_admin" : "cap_?";
 }
 
 /* "cap_sys_rawio (export a/cd: scsi = passthrough, and 2 more)" */
@@ -74,8 +75,9 @@ void privilege_caps_compute(const struct config *cfg,
 			    struct privilege_caps *out)
 {
 	const struct export *first_raw = NULL, *first_admin = NULL;
-	const char *raw_vm = NULL, *admin_vm = NULL;
-	unsigned int i, j, nr_raw = 0, nr_admin = 0;
+	const struct export *first_net = NULL;
+	const char *raw_vm = NULL, *admin_vm = NULL, *net_vm = NULL;
+	unsigned int i, j, nr_raw = 0, nr_admin = 0, nr_net = 0;
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < cfg->nr_vms; i++) {
@@ -92,6 +94,10 @@ void privilege_caps_compute(const struct config *cfg,
 				first_admin = exp;
 				admin_vm = vm->name;
 			}
+			if (exp->host_network && !nr_net++) {
+				first_net = exp;
+				net_vm = vm->name;
+			}
 		}
 	}
 	if (first_raw) {
@@ -103,6 +109,11 @@ void privilege_caps_compute(const struct config *cfg,
 		out->mask |= 1ull << CAP_SYS_ADMIN;
 		caps_note(out, CAP_SYS_ADMIN, admin_vm, first_admin->name,
 			  "host-partitions = allow", nr_admin - 1);
+	}
+	if (first_net) {
+		out->mask |= 1ull << CAP_NET_ADMIN;
+		caps_note(out, CAP_NET_ADMIN, net_vm, first_net->name,
+			  "host-network = allow", nr_net - 1);
 	}
 	if (!out->mask)
 		snprintf(out->why, sizeof(out->why),

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/if_tun.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -30,7 +31,7 @@
 #include "policy.h"
 
 enum { EXP_RW = 1, EXP_RO, EXP_EXCL, EXP_SCSI, EXP_PARTS, EXP_BLK,
-       EXP_BLK_EXCL, EXP_NOFSYNC };
+       EXP_BLK_EXCL, EXP_NOFSYNC, EXP_NET };
 
 /* The mock without an fsync: a driver with nothing to flush. */
 static struct backend_ops mock_nofsync;
@@ -77,6 +78,7 @@ static int setup(void **state)
 	fake_config_flag(&f->cfg, "--export", "a:blk=/dev/loop0,backend=mock");
 	fake_config_flag(&f->cfg, "--export", "a:blkx=/dev/loop0,backend=mock,host-exclusive=allow");
 	fake_config_flag(&f->cfg, "--export", "a:nofsync=/dev/null,backend=mock-nofsync");
+	fake_config_flag(&f->cfg, "--export", "a:net=/dev/null,backend=mock,host-network=allow");
 	fake_config_flag(&f->cfg, "--export", "b:rw=/dev/null,backend=mock");
 	fake_config_flag(&f->cfg, "--export", "b:ro=/dev/null,backend=mock,ro");
 	fake_config_flag(&f->cfg, "--export", "b:excl=/dev/zero,backend=mock,exclusive");
@@ -1194,6 +1196,37 @@ static void test_host_partitions(void **state)
 	assert_int_equal(mock_calls()->last_arg, 0);
 }
 
+/* Creating or re-owning host interfaces needs host-network = allow. */
+static void test_host_network(void **state)
+{
+	struct fixture *f = *state;
+	static const uint32_t cmds[] = { TUNSETIFF, TUNSETPERSIST,
+					 TUNSETOWNER, TUNSETGROUP, TUNSETLINK };
+	int64_t h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	int64_t hn = do_open(f, f->a, EXP_NET, DEVCALL_O_RDWR);
+	uint8_t ifr[40] = "dctap0";
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+		f->req.cmd = cmds[i];
+		dispatch_request(f->a, &f->req, &f->resp);
+		assert_int_equal(f->resp.result, -EPERM);
+		assert_non_null(strstr(last_log, "host-network = allow"));
+	}
+	assert_int_equal(mock_calls()->count[MOCK_IOCTL], 0);
+	/* On the opted-in export TUNSETIFF reaches the driver. */
+	mock_set_ioctl(ioctl_handler);
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, hn);
+	f->req.cmd = TUNSETIFF;
+	f->req.len = sizeof(ifr);
+	f->req.inline_len = sizeof(ifr);
+	memcpy(f->req.inline_data, ifr, sizeof(ifr));
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(mock_calls()->count[MOCK_IOCTL], 1);
+	assert_int_equal(mock_calls()->last_cmd, TUNSETIFF);
+}
+
 /* O_EXCL on a block node reaches the host only with host-exclusive. */
 static void test_host_exclusive(void **state)
 {
@@ -1826,6 +1859,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_int_arg_low_reserved),
 	T(test_allow_kinds),
 	T(test_host_partitions),
+	T(test_host_network),
 	T(test_host_exclusive),
 	T(test_fsync),
 	T(test_open_sync_direct_flags),

@@ -78,6 +78,18 @@ static void test_caps_rawio(void **state)
 	assert_null(strstr(caps.why, "cap_sys_admin"));
 }
 
+static void test_caps_net_admin(void **state)
+{
+	struct privilege_caps caps;
+
+	(void)state;
+	add_export("a", "tun")->host_network = true;
+	privilege_caps_compute(&cfg, &caps);
+	assert_int_equal(caps.mask, 1ull << CAP_NET_ADMIN);
+	assert_non_null(strstr(caps.why, "cap_net_admin (export a/tun: "
+				"host-network = allow)"));
+}
+
 static void test_caps_both(void **state)
 {
 	struct privilege_caps caps;
@@ -274,6 +286,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup(test_caps_none, reset),
 	cmocka_unit_test_setup(test_caps_rawio, reset),
 	cmocka_unit_test_setup(test_caps_both, reset),
+	cmocka_unit_test_setup(test_caps_net_admin, reset),
 	cmocka_unit_test_setup(test_ioctls_list, reset),
 	cmocka_unit_test_setup(test_ioctls_too_many, reset),
 	cmocka_unit_test_setup(test_filter_forked_child, reset),
