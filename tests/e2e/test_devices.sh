@@ -8,9 +8,10 @@
 #   zram    BLKGETSIZE64, BLKSSZGET, BLKDISCARD (the host's mm_stat drops);
 #   pty     TIOCGPTPEER on /dev/ptmx: the guest talks to itself through a
 #           descriptor the host returned; closing it hangs the master up;
-#   tun     TUNSETIFF attaches to a host tap (name chosen here); a frame the
-#           guest writes is captured on the host's side (AF_PACKET), one
-#           the host injects is read by the guest;
+#   tun     TUNSETIFF creates a host tap (name chosen here) through an
+#           export with host-network = allow, and is refused (EPERM) through
+#           one without; a frame the guest writes is captured on the host's
+#           side (AF_PACKET), one the host injects is read by the guest;
 #   kvm     with /dev/kvm exported: API version, CHECK_EXTENSION,
 #           CREATE_VM, CREATE_VCPU, GET/SET_REGS through the returned
 #           descriptors, SET_USER_MEMORY_REGION refused. Skipped (not
@@ -63,15 +64,14 @@ ip netns add "$ns" || { ns=; result netns fail; finish; }
 ip netns exec "$ns" ip link set lo up
 ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 tap=dctap$(($$ % 10000))
-# Creating an interface needs CAP_NET_ADMIN, which devcalld drops: the
-# host makes the tap persistent (root's, as the daemon), TUNSETIFF in the
-# guest attaches to it by name as an unprivileged opener may.
-ip netns exec "$ns" ip tuntap add dev "$tap" mode tap user 0 ||
-	{ result tap-create fail; finish; }
+# The guest creates the tap itself: its export says host-network = allow
+# (the daemon keeps CAP_NET_ADMIN for it); the same node exported without
+# it refuses TUNSETIFF.
 
 exports=(--export loopctl=/dev/loop-control --export "newloop=/dev/loop$nloop"
 	 --export "image=$out/image.img" --export "zram=/dev/zram$zram"
-	 --export ptmx=/dev/ptmx --export null=/dev/null --export tun=/dev/net/tun)
+	 --export ptmx=/dev/ptmx --export null=/dev/null --export tun=/dev/net/tun,host-network=allow
+	 --export tunlocked=/dev/net/tun)
 kvm=0
 [ -c /dev/kvm ] && { kvm=1; exports+=(--export kvm=/dev/kvm); }
 
@@ -82,6 +82,7 @@ d=/dev/devcall
 /dcdev zram \$d/zram
 /dcdev pty \$d/ptmx \$d/null
 [ $kvm = 1 ] && /dcdev kvm \$d/kvm
+/dcdev tun-refused \$d/tunlocked x$tap
 /dcdev tun \$d/tun $tap 120
 /dcdev32 loop \$d/loopctl \$d/newloop \$d/image $nloop 0
 /dcdev32 pty \$d/ptmx \$d/null
@@ -124,13 +125,15 @@ frame = b'\xff' * 6 + b'\x02\xdc\x00\x00\x00\x02' + b'\x88\xb5' + b'devcall-host
 frame += b'\0' * (60 - len(frame))
 captured, deadline = False, time.time() + 90
 while time.time() < deadline:
-	s.send(frame)
 	try:
+		s.send(frame)
 		data = s.recv(2048)
 		if data[12:14] == b'\x88\xb5' and data[14:27] == b'devcall-guest':
 			captured = True
 	except socket.timeout:
 		pass
+	except OSError:
+		break	# the guest closed its tap: the interface went with it
 	if captured and 'CHECK tun-read' in open(console, errors='replace').read():
 		break
 print('captured' if captured else 'none')
@@ -143,6 +146,7 @@ wait "$vmpid"
 rc=$?
 vmpid=
 result guest-ran "$([ $rc = 0 ] && echo ok || echo fail)" "status $rc"
+result tun-refused-made-no-interface "$(ip netns exec "$ns" ip link show "x$tap" >/dev/null 2>&1 && echo fail || echo ok)"
 while read -r _ name verdict detail; do
 	result "$name" "$verdict" "$detail"
 done < <(grep '^CHECK ' "$out/guest.out" | tr -d '\r')
@@ -152,7 +156,8 @@ names="loop-ctl-get-free loop-ctl-add loop-configure-pipe-ebadf
 	loop-blksszget loop-write loop-data-in-image loop-clr-fd loop-ctl-remove
 	zram-blkgetsize64 zram-blksszget zram-blkdiscard pty-tiocgptpeer
 	pty-peer-termios pty-peer-reads pty-master-reads pty-peer-close-hangup
-	tiocgptpeer-not-a-pty tun-setiff tun-write tun-read
+	tiocgptpeer-not-a-pty tun-setiff-needs-opt-in tun-setiff tun-write
+	tun-read
 	m32-loop-ctl-add m32-loop-configure-pipe-ebadf m32-loop-set-fd-pipe-ebadf
 	m32-loop-configure m32-loop-configure-fd-unchanged m32-loop-blkgetsize64
 	m32-loop-data-in-image m32-loop-clr-fd m32-loop-ctl-remove

@@ -355,6 +355,26 @@ static int cmd_tun(const char *path, const char *name, int secs)
 	return failures != 0;
 }
 
+/*
+ * TUNSETIFF on an export without host-network = allow: refused (EPERM)
+ * before the host's tun driver sees it; no interface appears.
+ */
+static int cmd_tun_refused(const char *path, const char *name)
+{
+	struct ifreq ifr;
+	int fd, ret;
+
+	fd = open_or_die(path, O_RDWR);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ret = ioctl(fd, TUNSETIFF, &ifr);
+	check("tun-setiff-needs-opt-in", ret < 0 && errno == EPERM, "%d %s",
+	      ret, ret ? strerror(errno) : "created");
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 7 && !strcmp(argv[1], "loop"))
@@ -366,6 +386,8 @@ int main(int argc, char **argv)
 		return cmd_pty(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "kvm"))
 		return cmd_kvm(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "tun-refused"))
+		return cmd_tun_refused(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "tun"))
 		return cmd_tun(argv[2], argv[3], atoi(argv[4]));
 	fprintf(stderr, "usage: see the comment at the top of dcdev.c\n");
