@@ -78,3 +78,12 @@ $(PRIV_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/privilege.o $(LIB)
 		$(LDLIBS_PRIV)
 
 UNIT_BINS += $(PRIV_UNIT_BIN)
+
+# Guest node identity: the export keys and the node table on the wire.
+NODE_UNIT_BIN	:= $(BUILD)/tests/unit/test_node_table
+
+$(NODE_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/shm_transport.o $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA) $(LDLIBS_HOST)
+
+UNIT_BINS += $(NODE_UNIT_BIN)

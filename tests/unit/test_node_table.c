@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest node identity: the export keys (guest-name, guest-alias,
+ * guest-mode, guest-owner, guest-group, guest-devnum) and the node table
+ * the host publishes after the export table.
+ */
+#include <endian.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "config.h"
+#include "shm_transport.h"
+
+static struct config cfg;
+static char err[512], path[64];
+
+static int load(const char *text)
+{
+	FILE *f;
+	int ret;
+
+	strcpy(path, "/tmp/devcall-node-XXXXXX");
+	close(mkstemp(path));
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	config_init(&cfg);
+	ret = config_load_file(&cfg, path, err, sizeof(err));
+	if (!ret)
+		ret = config_finish(&cfg, err, sizeof(err));
+	unlink(path);
+	return ret;
+}
+
+static const char nodes_ini[] =
+	"[vm a]\n"
+	"[export a cdrw]\n"
+	"path = /dev/null\n"
+	"guest-name = sg0\n"
+	"guest-alias = cdrw, scsi/host0/cd\n"
+	"guest-mode = 0660\n"
+	"guest-owner = 0\n"
+	"guest-group = cdrom\n"
+	"guest-devnum = host\n"
+	"[export a plain]\n"
+	"path = /dev/null\n"
+	"guest-group = 24\n";
+
+static void test_keys(void **state)
+{
+	const struct export *x;
+
+	(void)state;
+	assert_int_equal(load(nodes_ini), 0);
+	x = &cfg.vms[0].exports[0];
+	assert_string_equal(x->guest_name, "sg0");
+	assert_string_equal(x->guest_alias, "cdrw,scsi/host0/cd");
+	assert_int_equal(x->guest_mode, 0660);
+	assert_int_equal(x->guest_uid, 0);
+	assert_string_equal(x->guest_group, "cdrom");
+	assert_int_equal(x->node_flags, DEVCALL_NODE_F_MODE |
+			 DEVCALL_NODE_F_UID | DEVCALL_NODE_F_HOST_DEVNUM);
+	assert_int_equal(x->host_type, DEVCALL_HOST_CHAR);
+	assert_int_equal(x->host_major, 1);
+	assert_int_equal(x->host_minor, 3);
+	x = &cfg.vms[0].exports[1];
+	assert_string_equal(x->guest_name, "");
+	assert_int_equal(x->node_flags, DEVCALL_NODE_F_GID);
+	assert_int_equal(x->guest_gid, 24);
+	assert_string_equal(x->guest_group, "");
+}
+
+static void test_key_errors(void **state)
+{
+	static const struct {
+		const char *line, *msg;
+	} bad[] = {
+		{ "guest-name = /dev/sg0", "is not a path under /dev" },
+		{ "guest-name = a//b", "is not a path under /dev" },
+		{ "guest-name = ../sda", "is not a path under /dev" },
+		{ "guest-name = a/./b", "is not a path under /dev" },
+		{ "guest-name = a/", "is not a path under /dev" },
+		{ "guest-name = a b", "is not a path under /dev" },
+		{ "guest-alias = ok,..", "is not a path under /dev" },
+		{ "guest-alias = ok,", "is not a path under /dev" },
+		{ "guest-mode = 0999", "is not an octal mode" },
+		{ "guest-mode = 01777", "is not an octal mode" },
+		{ "guest-mode = rw", "is not an octal mode" },
+		{ "guest-owner = 12k", "is not an id" },
+		{ "guest-owner = -1", "is not a name or a number" },
+		{ "guest-group = a:b", "is not a name or a number" },
+		{ "guest-devnum = fixed", "is not host or dynamic" },
+	};
+	char text[256];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "[vm a]\n[export a n]\npath = /dev/null\n%s\n",
+			 bad[i].line);
+		assert_int_not_equal(load(text), 0);
+		if (!strstr(err, bad[i].msg))
+			fail_msg("%s: %s", bad[i].line, err);
+	}
+}
+
+/* The table follows the export table; one entry per export, in order. */
+static void test_wire(void **state)
+{
+	static uint8_t buf[8 + 2 * 256];
+	const struct devcall_config_nodes *h = (void *)buf;
+	const struct devcall_config_node *n = (void *)(h + 1);
+
+	(void)state;
+	assert_int_equal(load(nodes_ini), 0);
+	cfg.vms[0].exports[1].host_type = DEVCALL_HOST_REGULAR;
+	memset(buf, 0xa5, sizeof(buf));
+	shm_transport_nodes_init(&cfg.vms[0], buf);
+	assert_int_equal(le32toh(h->magic), DEVCALL_NODES_MAGIC);
+	assert_int_equal(le32toh(h->entry_size), 256);
+	assert_int_equal(le32toh(n[0].id), cfg.vms[0].exports[0].id);
+	assert_int_equal(le32toh(n[0].flags), DEVCALL_NODE_F_MODE |
+			 DEVCALL_NODE_F_UID | DEVCALL_NODE_F_HOST_DEVNUM);
+	assert_int_equal(le32toh(n[0].mode), 0660);
+	assert_int_equal(le32toh(n[0].uid), 0);
+	assert_int_equal(le32toh(n[0].host_type), DEVCALL_HOST_CHAR);
+	assert_int_equal(le32toh(n[0].host_major), 1);
+	assert_int_equal(le32toh(n[0].host_minor), 3);
+	assert_string_equal(n[0].name, "sg0");
+	assert_string_equal(n[0].aliases, "cdrw,scsi/host0/cd");
+	assert_string_equal(n[0].owner, "");
+	assert_string_equal(n[0].group, "cdrom");
+	assert_int_equal(le32toh(n[1].id), cfg.vms[0].exports[1].id);
+	assert_int_equal(le32toh(n[1].gid), 24);
+	assert_int_equal(le32toh(n[1].host_type), DEVCALL_HOST_REGULAR);
+	assert_string_equal(n[1].name, "");
+	/* Nothing of the poison is left in an entry: no stale bytes leak. */
+	assert_int_equal(n[1].aliases[sizeof(n[1].aliases) - 1], 0);
+	assert_int_equal(n[1].group[sizeof(n[1].group) - 1], 0);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_keys),
+	cmocka_unit_test(test_key_errors),
+	cmocka_unit_test(test_wire),
+};
+
+TEST_MAIN("node_table", tests, NULL, NULL)
