@@ -365,8 +365,8 @@ struct devcall_config_nodes {
 #define DEVCALL_NODE_F_MODE		(1u << 0) /* mode is set */
 #define DEVCALL_NODE_F_UID		(1u << 1) /* uid is set */
 #define DEVCALL_NODE_F_GID		(1u << 2) /* gid is set */
-/* Register under host_major:host_minor if that number is free. */
-#define DEVCALL_NODE_F_HOST_DEVNUM	(1u << 3)
+/* Register under devnum_major:devnum_minor if that number is free. */
+#define DEVCALL_NODE_F_DEVNUM		(1u << 3)
 
 /* What the host node is (host_type). */
 enum devcall_host_type {
@@ -378,7 +378,7 @@ enum devcall_host_type {
 };
 
 #define DEVCALL_NODE_NAME_MAX	64u	/* NUL included */
-#define DEVCALL_NODE_ALIASES_MAX 96u
+#define DEVCALL_NODE_ALIASES_MAX 88u
 #define DEVCALL_NODE_USER_MAX	32u
 
 struct devcall_config_node {
@@ -395,6 +395,8 @@ struct devcall_config_node {
 	char name[DEVCALL_NODE_NAME_MAX];
 	/* 96: more paths under /dev, comma-separated (symlinks: udev) */
 	char aliases[DEVCALL_NODE_ALIASES_MAX];
+	__le32 devnum_major;	/* 184: DEVCALL_NODE_F_DEVNUM: the number */
+	__le32 devnum_minor;	/* 188    the guest node should have */
 	/* 192, 224: owner and group by name, for udev to resolve */
 	char owner[DEVCALL_NODE_USER_MAX];
 	char group[DEVCALL_NODE_USER_MAX];

@@ -161,6 +161,23 @@ enum devcall_export_kind {
 	DEVCALL_EXPORT_BLOCK,	/* a disk: DEVCALL_EXPORT_F_BLOCK */
 };
 
+/*
+ * How a frontend names and protects an export's node: the host's node
+ * table (devcall_abi.h), checked, or the defaults when the host has none.
+ */
+struct devcall_node_info {
+	char name[DEVCALL_NODE_NAME_MAX];	/* under /dev, never empty */
+	char aliases[DEVCALL_NODE_ALIASES_MAX];	/* checked paths, ','-joined */
+	char owner[DEVCALL_NODE_USER_MAX];	/* names for udev; may be "" */
+	char group[DEVCALL_NODE_USER_MAX];
+	u32 flags;			/* DEVCALL_NODE_F_* */
+	umode_t mode;			/* DEVCALL_NODE_F_MODE: 0..0777 */
+	u32 uid, gid;			/* DEVCALL_NODE_F_UID, _GID */
+	u32 host_type;			/* enum devcall_host_type */
+	u32 host_major, host_minor;
+	u32 devnum_major, devnum_minor;	/* DEVCALL_NODE_F_DEVNUM */
+};
+
 struct devcall_export {
 	struct device dev;		/* on the devcall bus */
 	struct devcall_dev *d;		/* where its calls go; held by dev */
@@ -168,7 +185,11 @@ struct devcall_export {
 	u32 flags;			/* DEVCALL_EXPORT_F_* */
 	enum devcall_export_kind kind;
 	char name[DEVCALL_NAME_MAX];	/* [A-Za-z0-9_.-], never empty */
+	struct devcall_node_info node;
 };
+
+/* "char", "block", "regular", "fifo" or "unknown": for sysfs. */
+const char *devcall_host_type_name(u32 host_type);
 
 #define to_devcall_export(d) container_of(d, struct devcall_export, dev)
 

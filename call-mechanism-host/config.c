@@ -533,13 +533,23 @@ static int set_node_key(struct export *exp, const char *key,
 				      exp->guest_group, DEVCALL_NODE_F_GID,
 				      &exp->node_flags, e);
 	} else if (!strcmp(key, "guest-devnum")) {
-		if (!strcmp(val, "host"))
-			exp->node_flags |= DEVCALL_NODE_F_HOST_DEVNUM;
-		else if (!strcmp(val, "dynamic"))
-			exp->node_flags &= ~DEVCALL_NODE_F_HOST_DEVNUM;
-		else
-			return fail(e, "guest-devnum: '%s' is not host or "
-				    "dynamic", val);
+		unsigned int maj, min;
+		int end = 0;
+
+		exp->devnum_host = false;
+		exp->node_flags &= ~DEVCALL_NODE_F_DEVNUM;
+		if (!strcmp(val, "host")) {
+			exp->devnum_host = true;
+		} else if (sscanf(val, "%u:%u%n", &maj, &min, &end) == 2 &&
+			   !val[end] && isdigit((unsigned char)val[0]) &&
+			   maj > 0 && maj < 4096 && min < (1u << 20)) {
+			exp->node_flags |= DEVCALL_NODE_F_DEVNUM;
+			exp->devnum_major = maj;
+			exp->devnum_minor = min;
+		} else if (strcmp(val, "dynamic")) {
+			return fail(e, "guest-devnum: '%s' is not host, "
+				    "dynamic or MAJOR:MINOR", val);
+		}
 	} else {
 		return fail(e, "unknown export key '%s'", key);
 	}
@@ -975,6 +985,22 @@ static void finish_host_node(struct export *exp)
 	}
 }
 
+/* guest-devnum = host asks for the host node's number: it needs one. */
+static int finish_devnum(struct export *exp, char *why, size_t len)
+{
+	if (!exp->devnum_host)
+		return 0;
+	if (exp->host_type != DEVCALL_HOST_CHAR || exp->guest_block) {
+		snprintf(why, len, "guest-devnum = host: %s is not a char "
+			 "device node the guest sees as one", exp->path);
+		return -EINVAL;
+	}
+	exp->node_flags |= DEVCALL_NODE_F_DEVNUM;
+	exp->devnum_major = exp->host_major;
+	exp->devnum_minor = exp->host_minor;
+	return 0;
+}
+
 static void finish_guest_type(struct export *exp)
 {
 	struct stat st;
@@ -1067,6 +1093,11 @@ int config_finish(struct config *cfg, char *err, size_t errlen)
 			}
 			finish_guest_type(exp);
 			finish_host_node(exp);
+			if (finish_devnum(exp, why, sizeof(why))) {
+				snprintf(err, errlen, "export %s/%s: %s",
+					 vm->name, exp->name, why);
+				return -EINVAL;
+			}
 		}
 	}
 	return 0;

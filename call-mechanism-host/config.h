@@ -81,6 +81,8 @@ struct export {
 	uint32_t node_flags;		/* DEVCALL_NODE_F_* */
 	uint32_t guest_mode;
 	uint32_t guest_uid, guest_gid;
+	bool devnum_host;		/* guest-devnum = host */
+	uint32_t devnum_major, devnum_minor;	/* DEVCALL_NODE_F_DEVNUM */
 	char guest_owner[DEVCALL_NODE_USER_MAX];	/* by name: udev */
 	char guest_group[DEVCALL_NODE_USER_MAX];
 	/* Set by config_finish from the host path. */

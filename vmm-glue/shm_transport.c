@@ -31,6 +31,8 @@ void shm_transport_nodes_init(const struct vm_config *cfg, void *at)
 		n[i].host_type = htole32(x->host_type);
 		n[i].host_major = htole32(x->host_major);
 		n[i].host_minor = htole32(x->host_minor);
+		n[i].devnum_major = htole32(x->devnum_major);
+		n[i].devnum_minor = htole32(x->devnum_minor);
 		snprintf(n[i].name, sizeof(n[i].name), "%s", x->guest_name);
 		snprintf(n[i].aliases, sizeof(n[i].aliases), "%s",
 			 x->guest_alias);

@@ -46,7 +46,8 @@ static const char nodes_ini[] =
 	"guest-devnum = host\n"
 	"[export a plain]\n"
 	"path = /dev/null\n"
-	"guest-group = 24\n";
+	"guest-group = 24\n"
+	"guest-devnum = 21:7\n";
 
 static void test_keys(void **state)
 {
@@ -61,13 +62,16 @@ static void test_keys(void **state)
 	assert_int_equal(x->guest_uid, 0);
 	assert_string_equal(x->guest_group, "cdrom");
 	assert_int_equal(x->node_flags, DEVCALL_NODE_F_MODE |
-			 DEVCALL_NODE_F_UID | DEVCALL_NODE_F_HOST_DEVNUM);
+			 DEVCALL_NODE_F_UID | DEVCALL_NODE_F_DEVNUM);
 	assert_int_equal(x->host_type, DEVCALL_HOST_CHAR);
 	assert_int_equal(x->host_major, 1);
 	assert_int_equal(x->host_minor, 3);
 	x = &cfg.vms[0].exports[1];
 	assert_string_equal(x->guest_name, "");
-	assert_int_equal(x->node_flags, DEVCALL_NODE_F_GID);
+	assert_int_equal(x->node_flags, DEVCALL_NODE_F_GID |
+			 DEVCALL_NODE_F_DEVNUM);
+	assert_int_equal(x->devnum_major, 21);
+	assert_int_equal(x->devnum_minor, 7);
 	assert_int_equal(x->guest_gid, 24);
 	assert_string_equal(x->guest_group, "");
 }
@@ -91,7 +95,10 @@ static void test_key_errors(void **state)
 		{ "guest-owner = 12k", "is not an id" },
 		{ "guest-owner = -1", "is not a name or a number" },
 		{ "guest-group = a:b", "is not a name or a number" },
-		{ "guest-devnum = fixed", "is not host or dynamic" },
+		{ "guest-devnum = fixed", "is not host, dynamic or" },
+		{ "guest-devnum = 0:1", "is not host, dynamic or" },
+		{ "guest-devnum = 21:", "is not host, dynamic or" },
+		{ "guest-devnum = 21:1x", "is not host, dynamic or" },
 	};
 	char text[256];
 	unsigned int i;
@@ -105,6 +112,22 @@ static void test_key_errors(void **state)
 		if (!strstr(err, bad[i].msg))
 			fail_msg("%s: %s", bad[i].line, err);
 	}
+}
+
+/* guest-devnum = host needs a host char device. */
+static void test_devnum_host_needs_char(void **state)
+{
+	static char text[256], file[64];
+
+	(void)state;
+	strcpy(file, "/tmp/devcall-node-img-XXXXXX");
+	close(mkstemp(file));
+	snprintf(text, sizeof(text), "[vm a]\n[export a n]\npath = %s\n"
+		 "guest-devnum = host\n", file);
+	assert_int_not_equal(load(text), 0);
+	unlink(file);
+	assert_non_null(strstr(err, "guest-devnum = host: "));
+	assert_non_null(strstr(err, "is not a char device"));
 }
 
 /* The table follows the export table; one entry per export, in order. */
@@ -123,18 +146,22 @@ static void test_wire(void **state)
 	assert_int_equal(le32toh(h->entry_size), 256);
 	assert_int_equal(le32toh(n[0].id), cfg.vms[0].exports[0].id);
 	assert_int_equal(le32toh(n[0].flags), DEVCALL_NODE_F_MODE |
-			 DEVCALL_NODE_F_UID | DEVCALL_NODE_F_HOST_DEVNUM);
+			 DEVCALL_NODE_F_UID | DEVCALL_NODE_F_DEVNUM);
 	assert_int_equal(le32toh(n[0].mode), 0660);
 	assert_int_equal(le32toh(n[0].uid), 0);
 	assert_int_equal(le32toh(n[0].host_type), DEVCALL_HOST_CHAR);
 	assert_int_equal(le32toh(n[0].host_major), 1);
 	assert_int_equal(le32toh(n[0].host_minor), 3);
+	assert_int_equal(le32toh(n[0].devnum_major), 1);
+	assert_int_equal(le32toh(n[0].devnum_minor), 3);
 	assert_string_equal(n[0].name, "sg0");
 	assert_string_equal(n[0].aliases, "cdrw,scsi/host0/cd");
 	assert_string_equal(n[0].owner, "");
 	assert_string_equal(n[0].group, "cdrom");
 	assert_int_equal(le32toh(n[1].id), cfg.vms[0].exports[1].id);
 	assert_int_equal(le32toh(n[1].gid), 24);
+	assert_int_equal(le32toh(n[1].devnum_major), 21);
+	assert_int_equal(le32toh(n[1].devnum_minor), 7);
 	assert_int_equal(le32toh(n[1].host_type), DEVCALL_HOST_REGULAR);
 	assert_string_equal(n[1].name, "");
 	/* Nothing of the poison is left in an entry: no stale bytes leak. */
@@ -145,6 +172,7 @@ static void test_wire(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_keys),
 	cmocka_unit_test(test_key_errors),
+	cmocka_unit_test(test_devnum_host_needs_char),
 	cmocka_unit_test(test_wire),
 };
 
