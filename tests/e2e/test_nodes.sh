@@ -14,6 +14,7 @@ mkdir -p "$out"
 . "$top/tests/e2e/lib.sh"
 
 : > "$out/disc.img"
+truncate -s 1M "$out/disk.img"
 g='
 for n in /dev/sg0 /dev/misc/mynull /dev/devcall/cpuid /dev/devcall/plain; do
 	echo "NODE $(stat -c "%A %u %g %t:%T" $n) $n"
@@ -30,6 +31,10 @@ done
 echo "BUS $(cat /sys/bus/devcall/devices/*:cd/host_type)" \
 	"$(cat /sys/bus/devcall/devices/*:cd/host_dev)"
 echo "LINK $(readlink /dev/cdrw)"
+echo "DISK $(stat -c "%A %u %g" /dev/disks/mydisk)" \
+	"$(cat "/sys/class/block/devcall!disk/export")" \
+	"$(cat "/sys/class/block/devcall!disk/host_type")" \
+	"[$(cat "/sys/class/block/devcall!disk/group")]"
 dmesg | grep "is taken here"
 wodim -scanbus; echo SCANBUS=$?
 wodim dev=/dev/sg0 -inq; echo INQ=$?
@@ -40,6 +45,7 @@ wodim dev=/dev/cdrw -inq; echo INQALIAS=$?
 	--export "nul=/dev/null,guest-name=misc/mynull,guest-mode=0640,guest-owner=1000,guest-group=cdrom,guest-devnum=host" \
 	--export "cpuid=/dev/cpu/0/cpuid,guest-type=char,guest-devnum=host,guest-mode=0444" \
 	--export "plain=/dev/zero" \
+	--export "disk=$out/disk.img,guest-type=block,guest-name=disks/mydisk,guest-mode=0640,guest-group=6" \
 	--package wodim --log "$out/console.log" --daemon-log "$out/devcalld.log" \
 	-- sh -c "$g" > "$out/guest.out" 2>&1
 o=$out/guest.out
@@ -63,6 +69,8 @@ check cpuid-attrs "$(attr cpuid)" "char 203:0 [] [] [] 203:0"
 plain=$(node /dev/devcall/plain)
 check defaults "${plain% *}" "crw------- 0 0"
 check plain-attrs "$(attr plain | cut -d' ' -f1-2)" "char 1:5"
+# Disks: name and mode by the kernel; the group is udev's (attribute).
+check disk-name-mode-attrs "$(sed -n 's/^DISK //p' "$o")" "brw-r----- 0 0 disk regular [6]"
 st() { sed -n "s/^$1=//p" "$o"; }
 result wodim-inq-sg0 "$([ "$(st INQ)" = 0 ] && grep -q "Vendor_info    : 'DEVCALL '" "$o" && echo ok || echo fail)"
 result wodim-inq-alias "$([ "$(st INQALIAS)" = 0 ] && echo ok || echo fail)"
