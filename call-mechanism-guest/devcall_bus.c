@@ -10,7 +10,6 @@
  */
 #define pr_fmt(fmt) "devcall: " fmt
 
-#include <linux/ctype.h>
 #include <linux/device.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -173,92 +172,22 @@ static bool devcall_name_ok(const char *name)
 	return name[0] && !strchr(name, '/');
 }
 
-/*
- * A path under /dev from the host: components of [A-Za-z0-9_.+-], none
- * "." or "..", joined by single slashes. The host checked it too, but a
- * bad one must not make a node outside /dev.
- */
-static bool devcall_node_path_ok(const char *s)
+/* The node table entry cfg (NULL: none) into exp->node. */
+static void devcall_node_set(struct devcall_export *exp,
+			     const struct devcall_config_node *cfg)
 {
-	size_t i, comp = 0, n = strnlen(s, DEVCALL_NODE_NAME_MAX);
+	unsigned int bad = devcall_node_parse(&exp->node, exp->name, exp->id,
+					      cfg);
 
-	if (!n || n >= DEVCALL_NODE_NAME_MAX)
-		return false;
-	for (i = 0; i <= n; i++) {
-		char c = s[i];
-
-		if (c == '/' || c == '\0') {
-			if (!comp || (comp == 1 && s[i - 1] == '.') ||
-			    (comp == 2 && s[i - 1] == '.' && s[i - 2] == '.'))
-				return false;
-			comp = 0;
-			continue;
-		}
-		if (!isalnum(c) && !strchr("_.+-", c))
-			return false;
-		comp++;
-	}
-	return true;
-}
-
-/* User and group names go to udev only: [A-Za-z0-9_.-], not "-..." */
-static bool devcall_user_ok(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i]; i++)
-		if (!isalnum(s[i]) && !strchr("_.-", s[i]))
-			return false;
-	return s[0] != '-';
-}
-
-/* The node table entry cfg, read once, checked, into exp->node. */
-static void devcall_node_parse(struct devcall_export *exp,
-			       const struct devcall_config_node *cfg)
-{
-	struct devcall_node_info *n = &exp->node;
-	char aliases[DEVCALL_NODE_ALIASES_MAX], *p, *tok;
-
-	snprintf(n->name, sizeof(n->name), "devcall/%s", exp->name);
-	if (!cfg)
-		return;
-	if (le32_to_cpu(cfg->id) != exp->id) {
+	if (bad & DEVCALL_NODE_BAD_ID)
 		pr_warn("export %s: node table entry is for export %u\n",
 			exp->name, le32_to_cpu(cfg->id));
-		return;
-	}
-	n->flags = le32_to_cpu(cfg->flags);
-	n->mode = le32_to_cpu(cfg->mode) & 0777;
-	n->uid = le32_to_cpu(cfg->uid);
-	n->gid = le32_to_cpu(cfg->gid);
-	n->host_type = le32_to_cpu(cfg->host_type);
-	n->host_major = le32_to_cpu(cfg->host_major);
-	n->host_minor = le32_to_cpu(cfg->host_minor);
-	n->devnum_major = le32_to_cpu(cfg->devnum_major);
-	n->devnum_minor = le32_to_cpu(cfg->devnum_minor);
-	if (cfg->name[0]) {
-		if (devcall_node_path_ok(cfg->name))
-			strscpy(n->name, cfg->name, sizeof(n->name));
-		else
-			pr_warn("export %s: bad node name\n", exp->name);
-	}
-	strscpy(aliases, cfg->aliases, sizeof(aliases));
-	for (p = aliases; (tok = strsep(&p, ","));) {
-		if (!devcall_node_path_ok(tok)) {
-			if (tok[0])
-				pr_warn("export %s: bad alias\n", exp->name);
-			continue;
-		}
-		if (n->aliases[0])
-			strlcat(n->aliases, ",", sizeof(n->aliases));
-		strlcat(n->aliases, tok, sizeof(n->aliases));
-	}
-	strscpy(n->owner, cfg->owner, sizeof(n->owner));
-	if (!devcall_user_ok(n->owner))
-		n->owner[0] = '\0';
-	strscpy(n->group, cfg->group, sizeof(n->group));
-	if (!devcall_user_ok(n->group))
-		n->group[0] = '\0';
+	if (bad & DEVCALL_NODE_BAD_NAME)
+		pr_warn("export %s: bad node name\n", exp->name);
+	if (bad & DEVCALL_NODE_BAD_ALIAS)
+		pr_warn("export %s: bad alias left out\n", exp->name);
+	if (bad & DEVCALL_NODE_BAD_USER)
+		pr_warn("export %s: bad owner or group name\n", exp->name);
 }
 
 static int devcall_export_add(struct devcall_dev *d, struct device *parent,
@@ -278,7 +207,7 @@ static int devcall_export_add(struct devcall_dev *d, struct device *parent,
 	exp->kind = exp->flags & DEVCALL_EXPORT_F_BLOCK ?
 		    DEVCALL_EXPORT_BLOCK : DEVCALL_EXPORT_CHAR;
 	strscpy(exp->name, cfg->name, sizeof(exp->name));
-	devcall_node_parse(exp, node);
+	devcall_node_set(exp, node);
 
 	device_initialize(&exp->dev);
 	exp->dev.bus = &devcall_bus_type;

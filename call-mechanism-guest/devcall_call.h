@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 #include "devcall_abi.h"
+#include "node_info.h"
 
 struct devcall_dev;
 struct devcall_call;
@@ -159,23 +160,6 @@ void devcall_dev_put(struct devcall_dev *d);
 enum devcall_export_kind {
 	DEVCALL_EXPORT_CHAR,	/* a node opened, read, written, ioctl'd */
 	DEVCALL_EXPORT_BLOCK,	/* a disk: DEVCALL_EXPORT_F_BLOCK */
-};
-
-/*
- * How a frontend names and protects an export's node: the host's node
- * table (devcall_abi.h), checked, or the defaults when the host has none.
- */
-struct devcall_node_info {
-	char name[DEVCALL_NODE_NAME_MAX];	/* under /dev, never empty */
-	char aliases[DEVCALL_NODE_ALIASES_MAX];	/* checked paths, ','-joined */
-	char owner[DEVCALL_NODE_USER_MAX];	/* names for udev; may be "" */
-	char group[DEVCALL_NODE_USER_MAX];
-	u32 flags;			/* DEVCALL_NODE_F_* */
-	umode_t mode;			/* DEVCALL_NODE_F_MODE: 0..0777 */
-	u32 uid, gid;			/* DEVCALL_NODE_F_UID, _GID */
-	u32 host_type;			/* enum devcall_host_type */
-	u32 host_major, host_minor;
-	u32 devnum_major, devnum_minor;	/* DEVCALL_NODE_F_DEVNUM */
 };
 
 struct devcall_export {

@@ -2,7 +2,9 @@
 /*
  * Guest node identity: the export keys (guest-name, guest-alias,
  * guest-mode, guest-owner, guest-group, guest-devnum) and the node table
- * the host publishes after the export table.
+ * the host publishes after the export table, and the guest's reading of
+ * it (call-mechanism-guest/node_info.c) on what the host wrote and on
+ * hostile entries.
  */
 #include <endian.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include "harness.h"
 #include "config.h"
 #include "shm_transport.h"
+#include "node_info.h"
 
 static struct config cfg;
 static char err[512], path[64];
@@ -169,11 +172,100 @@ static void test_wire(void **state)
 	assert_int_equal(n[1].group[sizeof(n[1].group) - 1], 0);
 }
 
+/* What the host writes, the guest reads back as configured. */
+static void test_guest_reads_host(void **state)
+{
+	static uint8_t buf[8 + 2 * 256];
+	const struct devcall_config_node *n = (void *)(buf + 8);
+	struct devcall_node_info ni;
+
+	(void)state;
+	assert_int_equal(load(nodes_ini), 0);
+	shm_transport_nodes_init(&cfg.vms[0], buf);
+	assert_int_equal(devcall_node_parse(&ni, "cdrw",
+					    cfg.vms[0].exports[0].id, &n[0]), 0);
+	assert_string_equal(ni.name, "sg0");
+	assert_string_equal(ni.aliases, "cdrw,scsi/host0/cd");
+	assert_string_equal(ni.group, "cdrom");
+	assert_string_equal(ni.owner, "");
+	assert_int_equal(ni.mode, 0660);
+	assert_int_equal(ni.flags, DEVCALL_NODE_F_MODE | DEVCALL_NODE_F_UID |
+			 DEVCALL_NODE_F_DEVNUM);
+	assert_int_equal(ni.host_type, DEVCALL_HOST_CHAR);
+	assert_int_equal(ni.devnum_major, 1);
+	assert_int_equal(ni.devnum_minor, 3);
+	assert_int_equal(devcall_node_parse(&ni, "plain",
+					    cfg.vms[0].exports[1].id, &n[1]), 0);
+	assert_string_equal(ni.name, "devcall/plain");
+	assert_int_equal(ni.gid, 24);
+	assert_int_equal(ni.devnum_major, 21);
+	/* No table (an older host): the defaults. */
+	assert_int_equal(devcall_node_parse(&ni, "x", 1, NULL), 0);
+	assert_string_equal(ni.name, "devcall/x");
+	assert_int_equal(ni.flags, 0);
+	assert_string_equal(ni.aliases, "");
+}
+
+/* A hostile or broken host: nothing outside /dev, nothing unterminated. */
+static void test_guest_hostile_entries(void **state)
+{
+	static const char *const bad_names[] = { "../etc/passwd", "/sda",
+		"a//b", "a/", ".", "a/../b", "a b", "a\nb" };
+	struct devcall_config_node c;
+	struct devcall_node_info ni;
+	unsigned int i, bad;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		memset(&c, 0, sizeof(c));
+		c.id = htole32(7);
+		strcpy(c.name, bad_names[i]);
+		bad = devcall_node_parse(&ni, "e", 7, &c);
+		assert_int_equal(bad, DEVCALL_NODE_BAD_NAME);
+		assert_string_equal(ni.name, "devcall/e");
+	}
+	/* Every string unterminated, the mode out of range. */
+	memset(&c, 'a', sizeof(c));
+	c.id = htole32(7);
+	c.mode = htole32(07777);
+	bad = devcall_node_parse(&ni, "e", 7, &c);
+	assert_int_equal(bad, DEVCALL_NODE_BAD_NAME | DEVCALL_NODE_BAD_ALIAS |
+			 DEVCALL_NODE_BAD_USER);
+	assert_string_equal(ni.name, "devcall/e");
+	assert_int_equal(ni.mode, 0777);
+	assert_string_equal(ni.aliases, "");
+	assert_string_equal(ni.owner, "");
+	assert_string_equal(ni.group, "");
+	/* Good aliases are kept, bad ones left out; bad user names go. */
+	memset(&c, 0, sizeof(c));
+	c.id = htole32(7);
+	strcpy(c.aliases, "cdrw,..,,a//b,scsi/cd0,x y");
+	strcpy(c.owner, "-rf");
+	strcpy(c.group, "cd$rom");
+	bad = devcall_node_parse(&ni, "e", 7, &c);
+	assert_int_equal(bad, DEVCALL_NODE_BAD_ALIAS | DEVCALL_NODE_BAD_USER);
+	assert_string_equal(ni.aliases, "cdrw,scsi/cd0");
+	assert_string_equal(ni.owner, "");
+	assert_string_equal(ni.group, "");
+	/* Another export's entry: ignored whole. */
+	strcpy(c.name, "sg0");
+	assert_int_equal(devcall_node_parse(&ni, "e", 8, &c),
+			 DEVCALL_NODE_BAD_ID);
+	assert_string_equal(ni.name, "devcall/e");
+	assert_string_equal(ni.aliases, "");
+	/* A long export name still gives a terminated default. */
+	assert_int_equal(devcall_node_parse(&ni, "0123456789012345678901234567890",
+					    1, NULL), 0);
+	assert_string_equal(ni.name, "devcall/0123456789012345678901234567890");
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_keys),
 	cmocka_unit_test(test_key_errors),
 	cmocka_unit_test(test_devnum_host_needs_char),
 	cmocka_unit_test(test_wire),
+	cmocka_unit_test(test_guest_reads_host),
+	cmocka_unit_test(test_guest_hostile_entries),
 };
 
 TEST_MAIN("node_table", tests, NULL, NULL)
