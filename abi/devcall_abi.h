@@ -347,6 +347,61 @@ struct devcall_config_export {
 	char name[DEVCALL_NAME_MAX]; /* 8: NUL-terminated, [A-Za-z0-9_.-] */
 };
 
+/*
+ * The node table: how the guest names and protects each export's node.
+ * It follows the export table (at 8 + nr_exports * 40 in config space)
+ * and has one entry per export, in the same order. A guest that predates
+ * it never reads past the export table; a host that predates it leaves
+ * no magic there, and the guest keeps its defaults (/dev/devcall/NAME,
+ * root, 0600, a dynamic number).
+ */
+#define DEVCALL_NODES_MAGIC	0x314e4344u	/* "DCN1" */
+
+struct devcall_config_nodes {
+	__le32 magic;		/* 0: DEVCALL_NODES_MAGIC */
+	__le32 entry_size;	/* 4: sizeof(struct devcall_config_node) */
+};
+
+#define DEVCALL_NODE_F_MODE		(1u << 0) /* mode is set */
+#define DEVCALL_NODE_F_UID		(1u << 1) /* uid is set */
+#define DEVCALL_NODE_F_GID		(1u << 2) /* gid is set */
+/* Register under devnum_major:devnum_minor if that number is free. */
+#define DEVCALL_NODE_F_DEVNUM		(1u << 3)
+
+/* What the host node is (host_type). */
+enum devcall_host_type {
+	DEVCALL_HOST_UNKNOWN	= 0,
+	DEVCALL_HOST_CHAR	= 1,
+	DEVCALL_HOST_BLOCK	= 2,
+	DEVCALL_HOST_REGULAR	= 3,
+	DEVCALL_HOST_FIFO	= 4,
+};
+
+#define DEVCALL_NODE_NAME_MAX	64u	/* NUL included */
+#define DEVCALL_NODE_ALIASES_MAX 88u
+#define DEVCALL_NODE_USER_MAX	32u
+
+struct devcall_config_node {
+	__le32 id;		/*   0: the export's id (a cross-check) */
+	__le32 flags;		/*   4: DEVCALL_NODE_F_* */
+	__le32 mode;		/*   8: permission bits, 0..0777 */
+	__le32 uid;		/*  12: numeric owner in the guest */
+	__le32 gid;		/*  16: numeric group in the guest */
+	__le32 host_type;	/*  20: enum devcall_host_type */
+	__le32 host_major;	/*  24: char and block host nodes */
+	__le32 host_minor;	/*  28 */
+	/* 32: path under /dev, [A-Za-z0-9_.+-] components joined by '/';
+	 * "" for devcall/<export name>. */
+	char name[DEVCALL_NODE_NAME_MAX];
+	/* 96: more paths under /dev, comma-separated (symlinks: udev) */
+	char aliases[DEVCALL_NODE_ALIASES_MAX];
+	__le32 devnum_major;	/* 184: DEVCALL_NODE_F_DEVNUM: the number */
+	__le32 devnum_minor;	/* 188    the guest node should have */
+	/* 192, 224: owner and group by name, for udev to resolve */
+	char owner[DEVCALL_NODE_USER_MAX];
+	char group[DEVCALL_NODE_USER_MAX];
+};
+
 /* Sizes both sides rely on. */
 #ifdef __cplusplus
 #define DEVCALL_STATIC_ASSERT static_assert
@@ -359,6 +414,10 @@ DEVCALL_STATIC_ASSERT(sizeof(struct devcall_resp) == 40, "devcall_resp size");
 DEVCALL_STATIC_ASSERT(sizeof(struct devcall_config) == 8, "devcall_config size");
 DEVCALL_STATIC_ASSERT(sizeof(struct devcall_config_export) == 40,
 		      "devcall_config_export size");
+DEVCALL_STATIC_ASSERT(sizeof(struct devcall_config_nodes) == 8,
+		      "devcall_config_nodes size");
+DEVCALL_STATIC_ASSERT(sizeof(struct devcall_config_node) == 256,
+		      "devcall_config_node size");
 DEVCALL_STATIC_ASSERT(sizeof(struct devcall_blkinfo) == 64,
 		      "devcall_blkinfo size");
 DEVCALL_STATIC_ASSERT(sizeof(struct devcall_layout_ptr) == 96,

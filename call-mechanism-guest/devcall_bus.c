@@ -88,10 +88,45 @@ static ssize_t modalias_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(modalias);
 
+static const char *const devcall_host_type_names[] = {
+	[DEVCALL_HOST_UNKNOWN]	= "unknown",
+	[DEVCALL_HOST_CHAR]	= "char",
+	[DEVCALL_HOST_BLOCK]	= "block",
+	[DEVCALL_HOST_REGULAR]	= "regular",
+	[DEVCALL_HOST_FIFO]	= "fifo",
+};
+
+const char *devcall_host_type_name(u32 host_type)
+{
+	if (host_type >= ARRAY_SIZE(devcall_host_type_names))
+		return "unknown";
+	return devcall_host_type_names[host_type];
+}
+EXPORT_SYMBOL_GPL(devcall_host_type_name);
+
+static ssize_t host_type_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", devcall_host_type_name(
+				  to_devcall_export(dev)->node.host_type));
+}
+static DEVICE_ATTR_RO(host_type);
+
+static ssize_t host_dev_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	const struct devcall_node_info *n = &to_devcall_export(dev)->node;
+
+	return sysfs_emit(buf, "%u:%u\n", n->host_major, n->host_minor);
+}
+static DEVICE_ATTR_RO(host_dev);
+
 static struct attribute *devcall_export_attrs[] = {
 	&dev_attr_name.attr,
 	&dev_attr_kind.attr,
 	&dev_attr_modalias.attr,
+	&dev_attr_host_type.attr,
+	&dev_attr_host_dev.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(devcall_export);
@@ -137,8 +172,27 @@ static bool devcall_name_ok(const char *name)
 	return name[0] && !strchr(name, '/');
 }
 
+/* The node table entry cfg (NULL: none) into exp->node. */
+static void devcall_node_set(struct devcall_export *exp,
+			     const struct devcall_config_node *cfg)
+{
+	unsigned int bad = devcall_node_parse(&exp->node, exp->name, exp->id,
+					      cfg);
+
+	if (bad & DEVCALL_NODE_BAD_ID)
+		pr_warn("export %s: node table entry is for export %u\n",
+			exp->name, le32_to_cpu(cfg->id));
+	if (bad & DEVCALL_NODE_BAD_NAME)
+		pr_warn("export %s: bad node name\n", exp->name);
+	if (bad & DEVCALL_NODE_BAD_ALIAS)
+		pr_warn("export %s: bad alias left out\n", exp->name);
+	if (bad & DEVCALL_NODE_BAD_USER)
+		pr_warn("export %s: bad owner or group name\n", exp->name);
+}
+
 static int devcall_export_add(struct devcall_dev *d, struct device *parent,
-			      const struct devcall_config_export *cfg)
+			      const struct devcall_config_export *cfg,
+			      const struct devcall_config_node *node)
 {
 	struct devcall_export *exp;
 	int ret;
@@ -153,6 +207,7 @@ static int devcall_export_add(struct devcall_dev *d, struct device *parent,
 	exp->kind = exp->flags & DEVCALL_EXPORT_F_BLOCK ?
 		    DEVCALL_EXPORT_BLOCK : DEVCALL_EXPORT_CHAR;
 	strscpy(exp->name, cfg->name, sizeof(exp->name));
+	devcall_node_set(exp, node);
 
 	device_initialize(&exp->dev);
 	exp->dev.bus = &devcall_bus_type;
@@ -168,6 +223,7 @@ static int devcall_export_add(struct devcall_dev *d, struct device *parent,
 
 int devcall_exports_add(struct devcall_dev *d, struct device *parent,
 			const struct devcall_config_export *cfg,
+			const struct devcall_config_node *nodes,
 			unsigned int nr)
 {
 	unsigned int i;
@@ -179,7 +235,8 @@ int devcall_exports_add(struct devcall_dev *d, struct device *parent,
 				 le32_to_cpu(cfg[i].id));
 			continue;
 		}
-		ret = devcall_export_add(d, parent, &cfg[i]);
+		ret = devcall_export_add(d, parent, &cfg[i],
+					 nodes ? &nodes[i] : NULL);
 		if (ret) {
 			dev_err(parent, "export %s: %d\n", cfg[i].name, ret);
 			goto out_remove;

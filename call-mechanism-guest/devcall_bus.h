@@ -14,11 +14,14 @@ void devcall_bus_exit(void);
 
 /*
  * One export device per usable entry of cfg (an empty name or one with a
- * '/' is skipped), children of parent, each holding a reference to d; the
- * frontends are offered each as it appears. 0, or -errno with none left.
+ * '/' is skipped), children of parent, each holding a reference to d, its
+ * node described by the same entry of nodes (NULL when the host has no
+ * node table: the defaults); the frontends are offered each as it
+ * appears. 0, or -errno with none left.
  */
 int devcall_exports_add(struct devcall_dev *d, struct device *parent,
 			const struct devcall_config_export *cfg,
+			const struct devcall_config_node *nodes,
 			unsigned int nr);
 
 /* Unbind (the frontends' remove) and delete every export of parent. */

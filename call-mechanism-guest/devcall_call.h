@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 #include "devcall_abi.h"
+#include "node_info.h"
 
 struct devcall_dev;
 struct devcall_call;
@@ -168,7 +169,11 @@ struct devcall_export {
 	u32 flags;			/* DEVCALL_EXPORT_F_* */
 	enum devcall_export_kind kind;
 	char name[DEVCALL_NAME_MAX];	/* [A-Za-z0-9_.-], never empty */
+	struct devcall_node_info node;
 };
+
+/* "char", "block", "regular", "fifo" or "unknown": for sysfs. */
+const char *devcall_host_type_name(u32 host_type);
 
 #define to_devcall_export(d) container_of(d, struct devcall_export, dev)
 

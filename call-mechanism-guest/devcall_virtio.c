@@ -501,6 +501,46 @@ void devcall_dev_put(struct devcall_dev *d)
 }
 EXPORT_SYMBOL_GPL(devcall_dev_put);
 
+/*
+ * The node table after nr exports, or NULL: a host without one leaves
+ * no magic there (config space past its end reads as zero).
+ */
+static struct devcall_config_node *
+devcall_read_nodes(struct virtio_device *vdev, unsigned int nr)
+{
+	struct devcall_config_nodes h;
+	struct devcall_config_node *nodes;
+	unsigned int off = sizeof(struct devcall_config) +
+			   nr * sizeof(struct devcall_config_export);
+	unsigned int i, esize;
+
+	if (off + sizeof(h) > DEVCALL_SHM_CONFIG_MAX)
+		return NULL;
+	virtio_cread_bytes(vdev, off, &h, sizeof(h));
+	if (le32_to_cpu(h.magic) != DEVCALL_NODES_MAGIC)
+		return NULL;
+	/* A newer host's entries may be longer: we read our part of each. */
+	esize = le32_to_cpu(h.entry_size);
+	if (esize < sizeof(*nodes) || esize > DEVCALL_SHM_CONFIG_MAX ||
+	    off + sizeof(h) + (u64)nr * esize > DEVCALL_SHM_CONFIG_MAX) {
+		dev_warn(&vdev->dev, "bad node table: defaults\n");
+		return NULL;
+	}
+	nodes = kcalloc(max(nr, 1u), sizeof(*nodes), GFP_KERNEL);
+	if (!nodes)
+		return NULL;
+	for (i = 0; i < nr; i++)
+		virtio_cread_bytes(vdev, off + sizeof(h) + i * esize,
+				   &nodes[i], sizeof(nodes[i]));
+	for (i = 0; i < nr; i++) {	/* the host's strings are not trusted */
+		nodes[i].name[sizeof(nodes[i].name) - 1] = '\0';
+		nodes[i].aliases[sizeof(nodes[i].aliases) - 1] = '\0';
+		nodes[i].owner[sizeof(nodes[i].owner) - 1] = '\0';
+		nodes[i].group[sizeof(nodes[i].group) - 1] = '\0';
+	}
+	return nodes;
+}
+
 static struct devcall_config_export *
 devcall_read_exports(struct virtio_device *vdev, unsigned int *nr)
 {
@@ -529,6 +569,7 @@ devcall_read_exports(struct virtio_device *vdev, unsigned int *nr)
 
 static int devcall_probe(struct virtio_device *vdev)
 {
+	struct devcall_config_node *nodes;
 	struct devcall_config_export *exps;
 	struct devcall_dev *d;
 	unsigned int nr = 0;
@@ -558,7 +599,9 @@ static int devcall_probe(struct virtio_device *vdev)
 	virtio_device_ready(vdev);
 
 	/* Frontends are offered the exports only now that calls work. */
-	ret = devcall_exports_add(d, &vdev->dev, exps, nr);
+	nodes = devcall_read_nodes(vdev, nr);
+	ret = devcall_exports_add(d, &vdev->dev, exps, nodes, nr);
+	kfree(nodes);
 	if (ret)
 		goto out_reset;
 	kfree(exps);

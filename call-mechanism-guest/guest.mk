@@ -12,7 +12,8 @@ GUEST_CM_SRCS	:= $(wildcard call-mechanism-guest/*.c call-mechanism-guest/*.h) \
 		   abi/devcall_abi.h abi/devcall_ivshmem.h
 GUEST_FE_SRCS	:= $(wildcard guest-frontend/*.c guest-frontend/*.h) \
 		   guest-frontend/Kbuild call-mechanism-guest/devcall_call.h \
-		   call-mechanism-guest/layout_walk.h abi/devcall_abi.h
+		   call-mechanism-guest/layout_walk.h \
+		   call-mechanism-guest/node_info.h abi/devcall_abi.h
 GUEST_MODULES	:= $(GUEST_DIR)/devcall_ivshmem.ko $(GUEST_DIR)/devcall.ko \
 		   $(GUEST_DIR)/devcall_frontend.ko $(GUEST_DIR)/devcall_blk.ko
 GUEST_KERNEL_ENV := $(BUILD)/guest-kernel.env

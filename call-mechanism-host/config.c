@@ -423,6 +423,139 @@ static int set_vm_key(struct vm_config *vm, const char *key, const char *val,
 	return 0;
 }
 
+/*
+ * A path under /dev the guest may make: components of [A-Za-z0-9_.+-],
+ * none "." or "..", joined by single slashes, no slash at either end.
+ */
+bool config_node_path_ok(const char *s, size_t max)
+{
+	size_t i, n = strlen(s), comp = 0;
+
+	if (!n || n >= max)
+		return false;
+	for (i = 0; i <= n; i++) {
+		char c = s[i];
+
+		if (c == '/' || c == '\0') {
+			if (!comp)
+				return false;
+			if ((comp == 1 && s[i - 1] == '.') ||
+			    (comp == 2 && s[i - 1] == '.' && s[i - 2] == '.'))
+				return false;
+			comp = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)c) && !strchr("_.+-", c))
+			return false;
+		comp++;
+	}
+	return true;
+}
+
+static int parse_aliases(const char *val, struct export *exp,
+			 struct config_err *e)
+{
+	char buf[DEVCALL_NODE_ALIASES_MAX];
+	char *p, *tok;
+
+	if (copy_str(buf, sizeof(buf), val))
+		return fail(e, "guest-alias: longer than %u bytes",
+			    DEVCALL_NODE_ALIASES_MAX - 1);
+	exp->guest_alias[0] = '\0';
+	for (p = buf; (tok = strsep(&p, ","));) {
+		while (*tok == ' ')
+			tok++;
+		tok[strcspn(tok, " ")] = '\0';
+		if (!config_node_path_ok(tok, DEVCALL_NODE_NAME_MAX))
+			return fail(e, "guest-alias: '%s' is not a path under "
+				    "/dev", tok);
+		if (exp->guest_alias[0])
+			strcat(exp->guest_alias, ",");
+		strcat(exp->guest_alias, tok);
+	}
+	return 0;
+}
+
+/* A numeric id, or a name the guest's udev resolves. */
+static int parse_guest_id(const char *key, const char *val, uint32_t *id,
+			  char *name, uint32_t flag, uint32_t *flags,
+			  struct config_err *e)
+{
+	uint64_t v;
+	size_t i;
+
+	if (isdigit((unsigned char)val[0])) {
+		if (parse_u64(val, 0, UINT32_MAX - 1, &v) ||
+		    strspn(val, "0123456789") != strlen(val))
+			return fail(e, "%s: '%s' is not an id", key, val);
+		*id = v;
+		*flags |= flag;
+		name[0] = '\0';
+		return 0;
+	}
+	for (i = 0; val[i]; i++)
+		if (!isalnum((unsigned char)val[i]) && !strchr("_.-", val[i]))
+			break;
+	if (!val[0] || val[i] || i >= DEVCALL_NODE_USER_MAX || val[0] == '-')
+		return fail(e, "%s: '%s' is not a name or a number", key, val);
+	strcpy(name, val);
+	*flags &= ~flag;
+	return 0;
+}
+
+static int set_node_key(struct export *exp, const char *key,
+			const char *val, struct config_err *e)
+{
+	if (!strcmp(key, "guest-name")) {
+		if (!config_node_path_ok(val, sizeof(exp->guest_name)))
+			return fail(e, "guest-name: '%s' is not a path under "
+				    "/dev", val);
+		strcpy(exp->guest_name, val);
+	} else if (!strcmp(key, "guest-alias")) {
+		return parse_aliases(val, exp, e);
+	} else if (!strcmp(key, "guest-mode")) {
+		char *end;
+		unsigned long m;
+
+		errno = 0;
+		m = strtoul(val, &end, 8);
+		if (errno || end == val || *end || m > 0777 || val[0] == '-')
+			return fail(e, "guest-mode: '%s' is not an octal mode "
+				    "up to 0777", val);
+		exp->guest_mode = m;
+		exp->node_flags |= DEVCALL_NODE_F_MODE;
+	} else if (!strcmp(key, "guest-owner")) {
+		return parse_guest_id(key, val, &exp->guest_uid,
+				      exp->guest_owner, DEVCALL_NODE_F_UID,
+				      &exp->node_flags, e);
+	} else if (!strcmp(key, "guest-group")) {
+		return parse_guest_id(key, val, &exp->guest_gid,
+				      exp->guest_group, DEVCALL_NODE_F_GID,
+				      &exp->node_flags, e);
+	} else if (!strcmp(key, "guest-devnum")) {
+		unsigned int maj, min;
+		int end = 0;
+
+		exp->devnum_host = false;
+		exp->node_flags &= ~DEVCALL_NODE_F_DEVNUM;
+		if (!strcmp(val, "host")) {
+			exp->devnum_host = true;
+		} else if (sscanf(val, "%u:%u%n", &maj, &min, &end) == 2 &&
+			   !val[end] && isdigit((unsigned char)val[0]) &&
+			   maj > 0 && maj < 4096 && min < (1u << 20)) {
+			exp->node_flags |= DEVCALL_NODE_F_DEVNUM;
+			exp->devnum_major = maj;
+			exp->devnum_minor = min;
+		} else if (strcmp(val, "dynamic")) {
+			return fail(e, "guest-devnum: '%s' is not host, "
+				    "dynamic or MAJOR:MINOR", val);
+		}
+	} else {
+		return fail(e, "unknown export key '%s'", key);
+	}
+	return 0;
+}
+
 static int set_export_key(struct export *exp, const char *key,
 			  const char *val, struct config_err *e)
 {
@@ -505,7 +638,7 @@ static int set_export_key(struct export *exp, const char *key,
 		return parse_ioctl_list(val, exp->ioctl.deny,
 					&exp->ioctl.nr_deny, e, key);
 	} else {
-		return fail(e, "unknown export key '%s'", key);
+		return set_node_key(exp, key, val, e);
 	}
 	return 0;
 }
@@ -827,6 +960,49 @@ static int finish_scsi(struct export *exp, char *why, size_t len)
  * file, a drive it emulates): such an export is a disk only when it says
  * guest-type = block.
  */
+/*
+ * What the guest is told of the host node: its type and number (for
+ * guest-devnum = host and the sysfs attributes). A plugin's path is its
+ * image, a regular file, and is reported as such.
+ */
+static void finish_host_node(struct export *exp)
+{
+	struct stat st;
+
+	exp->host_type = DEVCALL_HOST_UNKNOWN;
+	exp->host_major = exp->host_minor = 0;
+	if (stat(exp->path, &st))
+		return;
+	if (S_ISCHR(st.st_mode))
+		exp->host_type = DEVCALL_HOST_CHAR;
+	else if (S_ISBLK(st.st_mode))
+		exp->host_type = DEVCALL_HOST_BLOCK;
+	else if (S_ISREG(st.st_mode))
+		exp->host_type = DEVCALL_HOST_REGULAR;
+	else if (S_ISFIFO(st.st_mode))
+		exp->host_type = DEVCALL_HOST_FIFO;
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		exp->host_major = major(st.st_rdev);
+		exp->host_minor = minor(st.st_rdev);
+	}
+}
+
+/* guest-devnum = host asks for the host node's number: it needs one. */
+static int finish_devnum(struct export *exp, char *why, size_t len)
+{
+	if (!exp->devnum_host)
+		return 0;
+	if (exp->host_type != DEVCALL_HOST_CHAR || exp->guest_block) {
+		snprintf(why, len, "guest-devnum = host: %s is not a char "
+			 "device node the guest sees as one", exp->path);
+		return -EINVAL;
+	}
+	exp->node_flags |= DEVCALL_NODE_F_DEVNUM;
+	exp->devnum_major = exp->host_major;
+	exp->devnum_minor = exp->host_minor;
+	return 0;
+}
+
 static void finish_guest_type(struct export *exp)
 {
 	struct stat st;
@@ -918,6 +1094,12 @@ int config_finish(struct config *cfg, char *err, size_t errlen)
 				return -EINVAL;
 			}
 			finish_guest_type(exp);
+			finish_host_node(exp);
+			if (finish_devnum(exp, why, sizeof(why))) {
+				snprintf(err, errlen, "export %s/%s: %s",
+					 vm->name, exp->name, why);
+				return -EINVAL;
+			}
 		}
 	}
 	return 0;

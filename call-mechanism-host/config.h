@@ -76,6 +76,20 @@ struct export {
 	enum export_guest_type guest_type;	/* as configured */
 	bool guest_block;		/* resolved by config_finish: the
 					 * guest makes a disk of it */
+	/* The guest's node (guest-name, guest-alias, guest-mode,
+	 * guest-owner, guest-group, guest-devnum): see docs/config.md. */
+	char guest_name[DEVCALL_NODE_NAME_MAX];	/* "": devcall/NAME */
+	char guest_alias[DEVCALL_NODE_ALIASES_MAX]; /* comma-separated */
+	uint32_t node_flags;		/* DEVCALL_NODE_F_* */
+	uint32_t guest_mode;
+	uint32_t guest_uid, guest_gid;
+	bool devnum_host;		/* guest-devnum = host */
+	uint32_t devnum_major, devnum_minor;	/* DEVCALL_NODE_F_DEVNUM */
+	char guest_owner[DEVCALL_NODE_USER_MAX];	/* by name: udev */
+	char guest_group[DEVCALL_NODE_USER_MAX];
+	/* Set by config_finish from the host path. */
+	enum devcall_host_type host_type;
+	uint32_t host_major, host_minor;
 	/* The sys backend's record of that size, plus one (0: none yet).
 	 * Written once, atomically, at the first open; the only field
 	 * that changes after config_finish(). */
@@ -179,5 +193,8 @@ int config_apply_flag(struct config *cfg, const char *flag, const char *value,
 int config_finish(struct config *cfg, char *err, size_t errlen);
 
 struct vm_config *config_find_vm(struct config *cfg, const char *name);
+
+/* Is s (shorter than max) a path under /dev a guest node may have? */
+bool config_node_path_ok(const char *s, size_t max);
 
 #endif /* DEVCALL_CONFIG_H */

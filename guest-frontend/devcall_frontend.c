@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * devcall guest frontend: one character device per exported host node,
- * /dev/devcall/<export name>. Each file operation becomes one call to the
+ * /dev/devcall/<export name> or the name, mode, owner and number the
+ * host's node table gives it. Each file operation becomes one call to the
  * host through the call mechanism; the host node is opened, read, written
  * and ioctl'd on the host by its own driver. The frontend knows no device:
  * ioctls go by their _IOC encoding or as plain integers. It registers with
@@ -39,6 +40,7 @@
 struct dcf_export {
 	struct devcall_export *exp;
 	dev_t devt;
+	bool own_region;	/* devt is the number the host asked for */
 	struct cdev *cdev;
 	struct device *dev;
 };
@@ -545,20 +547,169 @@ static const struct file_operations dcf_fops = {
 #endif
 };
 
+/*
+ * The node's name, mode and owner, as the host's node table says: devtmpfs
+ * makes the node with them, and the uevent carries them (DEVNAME, DEVMODE,
+ * DEVUID, DEVGID) to udev. Names of users and groups are udev's to apply
+ * (60-devcall.rules): the kernel knows only numbers.
+ */
+static char *dcf_devnode(struct device *dev, umode_t *mode, kuid_t *uid,
+			 kgid_t *gid)
+{
+	struct dcf_export *e = dev_get_drvdata(dev);
+	const struct devcall_node_info *n = &e->exp->node;
+
+	if (mode && (n->flags & DEVCALL_NODE_F_MODE))
+		*mode = n->mode;
+	if (uid && (n->flags & DEVCALL_NODE_F_UID))
+		*uid = make_kuid(&init_user_ns, n->uid);
+	if (gid && (n->flags & DEVCALL_NODE_F_GID))
+		*gid = make_kgid(&init_user_ns, n->gid);
+	return kstrdup(n->name, GFP_KERNEL);
+}
+
+static const struct devcall_node_info *dcf_node(struct device *dev)
+{
+	return &((struct dcf_export *)dev_get_drvdata(dev))->exp->node;
+}
+
+static ssize_t export_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct dcf_export *e = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%s\n", e->exp->name);
+}
+static DEVICE_ATTR_RO(export);
+
+static ssize_t host_type_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  devcall_host_type_name(dcf_node(dev)->host_type));
+}
+static DEVICE_ATTR_RO(host_type);
+
+static ssize_t host_dev_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	const struct devcall_node_info *n = dcf_node(dev);
+
+	return sysfs_emit(buf, "%u:%u\n", n->host_major, n->host_minor);
+}
+static DEVICE_ATTR_RO(host_dev);
+
+/* Space-separated, as udev's SYMLINK+= takes them. */
+static ssize_t aliases_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	char a[DEVCALL_NODE_ALIASES_MAX];
+
+	strscpy(a, dcf_node(dev)->aliases, sizeof(a));
+	strreplace(a, ',', ' ');
+	return sysfs_emit(buf, "%s\n", a);
+}
+static DEVICE_ATTR_RO(aliases);
+
+/* A name, or the number the kernel applied: 60-devcall.rules takes both. */
+static ssize_t owner_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	const struct devcall_node_info *n = dcf_node(dev);
+
+	if (!n->owner[0] && (n->flags & DEVCALL_NODE_F_UID))
+		return sysfs_emit(buf, "%u\n", n->uid);
+	return sysfs_emit(buf, "%s\n", n->owner);
+}
+static DEVICE_ATTR_RO(owner);
+
+static ssize_t group_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	const struct devcall_node_info *n = dcf_node(dev);
+
+	if (!n->group[0] && (n->flags & DEVCALL_NODE_F_GID))
+		return sysfs_emit(buf, "%u\n", n->gid);
+	return sysfs_emit(buf, "%s\n", n->group);
+}
+static DEVICE_ATTR_RO(group);
+
+static struct attribute *dcf_node_attrs[] = {
+	&dev_attr_export.attr,
+	&dev_attr_host_type.attr,
+	&dev_attr_host_dev.attr,
+	&dev_attr_aliases.attr,
+	&dev_attr_owner.attr,
+	&dev_attr_group.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(dcf_node);
+
+static const struct device_type dcf_node_type = {
+	.groups		= dcf_node_groups,
+	.devnode	= dcf_devnode,
+};
+
+static void dcf_node_release(struct device *dev)
+{
+	kfree(dev);
+}
+
+/*
+ * The number the host asked for (its node's, or one configured), when no
+ * driver here has it; else one of our own minors.
+ */
+static int dcf_devt_alloc(struct dcf_export *e)
+{
+	const struct devcall_node_info *n = &e->exp->node;
+	int ret;
+
+	if (n->flags & DEVCALL_NODE_F_DEVNUM) {
+		dev_t want = MKDEV(n->devnum_major, n->devnum_minor);
+
+		if (!n->devnum_major || MAJOR(want) != n->devnum_major ||
+		    MINOR(want) != n->devnum_minor)
+			ret = -EINVAL;
+		else
+			ret = register_chrdev_region(want, 1, "devcall");
+		if (!ret) {
+			e->devt = want;
+			e->own_region = true;
+			return 0;
+		}
+		dev_info(&e->exp->dev,
+			 "%u:%u is taken here (%d): a dynamic number\n",
+			 n->devnum_major, n->devnum_minor, ret);
+	}
+	ret = ida_alloc_max(&dcf_minors, DCF_MAX_MINORS - 1, GFP_KERNEL);
+	if (ret < 0)
+		return ret;
+	e->devt = MKDEV(MAJOR(dcf_devt), ret);
+	return 0;
+}
+
+static void dcf_devt_free(struct dcf_export *e)
+{
+	if (e->own_region)
+		unregister_chrdev_region(e->devt, 1);
+	else
+		ida_free(&dcf_minors, MINOR(e->devt));
+}
+
 /* Nodes appear only now: the export's device serves calls already. */
 static int dcf_probe(struct devcall_export *exp)
 {
 	struct dcf_export *e;
+	struct device *dev;
 	int ret;
 
 	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
 	e->exp = exp;
-	ret = ida_alloc_max(&dcf_minors, DCF_MAX_MINORS - 1, GFP_KERNEL);
+	ret = dcf_devt_alloc(e);
 	if (ret < 0)
 		goto out_free;
-	e->devt = MKDEV(MAJOR(dcf_devt), ret);
 	e->cdev = cdev_alloc();
 	if (!e->cdev) {
 		ret = -ENOMEM;
@@ -576,12 +727,26 @@ static int dcf_probe(struct devcall_export *exp)
 	mutex_unlock(&dcf_lock);
 	if (ret)
 		goto out_cdev;
-	e->dev = device_create(dcf_class, &exp->dev, e->devt, e,
-			       "devcall!%s", exp->name);
-	if (IS_ERR(e->dev)) {
-		ret = PTR_ERR(e->dev);
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev) {
+		ret = -ENOMEM;
 		goto out_node;
 	}
+	device_initialize(dev);
+	dev->class = dcf_class;
+	dev->type = &dcf_node_type;	/* name, mode, owner; attributes */
+	dev->parent = &exp->dev;
+	dev->devt = e->devt;
+	dev->release = dcf_node_release;
+	dev_set_drvdata(dev, e);
+	ret = dev_set_name(dev, "devcall!%s", exp->name);
+	if (!ret)
+		ret = device_add(dev);
+	if (ret) {
+		put_device(dev);
+		goto out_node;
+	}
+	e->dev = dev;
 	devcall_export_set_drvdata(exp, e);
 	return 0;
 
@@ -592,7 +757,7 @@ out_node:
 out_cdev:
 	cdev_del(e->cdev);
 out_minor:
-	ida_free(&dcf_minors, MINOR(e->devt));
+	dcf_devt_free(e);
 out_free:
 	kfree(e);
 	return ret;
@@ -610,9 +775,9 @@ static void dcf_remove(struct devcall_export *exp)
 	mutex_lock(&dcf_lock);
 	xa_erase(&dcf_nodes, e->devt);
 	mutex_unlock(&dcf_lock);
-	device_destroy(dcf_class, e->devt);
+	device_unregister(e->dev);
 	cdev_del(e->cdev);
-	ida_free(&dcf_minors, MINOR(e->devt));
+	dcf_devt_free(e);
 	kfree(e);
 }
 

@@ -106,8 +106,10 @@ for m in \$(cat /etc/modules.order); do
 	insmod /lib/modules/\$m.ko || echo "DEVCALL-INIT: insmod \$m failed"
 done
 i=0
-while [ ! -d /dev/devcall ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
-[ -d /dev/devcall ] || echo "DEVCALL-INIT: no /dev/devcall nodes"
+# Renamed nodes (guest-name) are not under /dev/devcall: sysfs has them all.
+nodes() { [ -d /dev/devcall ] || [ -n "\$(ls /sys/class/devcall 2>/dev/null)" ]; }
+while ! nodes && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
+nodes || echo "DEVCALL-INIT: no /dev/devcall nodes"
 if [ $shell = 1 ]; then
 	setsid cttyhack sh
 	rc=0

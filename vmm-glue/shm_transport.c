@@ -10,6 +10,37 @@
 #include "log.h"
 #include "shm_transport.h"
 
+/* The node table, after the export table: see devcall_abi.h. */
+void shm_transport_nodes_init(const struct vm_config *cfg, void *at)
+{
+	struct devcall_config_nodes *h = at;
+	struct devcall_config_node *n = (void *)(h + 1);
+	unsigned int i;
+
+	h->magic = htole32(DEVCALL_NODES_MAGIC);
+	h->entry_size = htole32(sizeof(*n));
+	for (i = 0; i < cfg->nr_exports; i++) {
+		const struct export *x = &cfg->exports[i];
+
+		memset(&n[i], 0, sizeof(n[i]));
+		n[i].id = htole32(x->id);
+		n[i].flags = htole32(x->node_flags);
+		n[i].mode = htole32(x->guest_mode);
+		n[i].uid = htole32(x->guest_uid);
+		n[i].gid = htole32(x->guest_gid);
+		n[i].host_type = htole32(x->host_type);
+		n[i].host_major = htole32(x->host_major);
+		n[i].host_minor = htole32(x->host_minor);
+		n[i].devnum_major = htole32(x->devnum_major);
+		n[i].devnum_minor = htole32(x->devnum_minor);
+		snprintf(n[i].name, sizeof(n[i].name), "%s", x->guest_name);
+		snprintf(n[i].aliases, sizeof(n[i].aliases), "%s",
+			 x->guest_alias);
+		snprintf(n[i].owner, sizeof(n[i].owner), "%s", x->guest_owner);
+		snprintf(n[i].group, sizeof(n[i].group), "%s", x->guest_group);
+	}
+}
+
 static void regs_init(struct shm_transport *t)
 {
 	struct devcall_shm_regs *r = t->regs;
@@ -18,7 +49,9 @@ static void regs_init(struct shm_transport *t)
 	uint32_t epoch = le32toh(r->device_epoch) + 1;
 	unsigned int i;
 
-	_Static_assert(sizeof(*c) + CONFIG_MAX_EXPORTS * sizeof(*e) <=
+	_Static_assert(sizeof(*c) + CONFIG_MAX_EXPORTS *
+		       (sizeof(*e) + sizeof(struct devcall_config_node)) +
+		       sizeof(struct devcall_config_nodes) <=
 		       DEVCALL_SHM_CONFIG_MAX, "exports fit the config space");
 	memset(r, 0, DEVCALL_SHM_CONFIG_OFF);
 	r->version = htole32(DEVCALL_SHM_VERSION);
@@ -42,7 +75,10 @@ static void regs_init(struct shm_transport *t)
 				     (x->guest_block ? DEVCALL_EXPORT_F_BLOCK : 0));
 		snprintf(e[i].name, sizeof(e[i].name), "%s", x->name);
 	}
-	r->config_size = htole32(sizeof(*c) + t->cfg->nr_exports * sizeof(*e));
+	shm_transport_nodes_init(t->cfg, &e[t->cfg->nr_exports]);
+	r->config_size = htole32(sizeof(*c) + t->cfg->nr_exports *
+				 (sizeof(*e) + sizeof(struct devcall_config_node)) +
+				 sizeof(struct devcall_config_nodes));
 	/* Published last: a guest that sees the magic sees the rest. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	r->magic = htole32(DEVCALL_SHM_MAGIC);

@@ -46,6 +46,13 @@ struct shm_transport {
  * device: registers at power-on, the exports as config, a new device
  * epoch. 0 or -errno.
  */
+/*
+ * Write cfg's node table (struct devcall_config_nodes, then one
+ * struct devcall_config_node per export) at at, right after the export
+ * table in config space.
+ */
+void shm_transport_nodes_init(const struct vm_config *cfg, void *at);
+
 int shm_transport_init(struct shm_transport *t, int shm_fd,
 		       const struct vm_config *cfg,
 		       const struct shm_device_ops *dev, void *ctx);

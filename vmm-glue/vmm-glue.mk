@@ -78,3 +78,14 @@ $(PRIV_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/privilege.o $(LIB)
 		$(LDLIBS_PRIV)
 
 UNIT_BINS += $(PRIV_UNIT_BIN)
+
+# Guest node identity: the export keys, the node table on the wire, and
+# the guest's reading of it (node_info.c, built in userspace).
+NODE_UNIT_BIN	:= $(BUILD)/tests/unit/test_node_table
+
+$(NODE_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/shm_transport.o \
+		  $(BUILD)/call-mechanism-guest/node_info.o $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA) $(LDLIBS_HOST)
+
+UNIT_BINS += $(NODE_UNIT_BIN)

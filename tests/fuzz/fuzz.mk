@@ -4,6 +4,7 @@
 #   fuzz_request  the request decoder, memmap translation, pointer rewriting
 #   fuzz_device   the virtqueue, the request lifecycle and the dispatcher
 #                 with the mock backend, under a guest changing its RAM
+#   fuzz_node_info the guest's reading of a node table entry
 # `make fuzz-seeds` regenerates tests/fuzz/corpus with make_seeds.c.
 FUZZ_SECONDS	?= 60
 FUZZ_MAX_LEN	?= 65536
@@ -11,7 +12,7 @@ FUZZ_CC		:= clang
 FUZZ_FLAGS	:= -g -O1 -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -Itests/fuzz \
 		   -fsanitize=fuzzer,address,undefined \
 		   -fno-sanitize-recover=undefined
-FUZZ_TARGETS	:= fuzz_request fuzz_device
+FUZZ_TARGETS	:= fuzz_request fuzz_device fuzz_node_info
 FUZZ_BINS	:= $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 FUZZ_CORPUS	:= tests/fuzz/corpus
 FUZZ_SEEDGEN	:= $(BUILD)/fuzz/make_seeds
@@ -22,7 +23,12 @@ FUZZ_SRCS_fuzz_device := tests/fuzz/fuzz_device.c vmm-glue/virtqueue.c \
 			 $(MEMMAP_SRCS) $(HOST_SRCS)
 FUZZ_LIBS_fuzz_device := $(LDLIBS_HOST)
 
+FUZZ_SRCS_fuzz_node_info := tests/fuzz/fuzz_node_info.c \
+			    call-mechanism-guest/node_info.c
+
 $(BUILD)/fuzz/fuzz_request: $(FUZZ_SRCS_fuzz_request)
+$(BUILD)/fuzz/fuzz_node_info: $(FUZZ_SRCS_fuzz_node_info) \
+			      call-mechanism-guest/node_info.h
 $(BUILD)/fuzz/fuzz_device: $(FUZZ_SRCS_fuzz_device) tests/fuzz/fuzz_device.h
 
 $(FUZZ_BINS):
@@ -51,7 +57,8 @@ fuzz:
 # Rewrites the generated seeds in the tree (commit the result); regression
 # inputs saved from crashes (regress-*) stay.
 fuzz-seeds: $(FUZZ_SEEDGEN)
-	$(Q)mkdir -p $(FUZZ_CORPUS)/fuzz_request $(FUZZ_CORPUS)/fuzz_device
+	$(Q)mkdir -p $(FUZZ_CORPUS)/fuzz_request $(FUZZ_CORPUS)/fuzz_device \
+		$(FUZZ_CORPUS)/fuzz_node_info
 	$(Q)$(FUZZ_SEEDGEN) $(FUZZ_CORPUS)
 
 .PHONY: fuzz fuzz-seeds

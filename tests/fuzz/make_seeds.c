@@ -600,6 +600,29 @@ static void device_seeds(const char *dir)
 	ds_emit(dir, "garbage");
 }
 
+/* Node table entries: one as the host writes it, one with bad strings. */
+static void node_seeds(const char *dir)
+{
+	struct devcall_config_node n;
+
+	memset(&n, 0, sizeof(n));
+	n.id = htole32(1);
+	n.flags = htole32(DEVCALL_NODE_F_MODE | DEVCALL_NODE_F_GID |
+			  DEVCALL_NODE_F_DEVNUM);
+	n.mode = htole32(0660);
+	n.gid = htole32(24);
+	n.host_type = htole32(DEVCALL_HOST_CHAR);
+	n.devnum_major = htole32(21);
+	strcpy(n.name, "sg0");
+	strcpy(n.aliases, "cdrw,scsi/host0/cd");
+	strcpy(n.group, "cdrom");
+	write_file(dir, "good", &n, sizeof(n), NULL, 0, NULL, 0);
+	strcpy(n.name, "../sda");
+	strcpy(n.aliases, "a//b,ok,..");
+	strcpy(n.owner, "-x");
+	write_file(dir, "bad-strings", &n, sizeof(n), NULL, 0, NULL, 0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : ".";
@@ -609,5 +632,7 @@ int main(int argc, char **argv)
 	request_seeds(sub);
 	snprintf(sub, sizeof(sub), "%s/fuzz_device", dir);
 	device_seeds(sub);
+	snprintf(sub, sizeof(sub), "%s/fuzz_node_info", dir);
+	node_seeds(sub);
 	return 0;
 }
