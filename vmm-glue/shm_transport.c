@@ -10,16 +10,39 @@
 #include "log.h"
 #include "shm_transport.h"
 
-static void regs_init(struct shm_transport *t)
+/* The VM's exports as the guest reads them: the config space. */
+static void config_fill(struct shm_transport *t)
 {
 	struct devcall_shm_regs *r = t->regs;
 	struct devcall_config *c = (void *)((uint8_t *)r + DEVCALL_SHM_CONFIG_OFF);
 	struct devcall_config_export *e = (void *)(c + 1);
-	uint32_t epoch = le32toh(r->device_epoch) + 1;
-	unsigned int i;
+	const struct export *exps[CONFIG_MAX_EXPORTS];
+	unsigned int i, n;
 
 	_Static_assert(sizeof(*c) + CONFIG_MAX_EXPORTS * sizeof(*e) <=
 		       DEVCALL_SHM_CONFIG_MAX, "exports fit the config space");
+	n = vm_exports(t->vm, exps, NULL);
+	c->abi_version = htole32(DEVCALL_ABI_VERSION);
+	c->nr_exports = htole32(n);
+	for (i = 0; i < n; i++) {
+		const struct export *x = exps[i];
+
+		memset(&e[i], 0, sizeof(e[i]));
+		e[i].id = htole32(x->id);
+		e[i].flags = htole32((x->read_only ? DEVCALL_EXPORT_F_RO : 0) |
+				     (x->exclusive ? DEVCALL_EXPORT_F_EXCLUSIVE : 0) |
+				     (x->guest_block ? DEVCALL_EXPORT_F_BLOCK : 0));
+		snprintf(e[i].name, sizeof(e[i].name), "%s", x->name);
+	}
+	r->config_size = htole32(sizeof(*c) + n * sizeof(*e));
+}
+
+static void regs_init(struct shm_transport *t)
+{
+	struct devcall_shm_regs *r = t->regs;
+	uint32_t epoch = le32toh(r->device_epoch) + 1;
+	uint32_t gen = le32toh(r->config_generation);
+
 	memset(r, 0, DEVCALL_SHM_CONFIG_OFF);
 	r->version = htole32(DEVCALL_SHM_VERSION);
 	r->device_id = htole32(DEVCALL_VIRTIO_ID);
@@ -30,30 +53,21 @@ static void regs_init(struct shm_transport *t)
 	r->device_epoch = htole32(epoch);
 	r->queue[DEVCALL_QUEUE_REQ].num_max = htole32(DEVCALL_QUEUE_NUM_MAX);
 
-	c->abi_version = htole32(DEVCALL_ABI_VERSION);
-	c->nr_exports = htole32(t->cfg->nr_exports);
-	for (i = 0; i < t->cfg->nr_exports; i++) {
-		const struct export *x = &t->cfg->exports[i];
-
-		memset(&e[i], 0, sizeof(e[i]));
-		e[i].id = htole32(x->id);
-		e[i].flags = htole32((x->read_only ? DEVCALL_EXPORT_F_RO : 0) |
-				     (x->exclusive ? DEVCALL_EXPORT_F_EXCLUSIVE : 0) |
-				     (x->guest_block ? DEVCALL_EXPORT_F_BLOCK : 0));
-		snprintf(e[i].name, sizeof(e[i].name), "%s", x->name);
-	}
-	r->config_size = htole32(sizeof(*c) + t->cfg->nr_exports * sizeof(*e));
+	/* Even: no change under way (shm_transport_exports_changed()). */
+	r->config_generation = htole32((gen + 1) & ~1u);
+	config_fill(t);
 	/* Published last: a guest that sees the magic sees the rest. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	r->magic = htole32(DEVCALL_SHM_MAGIC);
 }
 
 int shm_transport_init(struct shm_transport *t, int shm_fd,
-		       const struct vm_config *cfg,
+		       const struct vm_config *cfg, struct vm *vm,
 		       const struct shm_device_ops *dev, void *ctx)
 {
 	memset(t, 0, sizeof(*t));
 	t->cfg = cfg;
+	t->vm = vm;
 	snprintf(t->log_prefix, sizeof(t->log_prefix), "vm %s", cfg->name);
 	log_ratelimit_init(&t->log_rl);
 	t->dev = dev;
@@ -79,6 +93,25 @@ void shm_transport_republish(struct shm_transport *t)
 {
 	t->cmd_seq_done = 0;
 	regs_init(t);
+}
+
+void shm_transport_exports_changed(struct shm_transport *t)
+{
+	struct devcall_shm_regs *r = t->regs;
+	uint32_t gen = le32toh(r->config_generation);
+
+	/*
+	 * A seqlock the guest driver follows: odd while the table is being
+	 * rewritten, and a different value once it is done, so a guest that
+	 * read while we wrote reads again.
+	 */
+	gen |= 1;
+	__atomic_store_n(&r->config_generation, htole32(gen), __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	config_fill(t);
+	__atomic_store_n(&r->config_generation, htole32(gen + 1),
+			 __ATOMIC_RELEASE);
+	t->dev->interrupt(t->ctx, DEVCALL_MSIX_VEC_CONFIG);
 }
 
 void shm_transport_reset_regs(struct shm_transport *t)
