@@ -481,7 +481,8 @@ static int64_t fd_out_adopt(struct vm *vm, const struct dispatch_env *env,
 	if (ret) {
 		vm_warn(vm, "export %s: a descriptor the driver returned "
 			 "was closed: %s", f->exp->name,
-			 ret == -EMFILE ? "max-open reached" : "VM reset");
+			 ret == -EMFILE ? "max-open reached" :
+			 ret == -ENXIO ? "export removed" : "VM reset");
 		free(nf);
 		goto out_close;
 	}

@@ -326,7 +326,7 @@ int vm_file_add(struct vm *vm, struct open_file *f, uint32_t epoch,
 		ret = -ECANCELED;	/* its VM is gone: nothing may keep it */
 	else if (!vm_export_live(vm, f->exp))
 		ret = -ENXIO;		/* a reload removed it meanwhile */
-	for (i = 0; ret != -ECANCELED && i < vm->cfg->limits.max_open; i++) {
+	for (i = 0; ret == -EMFILE && i < vm->cfg->limits.max_open; i++) {
 		struct vm_slot *s = &vm->slots[i];
 
 		if (s->file)
