@@ -1,10 +1,11 @@
 #!/bin/bash
 # Exports added and removed live, in a real guest (guest/hotplug.sh): the
 # daemon runs from a configuration file exporting /dev/zero; the guest
-# holds /dev/devcall/zero open; the file is rewritten to export
+# holds /dev/devcall/zero open and waits in a read of a host FIFO
+# (parked in the daemon); the file is rewritten to export
 # /dev/urandom as rnd instead and the daemon gets SIGHUP. rnd must appear
 # and zero disappear in the guest within 1 s, the still-open descriptor
-# fail with ENXIO or EIO, and the daemon's descriptors come back to what
+# and the waiting read fail with ENXIO or EIO, and the daemon's descriptors come back to what
 # they were without the guest's file. Then zero is added back.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,7 +18,7 @@ mkdir -p "$out"
 vmpid=
 . "$top/tests/e2e/lib.sh"
 
-cleanup() { [ -n "$vmpid" ] && kill "$vmpid" 2>/dev/null; }
+cleanup() { [ -n "$vmpid" ] && kill "$vmpid" 2>/dev/null; rm -f "$out/h.fifo"; }
 trap cleanup EXIT
 finish() { echo "hotplug: $pass passed, $fail failed"; [ "$fail" = 0 ]; exit; }
 
@@ -44,7 +45,9 @@ reload() {
 	done
 }
 
-write_conf zero=/dev/zero
+rm -f "$out/h.fifo"
+mkfifo "$out/h.fifo"
+write_conf zero=/dev/zero fifo="$out/h.fifo"
 rm -f "$out/console.log"
 "$vm" --name "$name" --timeout 240 --config "$conf" \
 	--script "$top/tests/e2e/guest/hotplug.sh" \
@@ -56,14 +59,14 @@ held= base= t_rnd= t_gone= t_back= after= after2=
 if wait_for "$out/console.log" '^HOLDING' 200; then
 	d=$(daemon_pid)
 	sleep 0.5
-	held=$(fds_on "$d" /dev/zero)
-	base=$(($(fd_count "$d") - 1))	# without the guest's open zero
+	held=$(fds_on "$d" /dev/zero)$(fds_on "$d" "$out/h.fifo")
+	base=$(($(fd_count "$d") - 2))	# without the guest's zero and fifo
 	write_conf rnd=/dev/urandom
 	{ read -r t_rnd; read -r t_gone; } < <(reload RND-UP ZERO-GONE)
 	if wait_for "$out/console.log" '^STAGE1-DONE' 60; then
 		sleep 0.5
 		after=$(fd_count "$d")
-		left=$(fds_on "$d" /dev/zero)$(fds_on "$d" /dev/urandom)
+		left=$(fds_on "$d" /dev/zero)$(fds_on "$d" /dev/urandom)$(fds_on "$d" "$out/h.fifo")
 	fi
 	write_conf rnd=/dev/urandom zero=/dev/zero
 	t_back=$(reload ZERO-UP)
@@ -73,12 +76,12 @@ if wait_for "$out/console.log" '^HOLDING' 200; then
 	fi
 	grep -a "reload" "$out/devcalld.log" | sed 's/^/  daemon: /'
 fi
-result holding-one-host-file "$([ "$held" = 1 ] && echo ok || echo fail)" "${held:-none} /dev/zero"
+result holding-host-files "$([ "$held" = 11 ] && echo ok || echo fail)" "${held:-none} (/dev/zero, FIFO)"
 result rnd-up-within-1s "$(in_1s "$t_rnd" && echo ok || echo fail)" "${t_rnd:-none} s"
 result zero-gone-within-1s "$(in_1s "$t_gone" && echo ok || echo fail)" "${t_gone:-none} s"
 result zero-back-within-1s "$(in_1s "$t_back" && echo ok || echo fail)" "${t_back:-none} s"
-result daemon-fds-back-to-baseline "$([ -n "$after" ] && [ "$after" = "$base" ] && [ "$left" = 00 ] && echo ok || echo fail)" \
-	"baseline $base, after removal $after (zero,urandom open: ${left:-?})"
+result daemon-fds-back-to-baseline "$([ -n "$after" ] && [ "$after" = "$base" ] && [ "$left" = 000 ] && echo ok || echo fail)" \
+	"baseline $base, after removal $after (zero,urandom,fifo open: ${left:-?})"
 result daemon-fds-after-readd "$([ -n "$after2" ] && [ "$after2" = "$base" ] && echo ok || echo fail)" \
 	"baseline $base, after re-add $after2"
 
@@ -89,7 +92,8 @@ result guest-ran "$([ $rc = 0 ] && echo ok || echo fail)" "status $rc"
 while read -r _ n verdict detail; do
 	result "$n" "$verdict" "$detail"
 done < <(grep '^CHECK ' "$out/guest.out" | tr -d '\r')
-for n in read-zero-before rnd-appears zero-disappears removed-fd-enxio-eio read-rnd \
+for n in read-zero-before rnd-appears zero-disappears removed-fd-enxio-eio \
+	 waiting-read-ends-enxio-eio read-rnd \
 	 rnd-not-zero bus-holds-rnd-only zero-reappears read-zero-again rnd-still-there \
 	 bus-holds-two no-kernel-warnings; do
 	grep -q "^CHECK $n " "$out/guest.out" || result "$n" fail "did not run"

@@ -22,6 +22,11 @@ wait_node() {
 exec 3<$d/zero || { echo "CHECK open-zero fail"; exit 1; }
 n=$(dd bs=16 count=1 <&3 2>/dev/null | wc -c)
 check read-zero-before "$([ "$n" = 16 ]; echo $?)" "$n bytes"
+# A read that waits on the host (a FIFO nobody writes): parked there.
+exec 4<>$d/fifo || { echo "CHECK open-fifo fail"; exit 1; }
+dd bs=1 count=1 <&4 >/dev/null 2>/tmp/fifo.err &
+fifo_reader=$!
+exec 4<&-
 echo HOLDING
 
 wait_node $d/rnd present
@@ -40,6 +45,16 @@ esac
 [ $rc != 0 ] || r=1
 check removed-fd-enxio-eio $r "$(echo "$err" | tr '\n' ' ')"
 exec 3<&-
+
+wait $fifo_reader
+rc=$?
+err=$(cat /tmp/fifo.err)
+case "$err" in
+*"No such device or address"*|*"I/O error"*) r=0 ;;
+*) r=1 ;;
+esac
+[ $rc != 0 ] || r=1
+check waiting-read-ends-enxio-eio $r "$(echo "$err" | tr '\n' ' ')"
 
 n=$(dd if=$d/rnd bs=16 count=4 2>/dev/null | wc -c)
 check read-rnd "$([ "$n" = 64 ]; echo $?)" "$n bytes"
