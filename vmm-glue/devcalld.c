@@ -111,6 +111,8 @@ static void config_reload(const struct option *opts, const struct config *cur,
 	}
 	if (config_finish(ncfg, err, sizeof(err)))
 		goto bad_config;
+	if (privilege_reload_check(cur, ncfg, err, sizeof(err)))
+		goto bad_config;
 	for (i = 0; i < ncfg->nr_vms; i++) {
 		for (j = 0; j < cur->nr_vms; j++)
 			if (!strcmp(cur->vms[j].name, ncfg->vms[i].name))
