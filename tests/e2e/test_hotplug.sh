@@ -55,7 +55,7 @@ rm -f "$out/console.log"
 	> "$out/guest.out" 2>&1 &
 vmpid=$!
 
-held= base= t_rnd= t_gone= t_back= after= after2=
+bad=fail held= base= t_rnd= t_gone= t_back= after= after2=
 if wait_for "$out/console.log" '^HOLDING' 200; then
 	d=$(daemon_pid)
 	sleep 0.5
@@ -68,6 +68,10 @@ if wait_for "$out/console.log" '^HOLDING' 200; then
 		after=$(fd_count "$d")
 		left=$(fds_on "$d" /dev/zero)$(fds_on "$d" /dev/urandom)$(fds_on "$d" "$out/h.fifo")
 	fi
+	# A configuration that does not load changes nothing.
+	printf '[export %s bad]\npath = relative\n' "$name" > "$conf"
+	kill -HUP "$d"
+	wait_for "$out/devcalld.log" 'configuration unchanged' 10 && bad=ok
 	write_conf rnd=/dev/urandom zero=/dev/zero
 	t_back=$(reload ZERO-UP)
 	if wait_for "$out/console.log" '^DONE' 60; then
@@ -76,6 +80,7 @@ if wait_for "$out/console.log" '^HOLDING' 200; then
 	fi
 	grep -a "reload" "$out/devcalld.log" | sed 's/^/  daemon: /'
 fi
+result bad-config-refused "$bad"
 result holding-host-files "$([ "$held" = 11 ] && echo ok || echo fail)" "${held:-none} (/dev/zero, FIFO)"
 result rnd-up-within-1s "$(in_1s "$t_rnd" && echo ok || echo fail)" "${t_rnd:-none} s"
 result zero-gone-within-1s "$(in_1s "$t_gone" && echo ok || echo fail)" "${t_gone:-none} s"
