@@ -22,6 +22,12 @@ wait_node() {
 exec 3<$d/zero || { echo "CHECK open-zero fail"; exit 1; }
 n=$(dd bs=16 count=1 <&3 2>/dev/null | wc -c)
 check read-zero-before "$([ "$n" = 16 ]; echo $?)" "$n bytes"
+# A disk (a host image file): read a block through an open descriptor.
+exec 5<>$d/disk || { echo "CHECK open-disk fail"; exit 1; }
+m=$(dd bs=4096 skip=100 count=1 <&5 2>/dev/null | md5sum | cut -d' ' -f1)
+check read-disk-before "$([ -n "$m" ]; echo $?)" "$m"
+echo "VALUE disk-md5 $m"
+
 # A read that waits on the host (a FIFO nobody writes): parked there.
 exec 4<>$d/fifo || { echo "CHECK open-fifo fail"; exit 1; }
 dd bs=1 count=1 <&4 >/dev/null 2>/tmp/fifo.err &
@@ -45,6 +51,17 @@ esac
 [ $rc != 0 ] || r=1
 check removed-fd-enxio-eio $r "$(echo "$err" | tr '\n' ' ')"
 exec 3<&-
+
+wait_node $d/disk absent
+check disk-disappears $? ""
+# The kernel's own rule for a disk that goes (del_gendisk): capacity 0,
+# so a read is an end of file; a write must fail, not vanish.
+n=$(dd bs=4096 skip=200 count=1 <&5 2>/dev/null | wc -c)
+check removed-disk-read-eof "$([ "$n" = 0 ]; echo $?)" "$n bytes"
+err=$(dd if=/dev/zero bs=4096 seek=200 count=1 conv=notrunc,fsync 2>&1 >&5)
+rc=$?
+check removed-disk-write-fails "$([ $rc != 0 ]; echo $?)" "rc $rc: $(echo "$err" | tr '\n' ' ')"
+exec 5<&-
 
 wait $fifo_reader
 rc=$?
