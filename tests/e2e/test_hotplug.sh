@@ -1,12 +1,14 @@
 #!/bin/bash
 # Exports added and removed live, in a real guest (guest/hotplug.sh): the
-# daemon runs from a configuration file exporting /dev/zero; the guest
-# holds /dev/devcall/zero and a disk (a host image file) open, and waits in a read of a host FIFO
-# (parked in the daemon); the file is rewritten to export
+# daemon runs from a configuration file exporting /dev/zero, a host FIFO
+# and a disk image. The guest holds zero and the disk open and waits in a
+# read of the FIFO (parked in the daemon); the file is rewritten to export
 # /dev/urandom as rnd instead and the daemon gets SIGHUP. rnd must appear
-# and zero disappear in the guest within 1 s, the still-open descriptor
-# and the waiting read fail with ENXIO or EIO, and the daemon's descriptors come back to what
-# they were without the guest's file. Then zero is added back.
+# and zero disappear in the guest within 1 s; the open descriptor and the
+# waiting read fail with ENXIO or EIO (the disk's: end of file, as any
+# removed disk); the daemon's descriptors come back to what they were
+# without the guest's files. A broken configuration changes nothing; zero
+# added back appears and works.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$top/build}
