@@ -129,8 +129,8 @@ static void config_reload(const struct option *opts, const struct config *cur,
 			if (!strcmp(cur->vms[j].name, ncfg->vms[i].name))
 				break;
 		if (i == ncfg->nr_vms)
-			log_warn("reload: vm %s is gone from the configuration: "
-				 "still served until a restart",
+			log_warn("reload: vm %s is gone from the "
+				 "configuration: still served until a restart",
 				 cur->vms[j].name);
 	}
 	log_info("reload: done");
