@@ -6,6 +6,7 @@
  * released, an OPEN racing the reload.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -310,6 +311,109 @@ static void test_open_racing_reload(void **state)
 	assert_true(do_open(f, f->b, id_of(f->b, "excl")) > 0);
 }
 
+/*
+ * Workers serve OPEN, READ and CLOSE while reloads add and remove exports
+ * under them: every answer is one a reload allows, and no file is left.
+ */
+struct hammer {
+	struct fixture *f;
+	struct request req;
+	struct response resp;
+	unsigned int bad;
+	int64_t last_bad;
+	int bad_op;
+	bool *stop;
+};
+
+static int64_t hammer_call(struct hammer *h, uint16_t op, uint64_t handle,
+			   uint32_t export)
+{
+	fake_req_init(&h->req, op, handle);
+	h->req.export_id = export;
+	h->req.arg = DEVCALL_O_RDWR;
+	if (op == DEVCALL_OP_READ)
+		h->req.len = 4;
+	dispatch_request(h->f->a, &h->req, &h->resp);
+	return h->resp.result;
+}
+
+static void *hammer_thread(void *arg)
+{
+	struct hammer *h = arg;
+	uint32_t id = 0;
+	int64_t fd, r;
+
+	while (!__atomic_load_n(h->stop, __ATOMIC_RELAXED)) {
+		id = id % 40 + 1;
+		fd = hammer_call(h, DEVCALL_OP_OPEN, 0, id);
+		if (fd == -ENODEV || fd == -ENXIO || fd == -EMFILE ||
+		    fd == -EROFS)	/* v is read-only */
+			continue;
+		if (fd <= 0) {
+			h->bad++;
+			h->last_bad = fd;
+			h->bad_op = 1;
+			continue;
+		}
+		r = hammer_call(h, DEVCALL_OP_READ, fd, 0);
+		if (r != 4 && r != -ENXIO) {
+			h->bad++;
+			h->last_bad = r;
+			h->bad_op = 2;
+		}
+		r = hammer_call(h, DEVCALL_OP_CLOSE, fd, 0);
+		if (r != 0 && r != -ENXIO) {
+			h->bad++;
+			h->last_bad = r;
+			h->bad_op = 3;
+		}
+	}
+	return NULL;
+}
+
+static void test_concurrent_reloads(void **state)
+{
+	static const char *const one[] = {
+		"a:x=/dev/null,backend=mock",
+		"a:y=/dev/null,backend=mock",
+		NULL
+	};
+	static const char *const two[] = {
+		"a:y=/dev/null,backend=mock",
+		"a:v=/dev/null,backend=mock,ro",
+		NULL
+	};
+	struct fixture *f = *state;
+	struct hammer h[3];
+	bool stop = false;
+	struct vm_reload_stats st;
+	pthread_t t[3];
+	unsigned int i;
+
+	/* No exclusive export from here on: EBUSY would be a leaked claim. */
+	assert_int_equal(reload(f, one, &st), 0);
+	for (i = 0; i < 3; i++) {
+		memset(&h[i], 0, sizeof(h[i]));
+		h[i].f = f;
+		h[i].stop = &stop;
+		assert_int_equal(pthread_create(&t[i], NULL, hammer_thread,
+						&h[i]), 0);
+	}
+	for (i = 0; i < 300; i++)
+		assert_int_equal(reload(f, i & 1 ? one : two, &st), 0);
+	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
+	for (i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		if (h[i].bad)
+			fail_msg("%u bad answers, the last %lld to op %d",
+				 h[i].bad, (long long)h[i].last_bad,
+				 h[i].bad_op);
+	}
+	assert_int_equal(vm_open_count(f->a), 0);
+	assert_int_equal(mock_calls()->open_now, 0);
+	assert_int_equal(id_of(f->a, "y"), 2);	/* in both: never changed */
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -319,6 +423,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_claims_released),
 	T(test_running_request_holds_file),
 	T(test_open_racing_reload),
+	T(test_concurrent_reloads),
 };
 
 TEST_MAIN("reload", tests, NULL, NULL)
