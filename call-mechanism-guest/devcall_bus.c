@@ -256,6 +256,75 @@ static int devcall_export_unregister(struct device *dev, void *unused)
 	return 0;
 }
 
+struct devcall_table {
+	const struct devcall_config_export *cfg;
+	unsigned int nr;
+};
+
+/* In the table with the same id and name? */
+static bool devcall_export_listed(const struct devcall_export *exp,
+				  const struct devcall_table *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr; i++)
+		if (le32_to_cpu(t->cfg[i].id) == exp->id &&
+		    !strcmp(t->cfg[i].name, exp->name))
+			return true;
+	return false;
+}
+
+static int devcall_export_prune(struct device *dev, void *data)
+{
+	if (dev->bus == &devcall_bus_type &&
+	    !devcall_export_listed(to_devcall_export(dev), data)) {
+		dev_info(dev->parent, "export %s removed by the host\n",
+			 to_devcall_export(dev)->name);
+		device_unregister(dev);
+	}
+	return 0;
+}
+
+static int devcall_export_has_id(struct device *dev, void *data)
+{
+	return dev->bus == &devcall_bus_type &&
+	       to_devcall_export(dev)->id == *(u32 *)data;
+}
+
+int devcall_exports_update(struct devcall_dev *d, struct device *parent,
+			   const struct devcall_config_export *cfg,
+			   const struct devcall_config_node *nodes,
+			   unsigned int nr)
+{
+	struct devcall_table t = { cfg, nr };
+	struct device *dev;
+	unsigned int i;
+	int ret = 0, err;
+
+	device_for_each_child_reverse(parent, &t, devcall_export_prune);
+	for (i = 0; i < nr; i++) {
+		u32 id = le32_to_cpu(cfg[i].id);
+
+		if (!devcall_name_ok(cfg[i].name))
+			continue;
+		dev = device_find_child(parent, &id, devcall_export_has_id);
+		if (dev) {
+			put_device(dev);
+			continue;
+		}
+		err = devcall_export_add(d, parent, &cfg[i],
+					 nodes ? &nodes[i] : NULL);
+		if (err) {
+			dev_err(parent, "export %s: %d\n", cfg[i].name, err);
+			if (!ret)
+				ret = err;
+			continue;
+		}
+		dev_info(parent, "export %s added by the host\n", cfg[i].name);
+	}
+	return ret;
+}
+
 void devcall_exports_remove(struct device *parent)
 {
 	device_for_each_child_reverse(parent, NULL, devcall_export_unregister);

@@ -24,6 +24,17 @@ int devcall_exports_add(struct devcall_dev *d, struct device *parent,
 			const struct devcall_config_node *nodes,
 			unsigned int nr);
 
+/*
+ * The host's table changed: delete the exports of parent whose id is no
+ * longer in cfg (their frontends' remove: nodes go, open files fail), add
+ * one for each new id, its node described by the same entry of nodes (or
+ * NULL: the defaults). 0, or the first error adding (the rest are added).
+ */
+int devcall_exports_update(struct devcall_dev *d, struct device *parent,
+			   const struct devcall_config_export *cfg,
+			   const struct devcall_config_node *nodes,
+			   unsigned int nr);
+
 /* Unbind (the frontends' remove) and delete every export of parent. */
 void devcall_exports_remove(struct device *parent);
 

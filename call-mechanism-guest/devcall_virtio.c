@@ -18,6 +18,7 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/virtio.h>
+#include <linux/delay.h>
 #include <linux/virtio_config.h>
 #include <linux/workqueue.h>
 
@@ -38,6 +39,9 @@ struct devcall_dev {
 	int dead_err;			/* -ENXIO removed, -EIO daemon gone */
 	atomic64_t next_tag;
 	struct rw_semaphore users;	/* submitters vs. removal */
+	/* The host changed its exports (a reload): diff the table. */
+	struct work_struct config_work;
+	u32 config_gen;			/* of the table the bus shows */
 };
 
 struct devcall_call {
@@ -542,7 +546,7 @@ devcall_read_nodes(struct virtio_device *vdev, unsigned int nr)
 }
 
 static struct devcall_config_export *
-devcall_read_exports(struct virtio_device *vdev, unsigned int *nr)
+devcall_read_exports_once(struct virtio_device *vdev, unsigned int *nr)
 {
 	struct devcall_config_export *exps;
 	struct devcall_config cfg;
@@ -567,6 +571,79 @@ devcall_read_exports(struct virtio_device *vdev, unsigned int *nr)
 	return exps;
 }
 
+/*
+ * The export table and the generation it was read at. The host rewrites
+ * it live (a reload) with an odd generation while it writes: read again
+ * until a whole read saw one even generation.
+ */
+static struct devcall_config_export *
+devcall_read_exports(struct virtio_device *vdev, unsigned int *nr, u32 *gen)
+{
+	struct devcall_config_export *exps;
+	unsigned int tries;
+	u32 before, after;
+
+	for (tries = 0; tries < 1000; tries++) {
+		before = vdev->config->generation ?
+			 vdev->config->generation(vdev) : 0;
+		if (before & 1) {
+			usleep_range(50, 100);
+			continue;
+		}
+		virt_rmb();
+		exps = devcall_read_exports_once(vdev, nr);
+		if (IS_ERR(exps))
+			return exps;
+		virt_rmb();
+		after = vdev->config->generation ?
+			vdev->config->generation(vdev) : 0;
+		if (before == after) {
+			*gen = after;
+			return exps;
+		}
+		kfree(exps);
+	}
+	return ERR_PTR(-EAGAIN);
+}
+
+static void devcall_config_work(struct work_struct *work)
+{
+	struct devcall_dev *d = container_of(work, struct devcall_dev,
+					     config_work);
+	struct virtio_device *vdev = d->vdev;
+	struct devcall_config_export *exps;
+	unsigned int nr = 0;
+	u32 gen;
+
+	exps = devcall_read_exports(vdev, &nr, &gen);
+	if (IS_ERR(exps)) {
+		dev_warn(&vdev->dev, "export table unreadable: %ld\n",
+			 PTR_ERR(exps));
+		return;
+	}
+	if (gen != d->config_gen) {
+		/* Each node entry is checked against its export's id. */
+		struct devcall_config_node *nodes = devcall_read_nodes(vdev, nr);
+
+		d->config_gen = gen;
+		devcall_exports_update(d, &vdev->dev, exps, nodes, nr);
+		kfree(nodes);
+	}
+	kfree(exps);
+}
+
+/*
+ * The config interrupt: a changed export table, or only the mailbox's
+ * answer (the same vector). Either way look in process context.
+ */
+static void devcall_config_changed(struct virtio_device *vdev)
+{
+	struct devcall_dev *d = vdev->priv;
+
+	if (d)
+		schedule_work(&d->config_work);
+}
+
 static int devcall_probe(struct virtio_device *vdev)
 {
 	struct devcall_config_node *nodes;
@@ -583,10 +660,11 @@ static int devcall_probe(struct virtio_device *vdev)
 	init_waitqueue_head(&d->space);
 	INIT_LIST_HEAD(&d->inflight);
 	init_rwsem(&d->users);
+	INIT_WORK(&d->config_work, devcall_config_work);
 	d->vdev = vdev;
 	vdev->priv = d;
 
-	exps = devcall_read_exports(vdev, &nr);
+	exps = devcall_read_exports(vdev, &nr, &d->config_gen);
 	if (IS_ERR(exps)) {
 		ret = PTR_ERR(exps);
 		goto out_free;
@@ -652,6 +730,8 @@ static void devcall_remove(struct virtio_device *vdev)
 	down_write(&d->users);		/* no submitter is still queueing */
 	up_write(&d->users);
 
+	/* No table diff from now on (config callbacks are off already). */
+	cancel_work_sync(&d->config_work);
 	/* The frontends let go while the queue still exists. */
 	devcall_exports_remove(&vdev->dev);
 
@@ -680,6 +760,7 @@ static struct virtio_driver devcall_driver = {
 	.feature_table_size = 0,
 	.probe		= devcall_probe,
 	.remove		= devcall_remove,
+	.config_changed	= devcall_config_changed,
 };
 
 static int __init devcall_init(void)

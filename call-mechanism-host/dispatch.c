@@ -140,13 +140,9 @@ static const struct guest_mem *memory_of(const struct dispatch_env *env)
 	return env->gm ? env->gm : &dispatch_no_memory;
 }
 
-static const struct export *export_by_id(const struct vm *vm, uint32_t id)
+static const struct export *export_by_id(struct vm *vm, uint32_t id)
 {
-	const struct vm_config *cfg = vm_config(vm);
-
-	if (!id || id > cfg->nr_exports)
-		return NULL;
-	return &cfg->exports[id - 1];
+	return vm_export_by_id(vm, id);	/* a reload may change them */
 }
 
 /* DEVCALL_O_* to open(2) flags, checked against the export's access. */
@@ -449,7 +445,7 @@ static int fd_in_resolve(struct vm *vm, const struct request *req,
 	}
 	h = vm_file_get(vm, req->offset);
 	if (!h)
-		return -EBADF;
+		return vm_handle_error(vm, req->offset);
 	fd = h->exp->backend->host_fd ? h->exp->backend->host_fd(h->priv) : -1;
 	if (fd < 0) {
 		vm_file_put(vm, h);
@@ -492,7 +488,8 @@ static int64_t fd_out_adopt(struct vm *vm, const struct dispatch_env *env,
 	if (ret) {
 		vm_warn(vm, "export %s: a descriptor the driver returned "
 			 "was closed: %s", f->exp->name,
-			 ret == -EMFILE ? "max-open reached" : "VM reset");
+			 ret == -EMFILE ? "max-open reached" :
+			 ret == -ENXIO ? "export removed" : "VM reset");
 		free(nf);
 		goto out_close;
 	}
@@ -904,7 +901,7 @@ static int64_t dispatch_op(struct vm *vm, const struct dispatch_env *env,
 		/* A handle naming no file (0 too): nothing to cancel. */
 		f = vm_file_get(vm, req->handle);
 		if (!f)
-			return -EBADF;
+			return vm_handle_error(vm, req->handle);
 		/* Out of the table, then its waiters end (waitset_park()). */
 		ret = vm_file_remove(vm, req->handle);
 		waitset_cancel_file(ws, &f->wait, -EBADF);
@@ -929,7 +926,7 @@ static int64_t dispatch_op(struct vm *vm, const struct dispatch_env *env,
 
 	f = vm_file_get(vm, req->handle);
 	if (!f)
-		return -EBADF;
+		return vm_handle_error(vm, req->handle);
 	if (req->op == DEVCALL_OP_IOCTL)
 		ret = do_ioctl(vm, env, req, resp, f);
 	else if (req->op == DEVCALL_OP_LAYOUT)

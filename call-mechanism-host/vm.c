@@ -34,6 +34,13 @@ struct host {
 struct vm_slot {
 	struct open_file *file;
 	uint32_t gen;
+	uint32_t revoked_gen;		/* gen whose export was removed */
+};
+
+/* An export a reload added: freed with the VM, never before (below). */
+struct vm_export {
+	struct vm_export *next;
+	struct export exp;
 };
 
 struct vm {
@@ -50,6 +57,19 @@ struct vm {
 	struct log_ratelimit log_rl;
 	unsigned int nr_open;
 	struct vm_slot *slots;		/* cfg->limits.max_open of them */
+	/*
+	 * The exports the guest sees now. Readers (every request) take
+	 * exp_lock shared; a reload takes it, and lock, exclusive. The
+	 * structs themselves are never freed while the VM lives: a request
+	 * or an open file may still use one a reload removed. What a reload
+	 * adds is on added, freed by vm_destroy(): a bounded cost per reload.
+	 */
+	pthread_rwlock_t exp_lock;
+	unsigned int nr_exp;
+	const struct export *exp[CONFIG_MAX_EXPORTS];
+	uint32_t last_id;		/* ids are never reused */
+	uint32_t exp_gen;		/* bumped by every change */
+	struct vm_export *added;
 };
 
 struct host *host_create(void)
@@ -140,6 +160,7 @@ static const struct waitset_owner_ops vm_waitset_ops = {
 struct vm *vm_create(struct host *host, const struct vm_config *cfg)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
+	unsigned int i;
 
 	if (!vm)
 		return NULL;
@@ -150,6 +171,13 @@ struct vm *vm_create(struct host *host, const struct vm_config *cfg)
 	}
 	vm->host = host;
 	vm->cfg = cfg;
+	pthread_rwlock_init(&vm->exp_lock, NULL);
+	for (i = 0; i < cfg->nr_exports; i++) {
+		vm->exp[i] = &cfg->exports[i];
+		if (cfg->exports[i].id > vm->last_id)
+			vm->last_id = cfg->exports[i].id;
+	}
+	vm->nr_exp = cfg->nr_exports;
 	waitset_owner_init(&vm->waiters, &vm_waitset_ops);
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->idle, NULL);
@@ -276,6 +304,17 @@ static void open_file_close(struct vm *vm, struct open_file *f)
 	free(f);
 }
 
+/* Is exp in the table? Under vm->lock or exp_lock (writers take both). */
+static bool vm_export_live(const struct vm *vm, const struct export *exp)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_exp; i++)
+		if (vm->exp[i] == exp)
+			return true;
+	return false;
+}
+
 int vm_file_add(struct vm *vm, struct open_file *f, uint32_t epoch,
 		uint64_t *handle)
 {
@@ -285,7 +324,9 @@ int vm_file_add(struct vm *vm, struct open_file *f, uint32_t epoch,
 	pthread_mutex_lock(&vm->lock);
 	if (epoch != vm->epoch)
 		ret = -ECANCELED;	/* its VM is gone: nothing may keep it */
-	for (i = 0; ret != -ECANCELED && i < vm->cfg->limits.max_open; i++) {
+	else if (!vm_export_live(vm, f->exp))
+		ret = -ENXIO;		/* a reload removed it meanwhile */
+	for (i = 0; ret == -EMFILE && i < vm->cfg->limits.max_open; i++) {
 		struct vm_slot *s = &vm->slots[i];
 
 		if (s->file)
@@ -383,6 +424,171 @@ int vm_file_remove(struct vm *vm, uint64_t handle)
 	return 0;
 }
 
+int vm_handle_error(struct vm *vm, uint64_t handle)
+{
+	uint32_t idx = (uint32_t)handle, gen = handle >> 32;
+	int ret = -EBADF;
+
+	pthread_mutex_lock(&vm->lock);
+	if (idx && idx <= vm->cfg->limits.max_open &&
+	    vm->slots[idx - 1].revoked_gen == gen && gen)
+		ret = -ENXIO;
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
+}
+
+const struct export *vm_export_by_id(struct vm *vm, uint32_t id)
+{
+	const struct export *exp = NULL;
+	unsigned int i;
+
+	pthread_rwlock_rdlock(&vm->exp_lock);
+	for (i = 0; i < vm->nr_exp; i++) {
+		if (vm->exp[i]->id == id) {
+			exp = vm->exp[i];
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&vm->exp_lock);
+	return exp;		/* never freed while the VM lives */
+}
+
+unsigned int vm_exports(struct vm *vm, const struct export **out,
+			uint32_t *gen)
+{
+	unsigned int n;
+
+	pthread_rwlock_rdlock(&vm->exp_lock);
+	n = vm->nr_exp;
+	memcpy(out, vm->exp, n * sizeof(*out));
+	if (gen)
+		*gen = vm->exp_gen;
+	pthread_rwlock_unlock(&vm->exp_lock);
+	return n;
+}
+
+/* Same export but for what config_finish() and use fill in. */
+static bool export_same(const struct export *a, const struct export *b)
+{
+	static __thread struct export x, y;	/* 2 x 5 KiB: not the stack */
+
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	x.id = y.id = 0;
+	x.backend = y.backend = NULL;
+	x.first_size_plus1 = y.first_size_plus1 = 0;
+	return !memcmp(&x, &y, sizeof(x));
+}
+
+/*
+ * exp left the table: close every file the VM has open on it. Its
+ * handles answer -ENXIO from now on; its parked calls end with -ENXIO;
+ * a call running on one closes it (and releases its claim) when done.
+ */
+static unsigned int vm_revoke_export(struct vm *vm, const struct export *exp)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < vm->cfg->limits.max_open; i++) {
+		struct vm_slot *s = &vm->slots[i];
+		struct open_file *f;
+
+		pthread_mutex_lock(&vm->lock);
+		f = s->file;
+		if (f && f->exp == exp) {
+			s->file = NULL;
+			s->revoked_gen = s->gen;
+			vm->nr_open--;
+		} else {
+			f = NULL;
+		}
+		pthread_mutex_unlock(&vm->lock);
+		if (!f)
+			continue;
+		n++;
+		waitset_cancel_file(vm->host->waitset, &f->wait, -ENXIO);
+		vm_file_put(vm, f);
+	}
+	return n;
+}
+
+int vm_exports_reload(struct vm *vm, const struct vm_config *ncfg,
+		      struct vm_reload_stats *st)
+{
+	const struct export *next[CONFIG_MAX_EXPORTS];
+	const struct export *gone[CONFIG_MAX_EXPORTS];
+	struct vm_export *fresh = NULL, *ve;
+	unsigned int i, j, nr_gone = 0;
+	uint32_t id;
+
+	memset(st, 0, sizeof(*st));
+	if (ncfg->nr_exports > CONFIG_MAX_EXPORTS)
+		return -EINVAL;
+	/* Writers are serialised here; readers wait only for the swap. */
+	pthread_rwlock_wrlock(&vm->exp_lock);
+	id = vm->last_id;
+	for (i = 0; i < ncfg->nr_exports; i++) {
+		const struct export *n = &ncfg->exports[i];
+
+		next[i] = NULL;
+		for (j = 0; j < vm->nr_exp && !next[i]; j++)
+			if (!strcmp(vm->exp[j]->name, n->name) &&
+			    export_same(vm->exp[j], n))
+				next[i] = vm->exp[j];
+		if (next[i])
+			continue;
+		/* New, or changed: a changed export is removed and added. */
+		ve = malloc(sizeof(*ve));
+		if (!ve)
+			goto out_nomem;
+		memcpy(&ve->exp, n, sizeof(*n));
+		ve->exp.id = ++id;
+		ve->exp.first_size_plus1 = 0;
+		ve->next = fresh;
+		fresh = ve;
+		next[i] = &ve->exp;
+		st->added++;
+	}
+	for (j = 0; j < vm->nr_exp; j++) {
+		for (i = 0; i < ncfg->nr_exports; i++)
+			if (next[i] == vm->exp[j])
+				break;
+		if (i == ncfg->nr_exports)
+			gone[nr_gone++] = vm->exp[j];
+	}
+	st->removed = nr_gone;
+
+	pthread_mutex_lock(&vm->lock);
+	memcpy(vm->exp, next, ncfg->nr_exports * sizeof(next[0]));
+	vm->nr_exp = ncfg->nr_exports;
+	vm->last_id = id;
+	if (st->added || st->removed)
+		vm->exp_gen++;
+	while (fresh) {
+		ve = fresh;
+		fresh = ve->next;
+		ve->next = vm->added;
+		vm->added = ve;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	pthread_rwlock_unlock(&vm->exp_lock);
+
+	/* Out of the table: no OPEN can add a file of theirs after this. */
+	for (j = 0; j < nr_gone; j++)
+		st->closed += vm_revoke_export(vm, gone[j]);
+	return 0;
+
+out_nomem:
+	pthread_rwlock_unlock(&vm->exp_lock);
+	while (fresh) {
+		ve = fresh;
+		fresh = ve->next;
+		free(ve);
+	}
+	memset(st, 0, sizeof(*st));
+	return -ENOMEM;
+}
+
 void vm_reset(struct vm *vm)
 {
 	unsigned int i;
@@ -419,6 +625,13 @@ void vm_destroy(struct vm *vm)
 	pthread_mutex_unlock(&vm->lock);
 	pthread_cond_destroy(&vm->idle);
 	pthread_mutex_destroy(&vm->lock);
+	pthread_rwlock_destroy(&vm->exp_lock);
+	while (vm->added) {
+		struct vm_export *ve = vm->added;
+
+		vm->added = ve->next;
+		free(ve);
+	}
 	free(vm->slots);
 	free(vm);
 }

@@ -73,6 +73,47 @@ void vm_log(const struct vm *vm, enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define vm_warn(vm, ...)	vm_log(vm, LOG_WARN, __VA_ARGS__)
 
+/*
+ * The VM's exports. At first those of its vm_config; a reload changes
+ * them (vm_exports_reload()). Pointers stay valid while the VM lives.
+ */
+
+/* The export with this id, or NULL (none, or removed by a reload). */
+const struct export *vm_export_by_id(struct vm *vm, uint32_t id);
+
+/*
+ * The current exports, CONFIG_MAX_EXPORTS at most, into out; their
+ * number. gen (may be NULL): bumped by every reload that changed them.
+ */
+unsigned int vm_exports(struct vm *vm, const struct export **out,
+			uint32_t *gen);
+
+struct vm_reload_stats {
+	unsigned int added;	/* new ids (new or changed exports) */
+	unsigned int removed;	/* ids gone (removed or changed) */
+	unsigned int closed;	/* open files of removed exports closed */
+};
+
+/*
+ * Make the VM's exports those of ncfg (validated by config_finish()).
+ * Matched by name: one whose settings are unchanged keeps its id and its
+ * open files; a new one, or a changed one, gets an id past any the VM
+ * ever had (ids are never reused); an export gone (or changed) has its
+ * open files closed: their handles answer -ENXIO, their parked calls end
+ * with -ENXIO, their exclusive claims go with the last reference (a call
+ * running on one holds it until it is done). ncfg is copied: the caller
+ * may free it. Limits and other VM settings are not changed. 0 or
+ * -ENOMEM (nothing changed).
+ */
+int vm_exports_reload(struct vm *vm, const struct vm_config *ncfg,
+		      struct vm_reload_stats *st);
+
+/*
+ * What a request on a handle vm_file_get() did not find gets: -ENXIO if
+ * a reload removed its export, else -EBADF.
+ */
+int vm_handle_error(struct vm *vm, uint64_t handle);
+
 /* vm_reset() and free. */
 void vm_destroy(struct vm *vm);
 

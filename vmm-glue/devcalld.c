@@ -35,14 +35,124 @@ struct loop_src {
 	struct event_src src;
 	int fd;
 	bool *quit;
+	bool *reload;
 	struct waitset *ws;
 };
+
+/*
+ * Where the configuration came from, in order: --config files and the
+ * flags that build it, so a reload (SIGHUP) builds it again the same way.
+ */
+#define MAX_CONFIG_SOURCES	256
+
+struct config_source {
+	int c;			/* the option */
+	const char *arg;	/* in argv */
+};
+
+static struct config_source config_sources[MAX_CONFIG_SOURCES];
+static unsigned int nr_config_sources;
+static bool config_sources_lost;	/* too many to record: no reload */
+
+static void config_source_add(int c, const char *arg)
+{
+	if (nr_config_sources == MAX_CONFIG_SOURCES) {
+		config_sources_lost = true;
+		return;
+	}
+	config_sources[nr_config_sources].c = c;
+	config_sources[nr_config_sources++].arg = arg;
+}
+
+/* "--NAME" of the option whose value is c (config_apply_flag's names). */
+static const char *flag_name(const struct option *opts, int c)
+{
+	static char buf[32];
+
+	for (; opts->name; opts++)
+		if (opts->val == c)
+			break;
+	snprintf(buf, sizeof(buf), "--%s", opts->name ? opts->name : "?");
+	return buf;
+}
+
+/*
+ * SIGHUP: read the configuration again and apply what can change live:
+ * each VM's exports (session_reload()). The new configuration is checked
+ * whole first; one that does not load changes nothing. VMs added or
+ * removed, and every other setting, need a restart: said in the log.
+ */
+static void config_reload(const struct option *opts, const struct config *cur,
+			  struct vm_session **sessions)
+{
+	struct config *ncfg;
+	char err[512];
+	unsigned int i, j;
+
+	if (config_sources_lost) {
+		log_err("reload: too many configuration options to replay");
+		return;
+	}
+	ncfg = malloc(sizeof(*ncfg));
+	if (!ncfg) {
+		log_err("reload: %s", strerror(ENOMEM));
+		return;
+	}
+	config_init(ncfg);
+	for (i = 0; i < nr_config_sources; i++) {
+		const struct config_source *src = &config_sources[i];
+		int r = src->c == 'c' ?
+			config_load_file(ncfg, src->arg, err, sizeof(err)) :
+			config_apply_flag(ncfg, flag_name(opts, src->c),
+					  src->arg, err, sizeof(err));
+
+		if (r)
+			goto bad_config;
+	}
+	if (config_finish(ncfg, err, sizeof(err)))
+		goto bad_config;
+	if (privilege_reload_check(cur, ncfg, err, sizeof(err)))
+		goto bad_config;
+	for (i = 0; i < ncfg->nr_vms; i++) {
+		for (j = 0; j < cur->nr_vms; j++)
+			if (!strcmp(cur->vms[j].name, ncfg->vms[i].name))
+				break;
+		if (j == cur->nr_vms) {
+			log_warn("reload: vm %s is new: not served until a "
+				 "restart", ncfg->vms[i].name);
+			continue;
+		}
+		session_reload(sessions[j], &ncfg->vms[i]);
+	}
+	for (j = 0; j < cur->nr_vms; j++) {
+		for (i = 0; i < ncfg->nr_vms; i++)
+			if (!strcmp(cur->vms[j].name, ncfg->vms[i].name))
+				break;
+		if (i == ncfg->nr_vms)
+			log_warn("reload: vm %s is gone from the "
+				 "configuration: still served until a restart",
+				 cur->vms[j].name);
+	}
+	log_info("reload: done");
+	free(ncfg);
+	return;
+
+bad_config:
+	log_err("reload: %s: configuration unchanged", err);
+	free(ncfg);
+}
 
 static void on_signal(struct event_src *src, uint32_t events)
 {
 	struct loop_src *l = (struct loop_src *)src;
+	struct signalfd_siginfo si;
 
 	(void)events;
+	if (read(l->fd, &si, sizeof(si)) == sizeof(si) &&
+	    si.ssi_signo == SIGHUP) {
+		*l->reload = true;
+		return;
+	}
 	log_info("shutting down");
 	*l->quit = true;
 }
@@ -104,18 +214,6 @@ static void usage(FILE *f)
 "                        who may connect, and where guest RAM lives\n");
 }
 
-/* "--NAME" of the option whose value is c (config_apply_flag's names). */
-static const char *flag_name(const struct option *opts, int c)
-{
-	static char buf[32];
-
-	for (; opts->name; opts++)
-		if (opts->val == c)
-			break;
-	snprintf(buf, sizeof(buf), "--%s", opts->name ? opts->name : "?");
-	return buf;
-}
-
 static int parse_level(const char *s)
 {
 	static const char *const names[] = { "err", "warn", "info", "debug" };
@@ -155,10 +253,10 @@ int main(int argc, char **argv)
 	const char *run_dir = "/run/devcall", *pidfile = NULL;
 	pthread_t thread;
 	int nr_workers = 0, epfd, sfd, c, level, low_reserved;
-	struct loop_src sig_src = { { on_signal }, -1, NULL, NULL };
-	struct loop_src waitset_src = { { on_waitset }, -1, NULL, NULL };
+	struct loop_src sig_src = { { on_signal }, -1, NULL, NULL, NULL };
+	struct loop_src waitset_src = { { on_waitset }, -1, NULL, NULL, NULL };
 	struct heartbeat hb = { sessions, 0 };
-	bool quit = false, list_layouts = false;
+	bool quit = false, reload = false, list_layouts = false;
 	struct host *host;
 	char err[512];
 	unsigned int i;
@@ -177,6 +275,7 @@ int main(int argc, char **argv)
 		case 'c':
 			if (config_load_file(&cfg, optarg, err, sizeof(err)))
 				goto bad_config;
+			config_source_add(c, optarg);
 			break;
 		case 'v':
 		case 'e':
@@ -188,6 +287,7 @@ int main(int argc, char **argv)
 			if (config_apply_flag(&cfg, flag_name(opts, c), optarg,
 					      err, sizeof(err)))
 				goto bad_config;
+			config_source_add(c, optarg);
 			break;
 		case 'r':
 			run_dir = optarg;
@@ -252,6 +352,7 @@ int main(int argc, char **argv)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);	/* reload (config_reload()) */
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);	/* workers inherit it */
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -260,6 +361,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sig_src.quit = &quit;
+	sig_src.reload = &reload;
+	sig_src.fd = sfd;
 	event_watch(epfd, sfd, &sig_src.src);
 	/* 0750 (0700 without a socket group): only QEMU's side reaches in. */
 	ret = rundir_prepare(run_dir, cfg.daemon.socket_gid);
@@ -329,6 +432,10 @@ int main(int argc, char **argv)
 			struct event_src *src = evs[k].data.ptr;
 
 			src->handle(src, evs[k].events);
+		}
+		if (reload && !quit) {
+			reload = false;
+			config_reload(opts, &cfg, sessions);
 		}
 	}
 	ret = quit ? 0 : 1;

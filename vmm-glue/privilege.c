@@ -423,6 +423,73 @@ static int caps_apply(uint64_t *mask, int uid, int gid, int flags)
 	return capng_apply(CAPNG_SELECT_CAPS) ? -EPERM : 0;
 }
 
+/* Is every number of b in a? Both sorted. */
+static bool ioctls_subset(const struct privilege_ioctls *a,
+			  const struct privilege_ioctls *b, uint32_t *missing)
+{
+	unsigned int i, j = 0, k;
+
+	for (i = 0; i < b->nr; i++) {
+		while (j < a->nr && a->cmd[j] < b->cmd[i])
+			j++;
+		if (j == a->nr || a->cmd[j] != b->cmd[i]) {
+			*missing = b->cmd[i];
+			return false;
+		}
+	}
+	for (i = 0; i < b->nr_fam; i++) {
+		for (k = 0; k < a->nr_fam && a->fam[k] != b->fam[i]; k++)
+			;
+		if (k == a->nr_fam) {
+			*missing = b->fam[i];
+			return false;
+		}
+	}
+	return true;
+}
+
+int privilege_reload_check(const struct config *started,
+			   const struct config *next, char *why, size_t len)
+{
+	struct privilege_caps a, b;
+	struct privilege_ioctls *ia, *ib;
+	uint32_t missing;
+	int ret = 0;
+
+	privilege_caps_compute(started, &a);
+	privilege_caps_compute(next, &b);
+	if (b.mask & ~a.mask) {
+		snprintf(why, len, "it needs capabilities dropped at start "
+			 "(%s)", b.why);
+		return -EPERM;
+	}
+	if (started->seccomp_off)
+		return 0;
+	ia = malloc(sizeof(*ia));
+	ib = malloc(sizeof(*ib));
+	if (!ia || !ib) {
+		snprintf(why, len, "%s", strerror(ENOMEM));
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = privilege_ioctls_build(started, ia);
+	if (!ret)
+		ret = privilege_ioctls_build(next, ib);
+	if (ret) {
+		snprintf(why, len, "ioctl list: %s", strerror(-ret));
+		goto out;
+	}
+	if (!ioctls_subset(ia, ib, &missing)) {
+		snprintf(why, len, "ioctl %#x is not in the system call filter "
+			 "installed at start", missing);
+		ret = -EPERM;
+	}
+out:
+	free(ia);
+	free(ib);
+	return ret;
+}
+
 int privilege_drop(const struct config *cfg)
 {
 	struct privilege_caps caps;

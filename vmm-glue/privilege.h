@@ -84,6 +84,15 @@ int privilege_ioctls_build(const struct config *cfg,
 			   struct privilege_ioctls *out);
 
 /*
+ * May a reload change the exports of started (what privilege_drop() was
+ * given) to those of next? Capabilities dropped and the seccomp filter
+ * cannot grow: -EPERM, with the reason in why, if next needs a
+ * capability or (with seccomp) an ioctl number started did not.
+ */
+int privilege_reload_check(const struct config *started,
+			   const struct config *next, char *why, size_t len);
+
+/*
  * Install the SIGSYS handler and the seccomp filter (all threads, TSYNC)
  * allowing the daemon's system calls and ioctls' numbers. 0 or -errno.
  */

@@ -10,49 +10,86 @@
 #include "log.h"
 #include "shm_transport.h"
 
-/* The node table, after the export table: see devcall_abi.h. */
-void shm_transport_nodes_init(const struct vm_config *cfg, void *at)
+/* The node table of exps[0..n), after the export table: devcall_abi.h. */
+static void nodes_fill(const struct export *const *exps, unsigned int n,
+		       void *at)
 {
 	struct devcall_config_nodes *h = at;
-	struct devcall_config_node *n = (void *)(h + 1);
+	struct devcall_config_node *nd = (void *)(h + 1);
 	unsigned int i;
 
 	h->magic = htole32(DEVCALL_NODES_MAGIC);
-	h->entry_size = htole32(sizeof(*n));
-	for (i = 0; i < cfg->nr_exports; i++) {
-		const struct export *x = &cfg->exports[i];
+	h->entry_size = htole32(sizeof(*nd));
+	for (i = 0; i < n; i++) {
+		const struct export *x = exps[i];
 
-		memset(&n[i], 0, sizeof(n[i]));
-		n[i].id = htole32(x->id);
-		n[i].flags = htole32(x->node_flags);
-		n[i].mode = htole32(x->guest_mode);
-		n[i].uid = htole32(x->guest_uid);
-		n[i].gid = htole32(x->guest_gid);
-		n[i].host_type = htole32(x->host_type);
-		n[i].host_major = htole32(x->host_major);
-		n[i].host_minor = htole32(x->host_minor);
-		n[i].devnum_major = htole32(x->devnum_major);
-		n[i].devnum_minor = htole32(x->devnum_minor);
-		snprintf(n[i].name, sizeof(n[i].name), "%s", x->guest_name);
-		snprintf(n[i].aliases, sizeof(n[i].aliases), "%s",
+		memset(&nd[i], 0, sizeof(nd[i]));
+		nd[i].id = htole32(x->id);
+		nd[i].flags = htole32(x->node_flags);
+		nd[i].mode = htole32(x->guest_mode);
+		nd[i].uid = htole32(x->guest_uid);
+		nd[i].gid = htole32(x->guest_gid);
+		nd[i].host_type = htole32(x->host_type);
+		nd[i].host_major = htole32(x->host_major);
+		nd[i].host_minor = htole32(x->host_minor);
+		nd[i].devnum_major = htole32(x->devnum_major);
+		nd[i].devnum_minor = htole32(x->devnum_minor);
+		snprintf(nd[i].name, sizeof(nd[i].name), "%s", x->guest_name);
+		snprintf(nd[i].aliases, sizeof(nd[i].aliases), "%s",
 			 x->guest_alias);
-		snprintf(n[i].owner, sizeof(n[i].owner), "%s", x->guest_owner);
-		snprintf(n[i].group, sizeof(n[i].group), "%s", x->guest_group);
+		snprintf(nd[i].owner, sizeof(nd[i].owner), "%s", x->guest_owner);
+		snprintf(nd[i].group, sizeof(nd[i].group), "%s", x->guest_group);
 	}
 }
 
-static void regs_init(struct shm_transport *t)
+void shm_transport_nodes_init(const struct vm_config *cfg, void *at)
+{
+	const struct export *exps[CONFIG_MAX_EXPORTS];
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_exports; i++)
+		exps[i] = &cfg->exports[i];
+	nodes_fill(exps, cfg->nr_exports, at);
+}
+
+/* The VM's exports as the guest reads them: the config space. */
+static void config_fill(struct shm_transport *t)
 {
 	struct devcall_shm_regs *r = t->regs;
 	struct devcall_config *c = (void *)((uint8_t *)r + DEVCALL_SHM_CONFIG_OFF);
 	struct devcall_config_export *e = (void *)(c + 1);
-	uint32_t epoch = le32toh(r->device_epoch) + 1;
-	unsigned int i;
+	const struct export *exps[CONFIG_MAX_EXPORTS];
+	unsigned int i, n;
 
 	_Static_assert(sizeof(*c) + CONFIG_MAX_EXPORTS *
 		       (sizeof(*e) + sizeof(struct devcall_config_node)) +
 		       sizeof(struct devcall_config_nodes) <=
 		       DEVCALL_SHM_CONFIG_MAX, "exports fit the config space");
+	n = vm_exports(t->vm, exps, NULL);
+	c->abi_version = htole32(DEVCALL_ABI_VERSION);
+	c->nr_exports = htole32(n);
+	for (i = 0; i < n; i++) {
+		const struct export *x = exps[i];
+
+		memset(&e[i], 0, sizeof(e[i]));
+		e[i].id = htole32(x->id);
+		e[i].flags = htole32((x->read_only ? DEVCALL_EXPORT_F_RO : 0) |
+				     (x->exclusive ? DEVCALL_EXPORT_F_EXCLUSIVE : 0) |
+				     (x->guest_block ? DEVCALL_EXPORT_F_BLOCK : 0));
+		snprintf(e[i].name, sizeof(e[i].name), "%s", x->name);
+	}
+	nodes_fill(exps, n, &e[n]);
+	r->config_size = htole32(sizeof(*c) + n * (sizeof(*e) +
+				 sizeof(struct devcall_config_node)) +
+				 sizeof(struct devcall_config_nodes));
+}
+
+static void regs_init(struct shm_transport *t)
+{
+	struct devcall_shm_regs *r = t->regs;
+	uint32_t epoch = le32toh(r->device_epoch) + 1;
+	uint32_t gen = le32toh(r->config_generation);
+
 	memset(r, 0, DEVCALL_SHM_CONFIG_OFF);
 	r->version = htole32(DEVCALL_SHM_VERSION);
 	r->device_id = htole32(DEVCALL_VIRTIO_ID);
@@ -63,33 +100,21 @@ static void regs_init(struct shm_transport *t)
 	r->device_epoch = htole32(epoch);
 	r->queue[DEVCALL_QUEUE_REQ].num_max = htole32(DEVCALL_QUEUE_NUM_MAX);
 
-	c->abi_version = htole32(DEVCALL_ABI_VERSION);
-	c->nr_exports = htole32(t->cfg->nr_exports);
-	for (i = 0; i < t->cfg->nr_exports; i++) {
-		const struct export *x = &t->cfg->exports[i];
-
-		memset(&e[i], 0, sizeof(e[i]));
-		e[i].id = htole32(x->id);
-		e[i].flags = htole32((x->read_only ? DEVCALL_EXPORT_F_RO : 0) |
-				     (x->exclusive ? DEVCALL_EXPORT_F_EXCLUSIVE : 0) |
-				     (x->guest_block ? DEVCALL_EXPORT_F_BLOCK : 0));
-		snprintf(e[i].name, sizeof(e[i].name), "%s", x->name);
-	}
-	shm_transport_nodes_init(t->cfg, &e[t->cfg->nr_exports]);
-	r->config_size = htole32(sizeof(*c) + t->cfg->nr_exports *
-				 (sizeof(*e) + sizeof(struct devcall_config_node)) +
-				 sizeof(struct devcall_config_nodes));
+	/* Even: no change under way (shm_transport_exports_changed()). */
+	r->config_generation = htole32((gen + 1) & ~1u);
+	config_fill(t);
 	/* Published last: a guest that sees the magic sees the rest. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	r->magic = htole32(DEVCALL_SHM_MAGIC);
 }
 
 int shm_transport_init(struct shm_transport *t, int shm_fd,
-		       const struct vm_config *cfg,
+		       const struct vm_config *cfg, struct vm *vm,
 		       const struct shm_device_ops *dev, void *ctx)
 {
 	memset(t, 0, sizeof(*t));
 	t->cfg = cfg;
+	t->vm = vm;
 	snprintf(t->log_prefix, sizeof(t->log_prefix), "vm %s", cfg->name);
 	log_ratelimit_init(&t->log_rl);
 	t->dev = dev;
@@ -115,6 +140,25 @@ void shm_transport_republish(struct shm_transport *t)
 {
 	t->cmd_seq_done = 0;
 	regs_init(t);
+}
+
+void shm_transport_exports_changed(struct shm_transport *t)
+{
+	struct devcall_shm_regs *r = t->regs;
+	uint32_t gen = le32toh(r->config_generation);
+
+	/*
+	 * A seqlock the guest driver follows: odd while the table is being
+	 * rewritten, and a different value once it is done, so a guest that
+	 * read while we wrote reads again.
+	 */
+	gen |= 1;
+	__atomic_store_n(&r->config_generation, htole32(gen), __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	config_fill(t);
+	__atomic_store_n(&r->config_generation, htole32(gen + 1),
+			 __ATOMIC_RELEASE);
+	t->dev->interrupt(t->ctx, DEVCALL_MSIX_VEC_CONFIG);
 }
 
 void shm_transport_reset_regs(struct shm_transport *t)

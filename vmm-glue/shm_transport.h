@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "vm.h"
 #include "devcall_ivshmem.h"
 
 struct shm_device_ops {
@@ -34,6 +35,7 @@ struct shm_device_ops {
 struct shm_transport {
 	struct devcall_shm_regs *regs;	/* mapped shared memory */
 	const struct vm_config *cfg;
+	struct vm *vm;			/* whose exports are the config */
 	const struct shm_device_ops *dev;
 	void *ctx;
 	uint32_t cmd_seq_done;
@@ -54,7 +56,7 @@ struct shm_transport {
 void shm_transport_nodes_init(const struct vm_config *cfg, void *at);
 
 int shm_transport_init(struct shm_transport *t, int shm_fd,
-		       const struct vm_config *cfg,
+		       const struct vm_config *cfg, struct vm *vm,
 		       const struct shm_device_ops *dev, void *ctx);
 void shm_transport_fini(struct shm_transport *t);
 
@@ -63,6 +65,13 @@ void shm_transport_fini(struct shm_transport *t);
  * a new epoch; the driver sees it and attaches afresh.
  */
 void shm_transport_republish(struct shm_transport *t);
+
+/*
+ * The VM's exports changed (a reload): rewrite the config space, bump
+ * config_generation and raise the config interrupt; the driver re-reads
+ * the table and adds or removes its export devices.
+ */
+void shm_transport_exports_changed(struct shm_transport *t);
 
 /* The guest rang the mailbox vector: run its command, if a new one. */
 void shm_transport_mailbox(struct shm_transport *t);

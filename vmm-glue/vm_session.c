@@ -407,7 +407,7 @@ int session_create(struct vm_session **out, struct host *host,
 	s->srv_ready = true;
 	if (ret)
 		goto fail;
-	ret = shm_transport_init(&s->shm, s->srv.shm_fd, cfg,
+	ret = shm_transport_init(&s->shm, s->srv.shm_fd, cfg, s->vm,
 				 &session_device_ops, s);
 	if (ret)
 		goto fail;
@@ -465,4 +465,23 @@ void session_heartbeat(struct vm_session *s)
 void session_stop(struct vm_session *s)
 {
 	ivshmem_server_stop(&s->srv);
+}
+
+int session_reload(struct vm_session *s, const struct vm_config *ncfg)
+{
+	struct vm_reload_stats st;
+	int ret;
+
+	ret = vm_exports_reload(s->vm, ncfg, &st);
+	if (ret) {
+		log_err("vm %s: reload: %s", s->cfg->name, strerror(-ret));
+		return ret;
+	}
+	if (!st.added && !st.removed)
+		return 0;
+	log_info("vm %s: reload: %u export(s) added, %u removed, %u open "
+		 "file(s) closed", s->cfg->name, st.added, st.removed,
+		 st.closed);
+	shm_transport_exports_changed(&s->shm);
+	return 0;
 }

@@ -67,6 +67,13 @@ int session_start_workers(struct vm_session *s);
 /* Every DEVCALL_HEARTBEAT_MS, from the heartbeat thread. */
 void session_heartbeat(struct vm_session *s);
 
+/*
+ * A configuration reload: make the VM's exports those of ncfg
+ * (vm_exports_reload()) and tell the guest (the config interrupt). On the
+ * event loop's thread. 0 or -errno (nothing changed).
+ */
+int session_reload(struct vm_session *s, const struct vm_config *ncfg);
+
 /* A clean stop: the keeper lets go of QEMU too. */
 void session_stop(struct vm_session *s);
 

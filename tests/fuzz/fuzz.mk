@@ -22,6 +22,8 @@ FUZZ_SRCS_fuzz_request := tests/fuzz/fuzz_request.c $(MEMMAP_SRCS) \
 FUZZ_SRCS_fuzz_device := tests/fuzz/fuzz_device.c vmm-glue/virtqueue.c \
 			 $(MEMMAP_SRCS) $(HOST_SRCS)
 FUZZ_LIBS_fuzz_device := $(LDLIBS_HOST)
+# memmap reads layout files with libinih.
+FUZZ_LIBS_fuzz_request := $(LDLIBS_HOST)
 
 FUZZ_SRCS_fuzz_node_info := tests/fuzz/fuzz_node_info.c \
 			    call-mechanism-guest/node_info.c

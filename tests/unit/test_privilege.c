@@ -145,6 +145,45 @@ static void test_ioctls_list(void **state)
 		assert_true(io.cmd[i - 1] < io.cmd[i]);
 }
 
+/*
+ * A reload cannot need more than the daemon kept at start: no new
+ * capability, no ioctl number outside the filter (unless seccomp is off).
+ */
+static void test_reload_check(void **state)
+{
+	static struct config next;
+	struct export *e;
+	char why[512];
+
+	(void)state;
+	e = add_export("a", "tty");
+	e->ioctl.allow[e->ioctl.nr_allow++].cmd = 0x4b33;
+	add_export("a", "cd")->scsi_passthrough = true;
+	next = cfg;
+	/* The same, or less: fine. */
+	assert_int_equal(privilege_reload_check(&cfg, &next, why,
+						sizeof(why)), 0);
+	next.vms[0].nr_exports = 0;
+	assert_int_equal(privilege_reload_check(&cfg, &next, why,
+						sizeof(why)), 0);
+	/* A capability not kept. */
+	next = cfg;
+	next.vms[0].exports[0].host_partitions = true;
+	assert_int_equal(privilege_reload_check(&cfg, &next, why,
+						sizeof(why)), -EPERM);
+	assert_non_null(strstr(why, "cap_sys_admin"));
+	/* An ioctl number the filter does not have. */
+	next = cfg;
+	e = &next.vms[0].exports[0];
+	e->ioctl.allow[e->ioctl.nr_allow++].cmd = 0x4b34;
+	assert_int_equal(privilege_reload_check(&cfg, &next, why,
+						sizeof(why)), -EPERM);
+	assert_non_null(strstr(why, "0x4b34"));
+	cfg.seccomp_off = true;
+	assert_int_equal(privilege_reload_check(&cfg, &next, why,
+						sizeof(why)), 0);
+}
+
 static void test_ioctls_too_many(void **state)
 {
 	unsigned int i, j;
@@ -289,6 +328,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup(test_caps_net_admin, reset),
 	cmocka_unit_test_setup(test_ioctls_list, reset),
 	cmocka_unit_test_setup(test_ioctls_too_many, reset),
+	cmocka_unit_test_setup(test_reload_check, reset),
 	cmocka_unit_test_setup(test_filter_forked_child, reset),
 };
 

@@ -10,7 +10,8 @@ UNIT_TESTS := \
 	test_config \
 	test_dispatch \
 	test_backend_sys \
-	test_waitset
+	test_waitset \
+	test_reload
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 
