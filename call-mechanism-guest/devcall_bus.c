@@ -121,6 +121,101 @@ static ssize_t host_dev_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(host_dev);
 
+/*
+ * The attributes of a frontend's node (a char device, a disk): it is a
+ * child of its export, which they read through dev->parent.
+ */
+static const struct devcall_export *node_export(struct device *dev)
+{
+	return to_devcall_export(dev->parent);
+}
+
+static ssize_t node_export_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", node_export(dev)->name);
+}
+
+static ssize_t node_host_type_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", devcall_host_type_name(
+				  node_export(dev)->node.host_type));
+}
+
+static ssize_t node_host_dev_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	const struct devcall_node_info *n = &node_export(dev)->node;
+
+	return sysfs_emit(buf, "%u:%u\n", n->host_major, n->host_minor);
+}
+
+/* Space-separated, as udev's SYMLINK+= takes them. */
+static ssize_t node_aliases_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	char a[DEVCALL_NODE_ALIASES_MAX];
+
+	strscpy(a, node_export(dev)->node.aliases, sizeof(a));
+	strreplace(a, ',', ' ');
+	return sysfs_emit(buf, "%s\n", a);
+}
+
+/* A name, or the number the kernel applied: 60-devcall.rules takes both. */
+static ssize_t node_owner_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	const struct devcall_node_info *n = &node_export(dev)->node;
+
+	if (!n->owner[0] && (n->flags & DEVCALL_NODE_F_UID))
+		return sysfs_emit(buf, "%u\n", n->uid);
+	return sysfs_emit(buf, "%s\n", n->owner);
+}
+
+static ssize_t node_group_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	const struct devcall_node_info *n = &node_export(dev)->node;
+
+	if (!n->group[0] && (n->flags & DEVCALL_NODE_F_GID))
+		return sysfs_emit(buf, "%u\n", n->gid);
+	return sysfs_emit(buf, "%s\n", n->group);
+}
+
+static struct device_attribute node_attr_export =
+	__ATTR(export, 0444, node_export_show, NULL);
+static struct device_attribute node_attr_host_type =
+	__ATTR(host_type, 0444, node_host_type_show, NULL);
+static struct device_attribute node_attr_host_dev =
+	__ATTR(host_dev, 0444, node_host_dev_show, NULL);
+static struct device_attribute node_attr_aliases =
+	__ATTR(aliases, 0444, node_aliases_show, NULL);
+static struct device_attribute node_attr_owner =
+	__ATTR(owner, 0444, node_owner_show, NULL);
+static struct device_attribute node_attr_group =
+	__ATTR(group, 0444, node_group_show, NULL);
+
+static struct attribute *devcall_node_attrs[] = {
+	&node_attr_export.attr,
+	&node_attr_host_type.attr,
+	&node_attr_host_dev.attr,
+	&node_attr_aliases.attr,
+	&node_attr_owner.attr,
+	&node_attr_group.attr,
+	NULL,
+};
+
+static const struct attribute_group devcall_node_group = {
+	.attrs = devcall_node_attrs,
+};
+
+const struct attribute_group *devcall_node_groups[] = {
+	&devcall_node_group,
+	NULL,
+};
+EXPORT_SYMBOL_GPL(devcall_node_groups);
+
 static struct attribute *devcall_export_attrs[] = {
 	&dev_attr_name.attr,
 	&dev_attr_kind.attr,

@@ -175,6 +175,13 @@ struct devcall_export {
 /* "char", "block", "regular", "fifo" or "unknown": for sysfs. */
 const char *devcall_host_type_name(u32 host_type);
 
+/*
+ * sysfs attributes of a frontend's node (export, host_type, host_dev,
+ * aliases, owner, group): for a node device whose parent is its export's
+ * device (a char device made under it, a disk added with it as parent).
+ */
+extern const struct attribute_group *devcall_node_groups[];
+
 #define to_devcall_export(d) container_of(d, struct devcall_export, dev)
 
 struct devcall_frontend {

@@ -317,83 +317,6 @@ static char *dcb_devnode(struct gendisk *disk, umode_t *mode)
 	return kstrdup(n->name, GFP_KERNEL);
 }
 
-static const struct devcall_node_info *dcb_node(struct device *dev)
-{
-	struct dcb_disk *dd = dev_to_disk(dev)->private_data;
-
-	return &dd->exp->node;
-}
-
-static ssize_t export_show(struct device *dev, struct device_attribute *attr,
-			   char *buf)
-{
-	struct dcb_disk *dd = dev_to_disk(dev)->private_data;
-
-	return sysfs_emit(buf, "%s\n", dd->exp->name);
-}
-static DEVICE_ATTR_RO(export);
-
-static ssize_t host_type_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%s\n",
-			  devcall_host_type_name(dcb_node(dev)->host_type));
-}
-static DEVICE_ATTR_RO(host_type);
-
-static ssize_t host_dev_show(struct device *dev, struct device_attribute *attr,
-			     char *buf)
-{
-	const struct devcall_node_info *n = dcb_node(dev);
-
-	return sysfs_emit(buf, "%u:%u\n", n->host_major, n->host_minor);
-}
-static DEVICE_ATTR_RO(host_dev);
-
-static ssize_t aliases_show(struct device *dev, struct device_attribute *attr,
-			    char *buf)
-{
-	char a[DEVCALL_NODE_ALIASES_MAX];
-
-	strscpy(a, dcb_node(dev)->aliases, sizeof(a));
-	strreplace(a, ',', ' ');
-	return sysfs_emit(buf, "%s\n", a);
-}
-static DEVICE_ATTR_RO(aliases);
-
-static ssize_t owner_show(struct device *dev, struct device_attribute *attr,
-			  char *buf)
-{
-	const struct devcall_node_info *n = dcb_node(dev);
-
-	if (!n->owner[0] && (n->flags & DEVCALL_NODE_F_UID))
-		return sysfs_emit(buf, "%u\n", n->uid);
-	return sysfs_emit(buf, "%s\n", n->owner);
-}
-static DEVICE_ATTR_RO(owner);
-
-static ssize_t group_show(struct device *dev, struct device_attribute *attr,
-			  char *buf)
-{
-	const struct devcall_node_info *n = dcb_node(dev);
-
-	if (!n->group[0] && (n->flags & DEVCALL_NODE_F_GID))
-		return sysfs_emit(buf, "%u\n", n->gid);
-	return sysfs_emit(buf, "%s\n", n->group);
-}
-static DEVICE_ATTR_RO(group);
-
-static struct attribute *dcb_node_attrs[] = {
-	&dev_attr_export.attr,
-	&dev_attr_host_type.attr,
-	&dev_attr_host_dev.attr,
-	&dev_attr_aliases.attr,
-	&dev_attr_owner.attr,
-	&dev_attr_group.attr,
-	NULL,
-};
-ATTRIBUTE_GROUPS(dcb_node);
-
 static const struct block_device_operations dcb_fops = {
 	.owner		= THIS_MODULE,
 	.devnode	= dcb_devnode,
@@ -627,7 +550,7 @@ static int dcb_probe(struct devcall_export *exp)
 	set_capacity(disk, le64_to_cpu(bi.size) >> SECTOR_SHIFT);
 	set_disk_ro(disk, ro);
 	devcall_export_set_drvdata(exp, dd);
-	ret = device_add_disk(&exp->dev, disk, dcb_node_groups);
+	ret = device_add_disk(&exp->dev, disk, devcall_node_groups);
 	if (ret)
 		goto out_disk;
 	if (bi.logical_block_size)	/* a block device: it may resize */

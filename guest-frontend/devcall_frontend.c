@@ -568,85 +568,8 @@ static char *dcf_devnode(struct device *dev, umode_t *mode, kuid_t *uid,
 	return kstrdup(n->name, GFP_KERNEL);
 }
 
-static const struct devcall_node_info *dcf_node(struct device *dev)
-{
-	return &((struct dcf_export *)dev_get_drvdata(dev))->exp->node;
-}
-
-static ssize_t export_show(struct device *dev, struct device_attribute *attr,
-			   char *buf)
-{
-	struct dcf_export *e = dev_get_drvdata(dev);
-
-	return sysfs_emit(buf, "%s\n", e->exp->name);
-}
-static DEVICE_ATTR_RO(export);
-
-static ssize_t host_type_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%s\n",
-			  devcall_host_type_name(dcf_node(dev)->host_type));
-}
-static DEVICE_ATTR_RO(host_type);
-
-static ssize_t host_dev_show(struct device *dev, struct device_attribute *attr,
-			     char *buf)
-{
-	const struct devcall_node_info *n = dcf_node(dev);
-
-	return sysfs_emit(buf, "%u:%u\n", n->host_major, n->host_minor);
-}
-static DEVICE_ATTR_RO(host_dev);
-
-/* Space-separated, as udev's SYMLINK+= takes them. */
-static ssize_t aliases_show(struct device *dev, struct device_attribute *attr,
-			    char *buf)
-{
-	char a[DEVCALL_NODE_ALIASES_MAX];
-
-	strscpy(a, dcf_node(dev)->aliases, sizeof(a));
-	strreplace(a, ',', ' ');
-	return sysfs_emit(buf, "%s\n", a);
-}
-static DEVICE_ATTR_RO(aliases);
-
-/* A name, or the number the kernel applied: 60-devcall.rules takes both. */
-static ssize_t owner_show(struct device *dev, struct device_attribute *attr,
-			  char *buf)
-{
-	const struct devcall_node_info *n = dcf_node(dev);
-
-	if (!n->owner[0] && (n->flags & DEVCALL_NODE_F_UID))
-		return sysfs_emit(buf, "%u\n", n->uid);
-	return sysfs_emit(buf, "%s\n", n->owner);
-}
-static DEVICE_ATTR_RO(owner);
-
-static ssize_t group_show(struct device *dev, struct device_attribute *attr,
-			  char *buf)
-{
-	const struct devcall_node_info *n = dcf_node(dev);
-
-	if (!n->group[0] && (n->flags & DEVCALL_NODE_F_GID))
-		return sysfs_emit(buf, "%u\n", n->gid);
-	return sysfs_emit(buf, "%s\n", n->group);
-}
-static DEVICE_ATTR_RO(group);
-
-static struct attribute *dcf_node_attrs[] = {
-	&dev_attr_export.attr,
-	&dev_attr_host_type.attr,
-	&dev_attr_host_dev.attr,
-	&dev_attr_aliases.attr,
-	&dev_attr_owner.attr,
-	&dev_attr_group.attr,
-	NULL,
-};
-ATTRIBUTE_GROUPS(dcf_node);
-
 static const struct device_type dcf_node_type = {
-	.groups		= dcf_node_groups,
+	.groups		= devcall_node_groups,
 	.devnode	= dcf_devnode,
 };
 
