@@ -904,6 +904,8 @@ static int64_t dispatch_op(struct vm *vm, const struct dispatch_env *env,
 			return vm_handle_error(vm, req->handle);
 		/* Out of the table, then its waiters end (waitset_park()). */
 		ret = vm_file_remove(vm, req->handle);
+		if (ret)	/* a reload revoked it since vm_file_get() */
+			ret = vm_handle_error(vm, req->handle);
 		waitset_cancel_file(ws, &f->wait, -EBADF);
 		vm_file_put(vm, f);
 		return ret;
