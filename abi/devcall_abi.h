@@ -152,6 +152,13 @@ struct devcall_seg {
  * pointer fields such as struct input_mask's codes_ptr).
  */
 #define DEVCALL_RESP_F_COMPAT	(1u << 2)
+/*
+ * IOCTL with a DEVCALL_LAYOUT_FD_OUT_FIELD layout that succeeded: size is
+ * the handle of the new file (mode and DEVCALL_RESP_F_SEEKABLE describe
+ * it as for OPEN); the field at fd_off of the argument holds -1 and the
+ * guest puts its own descriptor's number there.
+ */
+#define DEVCALL_RESP_F_FD_FIELD	(1u << 3)
 
 struct devcall_resp {
 	__le64 tag;		/*  0: the request's tag */
@@ -215,14 +222,21 @@ struct devcall_layout_ptr {
  * guest sends the handle of the file it names (DEVCALL_REQ_F_FD_IN).
  * FD_OUT_RET: the ioctl's result is a new descriptor (TIOCGPTPEER,
  * KVM_CREATE_VM); the host answers a new handle (DEVCALL_REQ_F_FD_OUT).
+ * FD_OUT_FIELD: the driver writes a new descriptor into the 4-byte field
+ * at fd_off of the (OUT or BOTH) argument (GPIO_V2_GET_LINE_IOCTL,
+ * KVM_CREATE_DEVICE); the host answers its handle in the response's size
+ * with DEVCALL_RESP_F_FD_FIELD and -1 in the field, and the guest puts
+ * the number of its own new descriptor there (DEVCALL_REQ_F_FD_OUT).
  * Hosts before these bits sent zeros here.
  */
 #define DEVCALL_LAYOUT_FD_IN_ARG	(1u << 0)
 #define DEVCALL_LAYOUT_FD_IN_FIELD	(1u << 1)
 #define DEVCALL_LAYOUT_FD_OUT_RET	(1u << 2)
+#define DEVCALL_LAYOUT_FD_OUT_FIELD	(1u << 3)
 #define DEVCALL_LAYOUT_FD_ALL		(DEVCALL_LAYOUT_FD_IN_ARG | \
 					 DEVCALL_LAYOUT_FD_IN_FIELD | \
-					 DEVCALL_LAYOUT_FD_OUT_RET)
+					 DEVCALL_LAYOUT_FD_OUT_RET | \
+					 DEVCALL_LAYOUT_FD_OUT_FIELD)
 
 /*
  * Nested pointers: arrays of records that carry pointers (I2C_RDWR's

@@ -130,10 +130,12 @@ struct devcall_ioctl_fds {
 	/*
 	 * A descriptor of the caller for the host's new file handle (r: its
 	 * size and flags, as for OPEN), or -errno, after which the forward
-	 * closes the handle on the host.
+	 * closes the handle on the host. With field (DEVCALL_LAYOUT_FD_OUT_
+	 * FIELD), the descriptor's number is stored there before the caller
+	 * can use it, and the answer is 0.
 	 */
 	long (*install)(struct devcall_dev *d, u64 handle,
-			const struct devcall_resp *r);
+			const struct devcall_resp *r, s32 __user *field);
 };
 
 long devcall_ioctl_forward_fds(struct devcall_dev *d, u64 handle,

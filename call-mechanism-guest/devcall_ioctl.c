@@ -138,6 +138,38 @@ static int devcall_fd_in(struct devcall_dev *d,
 	return 0;
 }
 
+/*
+ * The host's new file of a successful call (result res; ret: the ioctl's
+ * answer so far): a descriptor of the caller, as the result or in the
+ * argument's field, or closed on the host. The ioctl's answer.
+ */
+static long devcall_fd_out(struct devcall_dev *d,
+			   const struct devcall_ioctl_fds *fds,
+			   const struct devcall_layout *l,
+			   const struct devcall_resp *r, unsigned long arg,
+			   s64 res, long ret)
+{
+	s32 __user *field = NULL;
+	u64 nh = res;
+	long fd;
+
+	if (layout_walk_fd_out_field(l)) {
+		/* A host that answered no handle has no file to close. */
+		if (!(le32_to_cpu(r->flags) & DEVCALL_RESP_F_FD_FIELD))
+			return ret < 0 ? ret : -EIO;
+		nh = le64_to_cpu(r->size);
+		field = (s32 __user *)(arg + le16_to_cpu(l->fd_off));
+	}
+	if (ret >= 0) {
+		fd = fds->install(d, nh, r, field);
+		if (fd >= 0)
+			return field ? ret : fd;
+		ret = fd;
+	}
+	devcall_close_handle(d, nh);
+	return ret;
+}
+
 long devcall_ioctl_forward(struct devcall_dev *d, u64 handle,
 			   struct devcall_layout_cache *lc, unsigned int cmd,
 			   unsigned long arg, u32 req_flags)
@@ -256,12 +288,9 @@ long devcall_ioctl_forward_fds(struct devcall_dev *d, u64 handle,
 			ret = -EFAULT;
 	}
 	/* A new file on the host: the caller's, or closed there. */
-	if (res >= 0 && fd_out) {
-		if (ret >= 0)
-			ret = fds->install(d, res, devcall_call_resp(c));
-		if (ret < 0)
-			devcall_close_handle(d, res);
-	}
+	if (res >= 0 && fd_out)
+		ret = devcall_fd_out(d, fds, l, devcall_call_resp(c), arg, res,
+				     ret);
 out:
 	if (held)
 		fput(held);

@@ -78,6 +78,11 @@ int layout_walk_check_ptrs(const struct devcall_layout *l,
 	     (!arg_size || fd_off + 4 > arg_size ||
 	      (fd & DEVCALL_LAYOUT_FD_IN_ARG))))
 		return -EPROTO;
+	/* A new descriptor in a field the driver writes: alone. */
+	if ((fd & DEVCALL_LAYOUT_FD_OUT_FIELD) &&
+	    (fd != DEVCALL_LAYOUT_FD_OUT_FIELD || fd_off + 4 > arg_size ||
+	     !(l->arg_dir & LW_DIR_OUT)))
+		return -EPROTO;
 	for (i = 0; i < l->nr_ptrs; i++) {
 		const struct devcall_layout_ptr *p = &l->ptr[i];
 

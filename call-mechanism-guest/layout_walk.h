@@ -89,10 +89,20 @@ int layout_walk_ptrs(const struct devcall_layout *l, unsigned int ptr_size,
 int layout_walk_fd_in(const struct devcall_layout *l, const void *arg,
 		      __u64 int_arg, __s32 *fd);
 
-/* Whether the result of an ioctl of layout l is a new descriptor. */
+/*
+ * Whether an ioctl of layout l makes a new descriptor: its result
+ * (DEVCALL_LAYOUT_FD_OUT_RET) or the s32 field at fd_off of its argument
+ * (DEVCALL_LAYOUT_FD_OUT_FIELD, layout_walk_fd_out_field()).
+ */
 static inline int layout_walk_fd_out(const struct devcall_layout *l)
 {
-	return !!(l->fd_flags & DEVCALL_LAYOUT_FD_OUT_RET);
+	return !!(l->fd_flags & (DEVCALL_LAYOUT_FD_OUT_RET |
+				 DEVCALL_LAYOUT_FD_OUT_FIELD));
+}
+
+static inline int layout_walk_fd_out_field(const struct devcall_layout *l)
+{
+	return !!(l->fd_flags & DEVCALL_LAYOUT_FD_OUT_FIELD);
 }
 
 #endif /* DEVCALL_LAYOUT_WALK_H */

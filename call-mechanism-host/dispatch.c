@@ -505,6 +505,37 @@ out_close:
 }
 
 /*
+ * The driver wrote a new descriptor, fd, into the argument
+ * (LAYOUT_FD_OUT_FIELD) and the call as a whole succeeded with ret: the
+ * guest gets the handle in resp->size. On failure, of the call or of the
+ * adoption, the descriptor is closed and no handle is left behind.
+ */
+static int64_t fd_field_adopt(struct vm *vm, const struct dispatch_env *env,
+			      struct response *resp, struct open_file *f,
+			      int fd, int64_t ret)
+{
+	const struct backend_ops *b = f->exp->backend;
+	struct backend_file_info info = { 0 };
+	int64_t handle;
+	void *priv;
+
+	if (fd < 0)
+		return ret < 0 ? ret : -EIO;
+	if (ret < 0) {
+		/* Only the backend knows how to close its descriptors. */
+		if (!b->adopt_fd(f->exp, fd, &priv, &info))
+			b->close(priv);
+		return ret;
+	}
+	handle = fd_out_adopt(vm, env, resp, f, fd);
+	if (handle < 0)
+		return handle;
+	resp->size = (uint64_t)handle;
+	resp->flags |= DEVCALL_RESP_F_FD_FIELD;
+	return ret;
+}
+
+/*
  * A 32-bit process's cmd32 (DEVCALL_REQ_F_COMPAT): the native layout the
  * driver call uses (returned, policy applied to the native number), the
  * layout the guest walks (*l32) and the conversion between them (*c; NULL
@@ -582,7 +613,7 @@ static int64_t do_ioctl(struct vm *vm, const struct dispatch_env *env,
 	if ((req->flags & (DEVCALL_REQ_F_FD_IN | DEVCALL_REQ_F_FD_OUT)) &&
 	    !l->fd)
 		return -EINVAL;
-	if (l->fd & LAYOUT_FD_OUT_RET &&
+	if (l->fd & (LAYOUT_FD_OUT_RET | LAYOUT_FD_OUT_FIELD) &&
 	    (!(req->flags & DEVCALL_REQ_F_FD_OUT) ||
 	     !f->exp->backend->adopt_fd)) {
 		vm_warn(vm, "export %s: ioctl 0x%08x (%s) refused: it returns "
@@ -619,7 +650,7 @@ static int64_t do_ioctl_call(struct vm *vm, const struct dispatch_env *env,
 	uint8_t *arg, *out, *arg32, *out32, cdb[POLICY_CDB_MAX];
 	struct rewrite_ctx *ctx;
 	int64_t ret;
-	int err;
+	int err, new_fd = -1;
 
 	if (!l->arg_size) {
 		if (req->nr_segs || req->inline_len ||
@@ -677,11 +708,23 @@ static int64_t do_ioctl_call(struct vm *vm, const struct dispatch_env *env,
 	if (l->fd & LAYOUT_FD_IN_FIELD)
 		memcpy((uint8_t *)rewrite_host_arg(ctx) + l->fd_off, &fd, 4);
 	ret = policy_scsi_check(ctx, f->exp, c->cmd, cdb, vm);
-	if (!ret)
+	if (!ret) {
 		ret = f->exp->backend->ioctl(f->priv, c->cmd,
 					     (unsigned long)rewrite_host_arg(ctx));
-	else if (ret > 0)
+		/*
+		 * The driver's new descriptor: the daemon's number, which the
+		 * guest must never see (-1 until it puts its own there).
+		 */
+		if (l->fd & LAYOUT_FD_OUT_FIELD && ret >= 0) {
+			uint8_t *p = (uint8_t *)rewrite_host_arg(ctx) +
+				     l->fd_off;
+
+			memcpy(&new_fd, p, 4);
+			memset(p, 0xff, 4);
+		}
+	} else if (ret > 0) {
 		ret = 0;	/* answered for the driver */
+	}
 	if (rewrite_finish(ctx, out) && ret >= 0)
 		ret = -EFAULT;
 	rewrite_release(ctx);
@@ -704,6 +747,9 @@ static int64_t do_ioctl_call(struct vm *vm, const struct dispatch_env *env,
 			ret = -EFAULT;
 		}
 	}
+	/* Last: a call that failed on the way back leaves no handle. */
+	if (l->fd & LAYOUT_FD_OUT_FIELD && (new_fd >= 0 || ret >= 0))
+		ret = fd_field_adopt(vm, env, resp, f, new_fd, ret);
 out_free:
 	free(ctx);
 	return ret;

@@ -345,12 +345,14 @@ static int dcf_handle_of(struct devcall_dev *d, struct file *file,
 }
 
 /*
- * The host answered a new file (TIOCGPTPEER, KVM_CREATE_VM): a descriptor
- * of the caller for it, closed (and the host's file with it) like any
- * other. On failure the forward closes the host's file.
+ * The host answered a new file (TIOCGPTPEER, KVM_CREATE_VM; in field:
+ * GPIO_V2_GET_LINE_IOCTL, KVM_CREATE_DEVICE): a descriptor of the caller
+ * for it, closed (and the host's file with it) like any other. The number
+ * goes into field before the file exists, so a fault there leaves nothing
+ * the caller could reach. On failure the forward closes the host's file.
  */
 static long dcf_install(struct devcall_dev *d, u64 handle,
-			const struct devcall_resp *r)
+			const struct devcall_resp *r, s32 __user *field)
 {
 	struct dcf_file *nf;
 	struct file *file;
@@ -369,6 +371,11 @@ static long dcf_install(struct devcall_dev *d, u64 handle,
 		ret = fd;
 		goto out_free;
 	}
+	if (field && put_user(fd, field)) {
+		ret = -EFAULT;
+		put_unused_fd(fd);
+		goto out_free;
+	}
 	file = anon_inode_getfile("[devcall]", &dcf_fops, nf, O_RDWR);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
@@ -378,7 +385,7 @@ static long dcf_install(struct devcall_dev *d, u64 handle,
 	if (!nf->seekable)
 		nonseekable_open(file_inode(file), file);
 	fd_install(fd, file);
-	return fd;
+	return field ? 0 : fd;
 
 out_free:
 	devcall_dev_put(nf->d);

@@ -67,7 +67,7 @@ int compat_check(const struct compat_layout *c, const struct ioctl_layout *l)
 			return -EINVAL;
 	}
 	/* A descriptor field: the host's goes into the native one. */
-	if (l->fd & LAYOUT_FD_IN_FIELD) {
+	if (l->fd & LAYOUT_FD_FIELD) {
 		for (k = 0; k < c->nr_copies; k++)
 			if (c->copy[k].off32 == l32->fd_off &&
 			    c->copy[k].size32 == 4 && c->copy[k].size64 == 4 &&

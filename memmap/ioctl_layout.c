@@ -260,11 +260,17 @@ int layout_validate(const struct ioctl_layout *l)
 	if (l->fd & ~LAYOUT_FD_ALL || (l->fd & LAYOUT_FD_IN_ARG &&
 				       l->fd & LAYOUT_FD_IN_FIELD))
 		return -EINVAL;
-	if (!(l->fd & LAYOUT_FD_IN_FIELD) && l->fd_off)
+	/* One fd_off, and one new descriptor at most. */
+	if (l->fd & LAYOUT_FD_OUT_FIELD && l->fd != LAYOUT_FD_OUT_FIELD)
+		return -EINVAL;
+	if (!(l->fd & LAYOUT_FD_FIELD) && l->fd_off)
+		return -EINVAL;
+	/* A family's smaller members could end before the field. */
+	if (l->size_family && l->fd & LAYOUT_FD_FIELD)
 		return -EINVAL;
 	if (!l->arg_size)	/* integer argument: nothing more to say */
 		return l->nr_ptrs || l->arg_dir || l->rec.elem_size ||
-		       l->fd & LAYOUT_FD_IN_FIELD ||
+		       l->fd & LAYOUT_FD_FIELD ||
 		       (l->arg_unused && l->fd & LAYOUT_FD_IN_ARG) ?
 		       -EINVAL : 0;
 	/*
@@ -282,6 +288,15 @@ int layout_validate(const struct ioctl_layout *l)
 	    ((uint32_t)l->fd_off + 4 > l->arg_size ||
 	     !(l->arg_dir & LAYOUT_DIR_IN) || l->rec.in_arg))
 		return -EINVAL;
+	/*
+	 * The driver writes a new descriptor: the host adopts it only once
+	 * the argument is back with the guest, and the guest puts its own
+	 * number there.
+	 */
+	if (l->fd & LAYOUT_FD_OUT_FIELD &&
+	    ((uint32_t)l->fd_off + 4 > l->arg_size ||
+	     !(l->arg_dir & LAYOUT_DIR_OUT) || l->rec.in_arg))
+		return -EINVAL;
 	if (l->arg_unused)
 		return -EINVAL;
 	if (!l->arg_dir)
@@ -294,7 +309,7 @@ int layout_validate(const struct ioctl_layout *l)
 
 		if ((uint32_t)p->off + w > l->arg_size)
 			return -EINVAL;
-		if (l->fd & LAYOUT_FD_IN_FIELD &&
+		if (l->fd & LAYOUT_FD_FIELD &&
 		    overlaps(p->off, w, l->fd_off, 4))
 			return -EINVAL;
 		for (j = 0; j < i; j++)

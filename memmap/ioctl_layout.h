@@ -53,8 +53,10 @@ enum layout_ptr_kind {
 #define LAYOUT_FD_IN_ARG	DEVCALL_LAYOUT_FD_IN_ARG
 #define LAYOUT_FD_IN_FIELD	DEVCALL_LAYOUT_FD_IN_FIELD
 #define LAYOUT_FD_OUT_RET	DEVCALL_LAYOUT_FD_OUT_RET
+#define LAYOUT_FD_OUT_FIELD	DEVCALL_LAYOUT_FD_OUT_FIELD
 #define LAYOUT_FD_ALL		DEVCALL_LAYOUT_FD_ALL
 #define LAYOUT_FD_IN		(LAYOUT_FD_IN_ARG | LAYOUT_FD_IN_FIELD)
+#define LAYOUT_FD_FIELD		(LAYOUT_FD_IN_FIELD | LAYOUT_FD_OUT_FIELD)
 
 /* An integer field of the argument. size 0 means "not used". */
 struct layout_field {
@@ -141,7 +143,9 @@ struct ioctl_layout {
 	 * fd_off of the argument (IN or BOTH) is one. The host puts its own
 	 * descriptor of the file the guest named there, and restores the
 	 * guest's value in what goes back. FD_OUT_RET: the result is a new
-	 * descriptor the host makes a handle of.
+	 * descriptor the host makes a handle of. FD_OUT_FIELD: the driver
+	 * writes a new descriptor into the 4-byte field at fd_off of the
+	 * argument (OUT or BOTH); the guest sees its own there.
 	 */
 	uint8_t fd;
 	uint16_t fd_off;

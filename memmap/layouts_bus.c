@@ -23,8 +23,11 @@
  * bytes sent or received in one message: we bound a transfer at 64 KiB and
  * n at 16 (the argument then still travels inline).
  *
- * Not here yet: GPIO_V2_GET_LINE_IOCTL, GPIO_GET_LINEHANDLE_IOCTL and
- * GPIO_GET_LINEEVENT_IOCTL (they return descriptors).
+ * GPIO_V2_GET_LINE_IOCTL returns the line's descriptor in the request's
+ * fd field: the guest gets a file of its own there (LAYOUT_FD_OUT_FIELD),
+ * a file of the same export, whose line ioctls are the GPIO_V2_LINE_*
+ * below. Not here: GPIO_GET_LINEHANDLE_IOCTL and GPIO_GET_LINEEVENT_IOCTL
+ * (the deprecated v1 requests).
  */
 #include <linux/gpio.h>
 #include <linux/i2c-dev.h>
@@ -155,7 +158,10 @@ static const struct ioctl_layout layouts_gpio[] = {
 	SCALAR(GPIO_GET_LINEINFO_UNWATCH_IOCTL, IN, __u32),
 	SCALAR(GPIO_GET_LINEINFO_IOCTL, BOTH, struct gpioline_info),
 	SCALAR(GPIO_GET_LINEINFO_WATCH_IOCTL, BOTH, struct gpioline_info),
-	/* On line descriptors: reachable only through a plugin's export. */
+	/* A new line descriptor in the request's fd. */
+	FDNEWFIELD(GPIO_V2_GET_LINE_IOCTL, BOTH, struct gpio_v2_line_request,
+		   fd),
+	/* On line descriptors (GPIO_V2_GET_LINE_IOCTL's files). */
 	SCALAR(GPIO_V2_LINE_SET_CONFIG_IOCTL, IN, struct gpio_v2_line_config),
 	SCALAR(GPIO_V2_LINE_GET_VALUES_IOCTL, BOTH,
 	       struct gpio_v2_line_values),

@@ -58,9 +58,20 @@
 #define FDARG(nr) { .cmd = (nr), .name = #nr, .fd = LAYOUT_FD_IN_ARG }
 
 /* The s32 member of the argument is a descriptor (LOOP_CONFIGURE). */
-#define FDFIELD(nr, d, type, member) {					\
-	.cmd = (nr), .name = #nr, .arg_size = LAYOUT_SIZEOF(nr, type),	\
-	.arg_dir = (d), .fd = LAYOUT_FD_IN_FIELD,			\
+#define FDFIELD(nr, d, type, member)					\
+	FD_AT(nr, #nr, d, type, member, LAYOUT_FD_IN_FIELD)
+
+/*
+ * The driver writes a new descriptor into the 4-byte member
+ * (GPIO_V2_GET_LINE_IOCTL, KVM_CREATE_DEVICE).
+ */
+#define FDNEWFIELD(nr, d, type, member)					\
+	FD_AT(nr, #nr, d, type, member, LAYOUT_FD_OUT_FIELD)
+
+/* name: #nr, stringified before nr expands. */
+#define FD_AT(nr, name_, d, type, member, flag) {			\
+	.cmd = (nr), .name = (name_),					\
+	.arg_size = LAYOUT_SIZEOF(nr, type), .arg_dir = (d), .fd = (flag), \
 	.fd_off = offsetof(type, member) +				\
 		  0 * sizeof(struct {					\
 			int dummy;					\

@@ -3,8 +3,9 @@
  * Small character devices: RTC, watchdog, /dev/vsock, /dev/kvm's system
  * ioctls, /dev/random.
  *
- * KVM: /dev/kvm's system ioctls, KVM_CREATE_VM and KVM_CREATE_VCPU (new
- * descriptors, which the guest gets as files of its own) and the vCPU's
+ * KVM: /dev/kvm's system ioctls, KVM_CREATE_VM, KVM_CREATE_VCPU and
+ * KVM_CREATE_DEVICE (new descriptors, which the guest gets as files of its
+ * own: the result, or struct kvm_create_device's fd) and the vCPU's
  * register ioctls. Not here: KVM_SET_USER_MEMORY_REGION (refused by
  * policy: its userspace_addr would be a daemon address; a guest process's
  * address means nothing on the host), KVM_RUN (needs the vCPU's mmap,
@@ -77,6 +78,8 @@ static const struct ioctl_layout layouts_misc[] = {
 	NOARG(KVM_GET_VCPU_MMAP_SIZE),
 	FDOUT(KVM_CREATE_VM),		/* machine type in, a VM out */
 	FDOUT(KVM_CREATE_VCPU),		/* on a VM: vCPU id in, a vCPU out */
+	/* On a VM: a device's type in, its descriptor out in fd. */
+	FDNEWFIELD(KVM_CREATE_DEVICE, BOTH, struct kvm_create_device, fd),
 	SCALAR(KVM_GET_REGS, OUT, struct kvm_regs),
 	SCALAR(KVM_SET_REGS, IN, struct kvm_regs),
 	SCALAR(KVM_GET_SREGS, OUT, struct kvm_sregs),

@@ -12,6 +12,7 @@
 #include <linux/blkpg.h>
 #include <linux/cdrom.h>
 #include <linux/fs.h>
+#include <linux/gpio.h>
 #include <linux/hdreg.h>
 #include <linux/input.h>
 #include <linux/kvm.h>
@@ -274,14 +275,16 @@ static void test_check_catches_mismatch(void **state)
 
 /*
  * Descriptor ioctls are the same in both ABIs (an int, struct loop_config,
- * KVM's register structs): native layouts, no entry. An entry that
+ * KVM's register structs, struct kvm_create_device, struct
+ * gpio_v2_line_request): native layouts, no entry. An entry that
  * carried a descriptor differently from its native layout is refused.
  */
 static void test_descriptors_native(void **state)
 {
 	static const uint32_t cmds[] = { LOOP_SET_FD, LOOP_CHANGE_FD,
 		LOOP_CONFIGURE, TIOCGPTPEER, KVM_CREATE_VM, KVM_CREATE_VCPU,
-		KVM_GET_REGS, KVM_SET_SREGS };
+		KVM_GET_REGS, KVM_SET_SREGS, KVM_CREATE_DEVICE,
+		GPIO_V2_GET_LINE_IOCTL };
 	struct compat_layout c = *compat_find(BLKGETSIZE);
 	struct ioctl_layout l = *layout_find(BLKGETSIZE);
 	unsigned int i;

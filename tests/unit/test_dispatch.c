@@ -1437,6 +1437,7 @@ static struct {
 } fd_seen;
 
 #define FD_BOTH_CMD	_IOWR('B', 0x99, uint64_t)	/* fd, then a value */
+#define FD_FIELD_CMD	_IOWR('B', 0x9a, uint64_t)	/* a value, a new fd */
 
 static long fd_handler(uint32_t cmd, unsigned long arg)
 {
@@ -1455,6 +1456,9 @@ static long fd_handler(uint32_t cmd, unsigned long arg)
 		fd_seen.fd = both[0];
 		both[1] = 99;
 		return 0;
+	case FD_FIELD_CMD:
+		both[1] = 88;		/* the "driver's" new descriptor */
+		return both[0];
 	case TIOCGPTPEER:
 		return 77;		/* the "driver's" new descriptor */
 	case 0x4201:
@@ -1645,6 +1649,119 @@ static void test_fd_out(void **state)
 	/* Reset closes them with the rest. */
 	vm_reset(f->a);
 	assert_int_equal(vm_open_count(f->a), 0);
+	assert_int_equal(mock_calls()->open_now, 0);
+}
+
+static int64_t fd_field_ioctl(struct fixture *f, int64_t h, uint32_t flags,
+			      int32_t pair[2])
+{
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = FD_FIELD_CMD;
+	f->req.flags = flags | DEVCALL_REQ_F_ARG_BUF;
+	f->req.len = 8;
+	f->req.inline_len = 8;
+	memcpy(f->req.inline_data, pair, 8);
+	dispatch_request(f->a, &f->req, &f->resp);
+	if (f->resp.inline_len == 8)
+		memcpy(pair, f->resp.inline_data, 8);
+	return f->resp.result;
+}
+
+/*
+ * A descriptor the driver writes into the argument: the guest gets -1
+ * there and the new file's handle beside the result; a call that fails on
+ * the way back (max-open, a fault) leaves no file behind.
+ */
+static void test_fd_out_field(void **state)
+{
+	struct fixture *f = *state;
+	struct ioctl_layout fl = {
+		.cmd = FD_FIELD_CMD, .name = "FD_FIELD", .arg_size = 8,
+		.arg_dir = LAYOUT_DIR_BOTH, .fd = LAYOUT_FD_OUT_FIELD,
+		.fd_off = 4,
+	};
+	int32_t pair[2] = { 5, 3 };
+	int64_t h, nh, loop;
+	uint64_t gpa;
+
+	mock_set_ioctl(fd_handler);
+	assert_int_equal(layout_register(&fl), 0);
+	h = do_open(f, f->a, EXP_RW, DEVCALL_O_RDWR);
+	assert_true(h > 0);
+	/* A guest that cannot take a handle: refused before the driver. */
+	assert_int_equal(fd_field_ioctl(f, h, 0, pair), -EOPNOTSUPP);
+	assert_int_equal(mock_calls()->count[MOCK_IOCTL], 0);
+
+	assert_int_equal(fd_field_ioctl(f, h, DEVCALL_REQ_F_FD_OUT, pair), 5);
+	assert_int_equal(pair[0], 5);
+	assert_int_equal(pair[1], -1);	/* never the daemon's 88 */
+	assert_true(f->resp.flags & DEVCALL_RESP_F_FD_FIELD);
+	assert_int_equal(f->resp.mode, S_IFCHR | 0600);
+	nh = (int64_t)f->resp.size;
+	assert_true(nh > 0 && nh != h);
+	assert_int_equal(vm_open_count(f->a), 2);
+	/* The new file serves ioctls, and lends its descriptor. */
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, nh);
+	f->req.cmd = 0x4201;
+	f->req.arg = 41;
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 42);
+	loop = do_open(f, f->a, EXP_BLK, DEVCALL_O_RDWR);
+	assert_int_equal(fd_ioctl(f, f->a, loop, LOOP_SET_FD,
+				  DEVCALL_REQ_F_FD_IN, nh), 0);
+	assert_int_equal(fd_seen.fd, 88);
+	assert_int_equal(do_simple(f, f->a, DEVCALL_OP_CLOSE, nh), 0);
+	assert_int_equal(vm_open_count(f->a), 2);
+	assert_int_equal(mock_calls()->open_now, 2);
+
+	/* A driver error: no descriptor, nothing adopted. */
+	pair[0] = -EIO;
+	assert_int_equal(fd_field_ioctl(f, h, DEVCALL_REQ_F_FD_OUT, pair),
+			 -EIO);
+	assert_int_equal(f->resp.flags & DEVCALL_RESP_F_FD_FIELD, 0);
+	assert_int_equal(mock_calls()->count[MOCK_ADOPT], 1);
+
+	/* An argument the host cannot write back: the file is closed. */
+	pair[0] = 0;
+	pair[1] = 3;
+	gpa = fake_guest_alloc(&f->g, 8);
+	fake_guest_write(&f->g, gpa, pair, 8);
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = FD_FIELD_CMD;
+	f->req.flags = DEVCALL_REQ_F_FD_OUT;
+	f->req.len = 8;
+	fake_req_seg(&f->req, gpa, 8, GUEST_SEG_TO_HOST, 0);
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, -EFAULT);
+	assert_int_equal(f->resp.flags & DEVCALL_RESP_F_FD_FIELD, 0);
+	assert_int_equal(vm_open_count(f->a), 2);
+	assert_int_equal(mock_calls()->open_now, 2);
+	/* Through guest memory that can be written: -1 lands there. */
+	fake_req_init(&f->req, DEVCALL_OP_IOCTL, h);
+	f->req.cmd = FD_FIELD_CMD;
+	f->req.flags = DEVCALL_REQ_F_FD_OUT;
+	f->req.len = 8;
+	fake_req_seg(&f->req, gpa, 8,
+		     GUEST_SEG_TO_HOST | GUEST_SEG_FROM_HOST, 0);
+	dispatch_request(f->a, &f->req, &f->resp);
+	assert_int_equal(f->resp.result, 0);
+	assert_true(f->resp.flags & DEVCALL_RESP_F_FD_FIELD);
+	fake_guest_read(&f->g, gpa, pair, 8);
+	assert_int_equal(pair[1], -1);
+	assert_int_equal(vm_open_count(f->a), 3);
+
+	/* max-open (4) counts them: the fifth file is closed at once. */
+	pair[0] = 0;
+	assert_int_equal(fd_field_ioctl(f, h, DEVCALL_REQ_F_FD_OUT, pair), 0);
+	assert_int_equal(vm_open_count(f->a), 4);
+	assert_int_equal(fd_field_ioctl(f, h, DEVCALL_REQ_F_FD_OUT, pair),
+			 -EMFILE);
+	assert_int_equal(f->resp.flags & DEVCALL_RESP_F_FD_FIELD, 0);
+	assert_int_equal(vm_open_count(f->a), 4);
+	assert_int_equal(mock_calls()->open_now, 4);
+
+	layout_unregister_all();
+	vm_reset(f->a);
 	assert_int_equal(mock_calls()->open_now, 0);
 }
 
@@ -1867,6 +1984,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_direct_follows_fcntl),
 	T(test_fd_in),
 	T(test_fd_out),
+	T(test_fd_out_field),
 	T(test_fd_compat),
 	T(test_kvm_memory_region_refused),
 	T(test_blkinfo),

@@ -113,6 +113,54 @@ static void test_validate_rejects(void **state)
 	assert_int_equal(layout_validate(&l), 0);
 }
 
+/*
+ * A descriptor the driver writes into the argument: a 4-byte field of an
+ * OUT or BOTH struct, alone among the descriptor flags, on no pointer.
+ */
+static void test_validate_fd_out_field(void **state)
+{
+	const struct ioctl_layout *sg = layout_find(SG_IO);
+	struct ioctl_layout l = {
+		.cmd = 0x4243, .name = "FIELD", .arg_size = 12,
+		.arg_dir = LAYOUT_DIR_BOTH, .fd = LAYOUT_FD_OUT_FIELD,
+		.fd_off = 4,
+	};
+	struct ioctl_layout b = l;
+
+	(void)state;
+	assert_int_equal(layout_validate(&l), 0);
+	l.arg_dir = LAYOUT_DIR_OUT;
+	assert_int_equal(layout_validate(&l), 0);
+	l.arg_dir = LAYOUT_DIR_IN;	/* the driver writes it */
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	l = b;
+	l.fd_off = 9;			/* past the end */
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	l.fd_off = 8;
+	assert_int_equal(layout_validate(&l), 0);
+	l = b;
+	l.fd |= LAYOUT_FD_IN_FIELD;	/* one fd_off for both */
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	l.fd = LAYOUT_FD_OUT_FIELD | LAYOUT_FD_OUT_RET;
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	l.fd = LAYOUT_FD_OUT_FIELD | LAYOUT_FD_IN_ARG;
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	layout_integer(1, &l);		/* no field to write */
+	l.fd = LAYOUT_FD_OUT_FIELD;
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	l = b;
+	l.size_family = true;
+	l.cmd = _IOWR('B', 1, char[12]);
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	/* On a pointer. */
+	l = *sg;
+	l.fd = LAYOUT_FD_OUT_FIELD;
+	l.fd_off = 18;			/* inside dxferp */
+	assert_int_equal(layout_validate(&l), -EINVAL);
+	l.fd_off = 4;			/* dxfer_direction: no pointer */
+	assert_int_equal(layout_validate(&l), 0);
+}
+
 static void test_register(void **state)
 {
 	struct ioctl_layout l = { .cmd = 0x4242, .name = "TEST",
@@ -208,6 +256,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_builtins_are_valid),
 	cmocka_unit_test(test_ioc_generic),
 	cmocka_unit_test(test_validate_rejects),
+	cmocka_unit_test(test_validate_fd_out_field),
 	cmocka_unit_test_teardown(test_register, teardown),
 	cmocka_unit_test(test_resolve_sg_io),
 	cmocka_unit_test(test_field_get_sign),

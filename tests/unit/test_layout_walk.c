@@ -11,6 +11,7 @@
 #include <string.h>
 #include <linux/blkpg.h>
 #include <linux/cdrom.h>
+#include <linux/gpio.h>
 #include <linux/i2c-dev.h>
 #include <linux/i2c.h>
 #include <linux/kvm.h>
@@ -272,6 +273,57 @@ static void test_descriptors(void **state)
 	assert_int_equal(layout_walk_check(&w), -EPROTO);
 	layout_encode(layout_find(LOOP_SET_FD), &w);
 	w.fd_flags |= 0x80;
+	assert_int_equal(layout_walk_check(&w), -EPROTO);
+}
+
+/*
+ * A new descriptor in a field the driver writes (GPIO_V2_GET_LINE_IOCTL,
+ * KVM_CREATE_DEVICE): a 4-byte field inside an OUT or BOTH argument, the
+ * only descriptor flag.
+ */
+static void test_descriptor_out_field(void **state)
+{
+	struct devcall_layout w;
+	struct kvm_create_device cd = { .type = 1, .fd = 9 };
+	__s32 fd;
+
+	(void)state;
+	assert_string_equal(layout_find(GPIO_V2_GET_LINE_IOCTL)->name,
+			    "GPIO_V2_GET_LINE_IOCTL");
+	assert_string_equal(layout_find(LOOP_CONFIGURE)->name,
+			    "LOOP_CONFIGURE");
+	layout_encode(layout_find(GPIO_V2_GET_LINE_IOCTL), &w);
+	assert_int_equal(layout_walk_check(&w), 0);
+	assert_int_equal(layout_walk_fd_out(&w), 1);
+	assert_int_equal(layout_walk_fd_out_field(&w), 1);
+	assert_int_equal(le16toh(w.fd_off),
+			 offsetof(struct gpio_v2_line_request, fd));
+	layout_encode(layout_find(KVM_CREATE_DEVICE), &w);
+	assert_int_equal(layout_walk_check(&w), 0);
+	assert_int_equal(layout_walk_fd_out_field(&w), 1);
+	assert_int_equal(le16toh(w.fd_off),
+			 offsetof(struct kvm_create_device, fd));
+	/* Not a descriptor the caller passes in; no buffer for it either. */
+	assert_int_equal(layout_walk_fd_in(&w, &cd, 0, &fd), 0);
+	assert_int_equal(layout_walk(&w, &cd, read_user, NULL, NULL, 0), 0);
+	layout_encode(layout_find(TIOCGPTPEER), &w);
+	assert_int_equal(layout_walk_fd_out_field(&w), 0);
+
+	/* Hostile: past the end, an IN argument, mixed, an integer. */
+	layout_encode(layout_find(KVM_CREATE_DEVICE), &w);
+	w.fd_off = htole16(sizeof(cd) - 3);
+	assert_int_equal(layout_walk_check(&w), -EPROTO);
+	layout_encode(layout_find(KVM_CREATE_DEVICE), &w);
+	w.arg_dir = LW_DIR_IN;
+	assert_int_equal(layout_walk_check(&w), -EPROTO);
+	layout_encode(layout_find(KVM_CREATE_DEVICE), &w);
+	w.fd_flags |= DEVCALL_LAYOUT_FD_IN_FIELD;
+	assert_int_equal(layout_walk_check(&w), -EPROTO);
+	layout_encode(layout_find(KVM_CREATE_DEVICE), &w);
+	w.fd_flags |= DEVCALL_LAYOUT_FD_OUT_RET;
+	assert_int_equal(layout_walk_check(&w), -EPROTO);
+	layout_encode(layout_find(TIOCGPTPEER), &w);
+	w.fd_flags = DEVCALL_LAYOUT_FD_OUT_FIELD;
 	assert_int_equal(layout_walk_check(&w), -EPROTO);
 }
 
@@ -576,6 +628,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_blkpg_and_ioc),
 	T(test_hostile_layouts),
 	T(test_descriptors),
+	T(test_descriptor_out_field),
 	T(test_i2c_rdwr),
 	T(test_spi_message),
 	T(test_null_allowed),
