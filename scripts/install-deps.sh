@@ -27,7 +27,7 @@ done
 updated=0
 apt_update() {
 	if [ "$updated" = 0 ]; then
-		apt-get update -qq
+		apt-get update -qq -o DPkg::Lock::Timeout=600
 		updated=1
 	fi
 }
@@ -48,5 +48,6 @@ if [ "${#need[@]}" -gt 0 ]; then
 	fi
 	apt_update
 	echo "install-deps: installing ${need[*]}" >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		-o DPkg::Lock::Timeout=600 "${need[@]}" >&2
 fi
