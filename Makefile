@@ -32,7 +32,7 @@ ifeq ($(WERROR),1)
 WARN	+= -Werror
 endif
 
-INCLUDES := -Iabi -Imemmap -Icall-mechanism-host -Ivmm-glue -Icall-mechanism-guest \
+INCLUDES := -Iinclude -Iabi -Imemmap -Icall-mechanism-host -Ivmm-glue -Icall-mechanism-guest \
 	    -Iexamples/emudrive -Itests/unit
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 $(WARN) -D_GNU_SOURCE -fno-strict-aliasing \
