@@ -66,6 +66,15 @@ $(SDK_UNIT_BIN): %: %.o $(LIB) $(SDK_TEST_PLUGINS)
 		$(LDLIBS_HOST)
 
 UNIT_BINS += $(SDK_UNIT_BIN)
+
+# The scripted mock backend: parser, matching, answers and record.
+SCRIPT_UNIT_BIN	:= $(BUILD)/tests/unit/test_backend_script
+
+$(SCRIPT_UNIT_BIN): %: %.o $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS_CMOCKA) $(LDLIBS_HOST)
+
+UNIT_BINS += $(SCRIPT_UNIT_BIN)
 BUILD_ALL_EXTRA += $(MOCK_SENSOR)
 
 sdk-check: $(MOCK_SENSOR) $(SENSOR_GUEST)
@@ -77,3 +86,19 @@ CHECK_EXTRA += sdk-check
 
 .PHONY: install-sdk sdk-check FORCE
 FORCE:
+
+# The sensor in a guest: a cmocka test that boots once through devcall-vm.
+MOCK_SENSOR_TEST := $(MOCK_SENSOR_OUT)/test_mock_sensor
+
+$(MOCK_SENSOR_TEST): examples/mock-sensor/test_mock_sensor.c
+	$(quiet) LD $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LDLIBS_CMOCKA)
+
+mock-sensor-check: e2e-deps
+	$(Q)$(MAKE) -s --no-print-directory $(E2E_DEPS) $(MOCK_SENSOR) \
+		$(SENSOR_GUEST) $(MOCK_SENSOR_TEST)
+	$(Q)TOP=$(CURDIR) BUILD=$(abspath $(BUILD)) $(MOCK_SENSOR_TEST)
+
+CHECK_EXTRA += mock-sensor-check
+.PHONY: mock-sensor-check

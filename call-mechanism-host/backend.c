@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "backend_script.h"
 #include "config.h"
 #include "ioctl_layout.h"
 #include "log.h"
@@ -32,9 +33,9 @@ _Static_assert((int)DEVCALL_LOG_ERR == (int)LOG_ERR &&
 #define BACKEND_MAX	16
 
 static const struct backend_ops *backends[BACKEND_MAX] = {
-	&backend_sys, &backend_mock,
+	&backend_sys, &backend_mock, &backend_script,
 };
-static unsigned int nr_backends = 2;
+static unsigned int nr_backends = 3;
 static pthread_mutex_t backends_lock = PTHREAD_MUTEX_INITIALIZER;
 
 const struct backend_ops *backend_find(const char *name)
