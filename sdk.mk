@@ -102,3 +102,12 @@ mock-sensor-check: e2e-deps
 
 CHECK_EXTRA += mock-sensor-check
 .PHONY: mock-sensor-check
+
+# The scripted mock backend in a guest: busybox and dcprobe against a
+# device answered from tests/e2e/mockscript/device.script.
+mockscript-check: e2e-deps
+	$(Q)$(MAKE) -s --no-print-directory $(E2E_DEPS) $(SDK_TEST_PLUGINS)
+	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_mockscript.sh
+
+CHECK_EXTRA += mockscript-check
+.PHONY: mockscript-check

@@ -806,6 +806,24 @@ static uint8_t *script_ptr(const struct ioctl_layout *l, unsigned int i,
 	return host ? (uint8_t *)(uintptr_t)host : NULL;
 }
 
+/*
+ * The argument as the guest gave it, for the record: its pointer fields
+ * hold daemon addresses, which say nothing to a test and change from
+ * run to run; they are recorded as zeros.
+ */
+static void rec_arg(struct rec *r, const char *key,
+		    const struct ioctl_layout *l, const uint8_t *a)
+{
+	uint8_t copy[LAYOUT_ARG_MAX];
+	unsigned int i;
+
+	memcpy(copy, a, l->arg_size);
+	for (i = 0; i < l->nr_ptrs; i++)
+		if (l->ptr[i].off + 8u <= l->arg_size)
+			memset(copy + l->ptr[i].off, 0, 8);
+	rec_hex(r, key, copy, l->arg_size);
+}
+
 static long script_ioctl(void *priv, uint32_t cmd, unsigned long arg)
 {
 	struct script_file *f = priv;
@@ -833,7 +851,7 @@ static long script_ioctl(void *priv, uint32_t cmd, unsigned long arg)
 	/* What the guest handed in: the argument, and IN memory behind
 	 * its pointers (private copies up to a page: read once here). */
 	if (a && l.arg_dir & LAYOUT_DIR_IN)
-		rec_hex(&r, "in", a, l.arg_size);
+		rec_arg(&r, "in", &l, a);
 	for (i = 0; a && i < l.nr_ptrs; i++) {
 		uint8_t *p = script_ptr(&l, i, a, &len, &dir);
 
@@ -863,7 +881,7 @@ static long script_ioctl(void *priv, uint32_t cmd, unsigned long arg)
 
 	pthread_mutex_lock(&d->lock);
 	if (a && l.arg_dir & LAYOUT_DIR_OUT && ret >= 0)
-		rec_hex(&r, "out", a, l.arg_size);
+		rec_arg(&r, "out", &l, a);
 	rec_end(&r, d, rule, ret);
 	pthread_mutex_unlock(&d->lock);
 	return ret;

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/ioctl.h>
 
@@ -164,7 +165,8 @@ static void test_backend_records(void **state)
 {
 	static struct export exp;
 	struct backend_file_info info = { 0 };
-	char buf[8] = "", line[8][1024], err[256];
+	char buf[8] = "", line[10][1024], err[256];
+	struct timespec t0, t1;
 	uint8_t got[8] = { 0 }, in[4] = { 1, 2, 3, 4 };
 	struct cfg_pair p;
 	struct iovec iov = { buf, sizeof(buf) };
@@ -184,7 +186,8 @@ static void test_backend_records(void **state)
 		   "ioctl T_GET out=hex:0300000007000000 out0=\"xyz\"\n"
 		   "ioctl T_SET errno=EPERM call=2\n"
 		   "ioctl T_SET\n"
-		   "write result=2\n");
+		   "write result=2\n"
+		   "fsync delay=30ms errno=EIO\n");
 	assert_int_equal(script_check(&exp, err, sizeof(err)), 0);
 
 	assert_int_equal(backend_script.open(&exp, O_RDWR, &priv, &info), 0);
@@ -207,27 +210,36 @@ static void test_backend_records(void **state)
 	assert_int_equal(p.size, 3);
 	assert_memory_equal(got, "xyz", 3);
 	assert_int_equal(backend_script.ioctl(priv, 0x5401, 0), -ENOTTY);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(backend_script.fsync(priv, false), -EIO);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000000000L +
+		    (t1.tv_nsec - t0.tv_nsec) >= 30000000L);
 	assert_int_equal(backend_script.close(priv), 0);
 
 	f = fopen(exp.record, "r");
 	assert_non_null(f);
-	while (n < 8 && fgets(line[n], sizeof(line[0]), f))
+	while (n < 10 && fgets(line[n], sizeof(line[0]), f))
 		n++;
 	fclose(f);
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 10);
 	assert_non_null(strstr(line[0], "\"op\":\"open\",\"flags\":\"0x2\""));
 	assert_non_null(strstr(line[1], "\"op\":\"read\",\"len\":8,\"off\":-1"));
 	assert_non_null(strstr(line[1], "\"result\":3,\"rule\":1}"));
 	assert_non_null(strstr(line[2], "\"result\":0,\"rule\":0}"));
 	assert_non_null(strstr(line[3], "\"in\":\"68656c6c6f\""));
+	/* The pointer field: zeros, not a daemon address. */
 	assert_non_null(strstr(line[4], "\"name\":\"T_SET\",\"in\":"
-			       "\"04000000000000"));
+			       "\"04000000000000000000000000000000\""));
 	assert_non_null(strstr(line[4], "\"in0\":\"01020304\""));
 	assert_non_null(strstr(line[5], "\"result\":-1,\"errno\":\"EPERM\","
 			       "\"rule\":3}"));
 	assert_non_null(strstr(line[6], "\"out\":\"0300000007000000"));
 	assert_non_null(strstr(line[7], "\"cmd\":\"0x00005401\""));
 	assert_non_null(strstr(line[7], "\"errno\":\"ENOTTY\""));
+	assert_non_null(strstr(line[8], "\"op\":\"fsync\",\"result\":-5,"
+			       "\"errno\":\"EIO\",\"rule\":6}"));
+	assert_non_null(strstr(line[9], "\"op\":\"close\""));
 	unlink(exp.script);
 	unlink(exp.record);
 	rmdir(dir);
