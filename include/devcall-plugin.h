@@ -361,8 +361,10 @@ struct ioctl_layout {
 	uint16_t fd_off;
 	/*
 	 * A 32-bit process's layout: each pointer field is 4 bytes, an
-	 * IOVEC's elements are 8. Plugins leave it false: the daemon derives
-	 * 32-bit layouts itself where it can.
+	 * IOVEC's elements are 8. Plugins leave it false. A 32-bit guest
+	 * process gets a plugin's layout as it is if it has no pointers;
+	 * one with pointers is refused to it: the host cannot know
+	 * the width of its pointer fields.
 	 */
 	bool compat;
 };
