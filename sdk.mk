@@ -78,7 +78,7 @@ UNIT_BINS += $(SCRIPT_UNIT_BIN)
 BUILD_ALL_EXTRA += $(MOCK_SENSOR)
 
 sdk-check: $(MOCK_SENSOR) $(SENSOR_GUEST)
-	$(Q)file $(SENSOR_GUEST) | grep -q 'statically linked'
+	$(Q)! readelf -l $(SENSOR_GUEST) | grep -q 'program interpreter'
 	$(Q)nm -D $(MOCK_SENSOR) | grep -q ' D devcall_plugin$$'
 	$(Q)echo "sdk: example built from the staged SDK ($(SDK_STAGE))"
 
