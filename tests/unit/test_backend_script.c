@@ -243,7 +243,44 @@ static void test_backend_records(void **state)
 	unlink(exp.script);
 	unlink(exp.record);
 	rmdir(dir);
+	strcpy(dir, "/tmp/test_backend_script.XXXXXX");
 	layout_unregister_all();
+}
+
+/* The export keys, and config_finish() loading the script. */
+static void test_config_keys(void **state)
+{
+	static struct config cfg;
+	const struct export *exp;
+	char err[512] = "", spec[600];
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_apply_flag(&cfg, "--export",
+					   "v:d=/dev/null,backend=script,"
+					   "script=rel.script", err,
+					   sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "script: 'rel.script' is not an "
+			       "absolute path"));
+	assert_non_null(mkdtemp(dir));
+	snprintf(spec, sizeof(spec), "v:d=/dev/null,backend=script,"
+		 "script=%s/s,record=%s/r", dir, dir);
+	config_init(&cfg);
+	assert_int_equal(config_apply_flag(&cfg, "--export", spec, err,
+					   sizeof(err)), 0);
+	exp = &cfg.vms[0].exports[0];
+	/* A script that does not parse stops the daemon, naming its line. */
+	write_file(exp->script, "read\nwrite errno=ENOPE\n");
+	assert_int_equal(config_finish(&cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "export v/d: "));
+	assert_non_null(strstr(err, "/s:2: errno: bad value"));
+	write_file(exp->script, "read\n");
+	assert_int_equal(config_finish(&cfg, err, sizeof(err)), 0);
+	assert_ptr_equal(exp->backend, &backend_script);
+	assert_non_null(strstr(exp->record, "/r"));
+	unlink(exp->script);
+	rmdir(dir);
+	strcpy(dir, "/tmp/test_backend_script.XXXXXX");
 }
 
 static int teardown(void **state)
@@ -261,6 +298,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_match_order),
 		cmocka_unit_test(test_match_ioctl),
 		cmocka_unit_test(test_backend_records),
+		cmocka_unit_test(test_config_keys),
 	};
 	const char *filter = argc > 1 ? argv[1] : getenv("DEVCALL_TEST_FILTER");
 
