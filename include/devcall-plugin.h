@@ -53,18 +53,24 @@ extern "C" {
 /*
  * An export: one configured node of one VM (`[export VM NAME]`). Opaque:
  * read it through the functions below, which stay valid for as long as
- * the export does (every call a backend receives it in).
+ * the export does (every call a backend receives it in). It is the
+ * daemon's struct export; `export` being a C++ keyword, C++ sees another
+ * tag for the same pointer.
  */
-struct export;
+#ifdef __cplusplus
+typedef struct devcall_export devcall_export_t;
+#else
+typedef struct export devcall_export_t;
+#endif
 
 /* The export's name, what the guest sees as /dev/devcall/NAME. */
-const char *devcall_export_name(const struct export *exp);
+const char *devcall_export_name(const devcall_export_t *exp);
 /* Its `path =`: a host node, or for a plugin whatever it means (an image). */
-const char *devcall_export_path(const struct export *exp);
+const char *devcall_export_path(const devcall_export_t *exp);
 /* Its `options =`, free-form for plugins ("" if none). */
-const char *devcall_export_options(const struct export *exp);
+const char *devcall_export_options(const devcall_export_t *exp);
 /* Whether it is `access = ro` (the daemon refuses writable opens itself). */
-bool devcall_export_read_only(const struct export *exp);
+bool devcall_export_read_only(const devcall_export_t *exp);
 
 /*
  * The value of KEY in a comma-separated `options` string such as
@@ -148,7 +154,7 @@ struct backend_ops {
 	 * A backend that cannot honour O_DIRECT or a sync flag refuses the
 	 * open (-EINVAL, as open(2) does), never ignores it.
 	 */
-	int (*open)(const struct export *exp, int oflags, void **priv,
+	int (*open)(const devcall_export_t *exp, int oflags, void **priv,
 		    struct backend_file_info *info);
 	/*
 	 * Release priv: the last call of the file. What it returns is what
@@ -205,7 +211,7 @@ struct backend_ops {
 	 * fd over: on failure it is closed. Without one, ioctls that return
 	 * descriptors are refused.
 	 */
-	int (*adopt_fd)(const struct export *exp, int fd, void **priv,
+	int (*adopt_fd)(const devcall_export_t *exp, int fd, void **priv,
 			struct backend_file_info *info);
 };
 
@@ -408,7 +414,8 @@ struct devcall_plugin {
 };
 
 #define DEVCALL_PLUGIN(plugin_name, init_fn)				\
-	__attribute__((visibility("default")))				\
+	extern __attribute__((visibility("default")))			\
+	const struct devcall_plugin devcall_plugin;			\
 	const struct devcall_plugin devcall_plugin = {			\
 		.abi = DEVCALL_PLUGIN_ABI,				\
 		.size = sizeof(struct devcall_plugin),			\
