@@ -694,22 +694,33 @@ static ssize_t script_read(void *priv, const struct iovec *iov, int iovcnt,
 	struct script_rule *rule = script_enter(d, SCRIPT_READ, 0);
 	const struct script_bytes *b = rule ? &rule->out[0] : NULL;
 	size_t want = iov_total(iov, iovcnt), done = 0;
-	ssize_t ret = 0;
+	size_t have = b && b->data ? b->len : 0;
+	ssize_t ret;
 	struct rec r;
 	int i;
 
-	for (i = 0; b && b->data && i < iovcnt && done < b->len; i++) {
-		size_t n = iov[i].iov_len;
-
-		if (n > b->len - done)
-			n = b->len - done;
-		memcpy(iov[i].iov_base, b->data + done, n);
-		done += n;
-	}
 	ret = rule && rule->has_result ? (ssize_t)rule->result :
-					 (ssize_t)done;
+					 (ssize_t)have;
 	if (ret > (ssize_t)want)
 		ret = (ssize_t)want;
+	/*
+	 * The data, then zeros up to a larger result=: the iovecs may be
+	 * the response's own buffer, whose old bytes must not reach the
+	 * guest.
+	 */
+	for (i = 0; ret > 0 && i < iovcnt && done < (size_t)ret; i++) {
+		size_t n = iov[i].iov_len, k;
+
+		if (n > (size_t)ret - done)
+			n = (size_t)ret - done;
+		k = done < have ? have - done : 0;
+		if (k > n)
+			k = n;
+		if (k)
+			memcpy(iov[i].iov_base, b->data + done, k);
+		memset((uint8_t *)iov[i].iov_base + k, 0, n - k);
+		done += n;
+	}
 	if (ret > 0 && off < 0)
 		f->pos += (uint64_t)ret;
 	pthread_mutex_lock(&d->lock);

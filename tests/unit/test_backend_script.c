@@ -165,7 +165,7 @@ static void test_backend_records(void **state)
 {
 	static struct export exp;
 	struct backend_file_info info = { 0 };
-	char buf[8] = "", line[10][1024], err[256];
+	char buf[8] = "", line[11][1024], err[256];
 	struct timespec t0, t1;
 	uint8_t got[8] = { 0 }, in[4] = { 1, 2, 3, 4 };
 	struct cfg_pair p;
@@ -183,6 +183,7 @@ static void test_backend_records(void **state)
 	snprintf(exp.script, sizeof(exp.script), "%s/s", dir);
 	snprintf(exp.record, sizeof(exp.record), "%s/r", dir);
 	write_file(exp.script, "read out=\"abc\" times=1\n"
+		   "read out=\"ab\" result=5 times=1\n"
 		   "ioctl T_GET out=hex:0300000007000000 out0=\"xyz\"\n"
 		   "ioctl T_SET errno=EPERM call=2\n"
 		   "ioctl T_SET\n"
@@ -193,6 +194,10 @@ static void test_backend_records(void **state)
 	assert_int_equal(backend_script.open(&exp, O_RDWR, &priv, &info), 0);
 	assert_int_equal(backend_script.read(priv, &iov, 1, -1, false), 3);
 	assert_memory_equal(buf, "abc", 3);
+	/* result= past the data: zeros, never what the buffer held. */
+	memset(buf, 'Z', sizeof(buf));
+	assert_int_equal(backend_script.read(priv, &iov, 1, -1, false), 5);
+	assert_memory_equal(buf, "ab\0\0\0ZZZ", 8);
 	assert_int_equal(backend_script.read(priv, &iov, 1, -1, false), 0);
 	iov.iov_base = (void *)"hello";
 	iov.iov_len = 5;
@@ -219,27 +224,28 @@ static void test_backend_records(void **state)
 
 	f = fopen(exp.record, "r");
 	assert_non_null(f);
-	while (n < 10 && fgets(line[n], sizeof(line[0]), f))
+	while (n < 11 && fgets(line[n], sizeof(line[0]), f))
 		n++;
 	fclose(f);
-	assert_int_equal(n, 10);
+	assert_int_equal(n, 11);
 	assert_non_null(strstr(line[0], "\"op\":\"open\",\"flags\":\"0x2\""));
 	assert_non_null(strstr(line[1], "\"op\":\"read\",\"len\":8,\"off\":-1"));
 	assert_non_null(strstr(line[1], "\"result\":3,\"rule\":1}"));
-	assert_non_null(strstr(line[2], "\"result\":0,\"rule\":0}"));
-	assert_non_null(strstr(line[3], "\"in\":\"68656c6c6f\""));
+	assert_non_null(strstr(line[2], "\"result\":5,\"rule\":2}"));
+	assert_non_null(strstr(line[3], "\"result\":0,\"rule\":0}"));
+	assert_non_null(strstr(line[4], "\"in\":\"68656c6c6f\""));
 	/* The pointer field: zeros, not a daemon address. */
-	assert_non_null(strstr(line[4], "\"name\":\"T_SET\",\"in\":"
+	assert_non_null(strstr(line[5], "\"name\":\"T_SET\",\"in\":"
 			       "\"04000000000000000000000000000000\""));
-	assert_non_null(strstr(line[4], "\"in0\":\"01020304\""));
-	assert_non_null(strstr(line[5], "\"result\":-1,\"errno\":\"EPERM\","
-			       "\"rule\":3}"));
-	assert_non_null(strstr(line[6], "\"out\":\"0300000007000000"));
-	assert_non_null(strstr(line[7], "\"cmd\":\"0x00005401\""));
-	assert_non_null(strstr(line[7], "\"errno\":\"ENOTTY\""));
-	assert_non_null(strstr(line[8], "\"op\":\"fsync\",\"result\":-5,"
-			       "\"errno\":\"EIO\",\"rule\":6}"));
-	assert_non_null(strstr(line[9], "\"op\":\"close\""));
+	assert_non_null(strstr(line[5], "\"in0\":\"01020304\""));
+	assert_non_null(strstr(line[6], "\"result\":-1,\"errno\":\"EPERM\","
+			       "\"rule\":4}"));
+	assert_non_null(strstr(line[7], "\"out\":\"0300000007000000"));
+	assert_non_null(strstr(line[8], "\"cmd\":\"0x00005401\""));
+	assert_non_null(strstr(line[8], "\"errno\":\"ENOTTY\""));
+	assert_non_null(strstr(line[9], "\"op\":\"fsync\",\"result\":-5,"
+			       "\"errno\":\"EIO\",\"rule\":7}"));
+	assert_non_null(strstr(line[10], "\"op\":\"close\""));
 	unlink(exp.script);
 	unlink(exp.record);
 	rmdir(dir);
