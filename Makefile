@@ -32,7 +32,7 @@ ifeq ($(WERROR),1)
 WARN	+= -Werror
 endif
 
-INCLUDES := -Iabi -Imemmap -Icall-mechanism-host -Ivmm-glue -Icall-mechanism-guest \
+INCLUDES := -Iinclude -Iabi -Imemmap -Icall-mechanism-host -Ivmm-glue -Icall-mechanism-guest \
 	    -Iexamples/emudrive -Itests/unit
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 $(WARN) -D_GNU_SOURCE -fno-strict-aliasing \
@@ -59,6 +59,7 @@ include tests/unit/unit.mk
 -include tests/hostile/hostile.mk
 -include tests/e2e/e2e.mk
 -include examples/examples.mk
+-include sdk.mk
 
 LIB_SRCS := $(MEMMAP_SRCS) $(HOST_SRCS)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)

@@ -11,4 +11,5 @@ HOST_SRCS := \
 	call-mechanism-host/backend.c \
 	call-mechanism-host/backend_sys.c \
 	call-mechanism-host/backend_mock.c \
+	call-mechanism-host/backend_script.c \
 	call-mechanism-host/call.c

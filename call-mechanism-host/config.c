@@ -20,6 +20,7 @@
 #include <ini.h>
 
 #include "backend.h"
+#include "backend_script.h"
 #include "config.h"
 #include "ioctl_layout.h"
 
@@ -587,6 +588,13 @@ static int set_export_key(struct export *exp, const char *key,
 		if (copy_str(exp->backend_opts, sizeof(exp->backend_opts), val))
 			return fail(e, "options: longer than %zu bytes",
 				    sizeof(exp->backend_opts) - 1);
+	} else if (!strcmp(key, "script") || !strcmp(key, "record")) {
+		char *dst = key[0] == 's' ? exp->script : exp->record;
+
+		if (val[0] != '/' || copy_str(dst, sizeof(exp->script), val))
+			return fail(e, "%s: '%s' is not an absolute path of "
+				    "under %zu bytes", key, val,
+				    sizeof(exp->script));
 	} else if (!strcmp(key, "ioctl")) {
 		/* It forwarded any _IOC number's bytes, pointers in them
 		 * included, to the driver. */
@@ -1086,6 +1094,12 @@ int config_finish(struct config *cfg, char *err, size_t errlen)
 				snprintf(err, errlen,
 					 "export %s/%s: unknown backend '%s'",
 					 vm->name, exp->name, exp->backend_name);
+				return -EINVAL;
+			}
+			if (exp->backend == &backend_script &&
+			    script_check(exp, why, sizeof(why))) {
+				snprintf(err, errlen, "export %s/%s: %s",
+					 vm->name, exp->name, why);
 				return -EINVAL;
 			}
 			if (finish_scsi(exp, why, sizeof(why))) {

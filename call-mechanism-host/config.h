@@ -60,6 +60,8 @@ struct export {
 	char backend_name[32];
 	const struct backend_ops *backend;	/* resolved at load */
 	char backend_opts[256];		/* free-form, for plugins */
+	char script[256];		/* backend = script: its rules */
+	char record[256];		/* and where it records calls */
 	struct ioctl_policy ioctl;
 	/* Raw SCSI (SG_IO, CDROM_SEND_PACKET): off unless `scsi =
 	 * passthrough`; then only CDB opcodes set in scsi_opcodes. */

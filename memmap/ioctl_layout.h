@@ -18,145 +18,30 @@
 
 #include "devcall_abi.h"
 
-/* The wire's limits (devcall_abi.h): the guest's layout walk has the same. */
-#define LAYOUT_MAX_PTRS		DEVCALL_LAYOUT_MAX_PTRS
-#define LAYOUT_MAX_DIR_MAP	DEVCALL_LAYOUT_MAX_DIR_MAP
-#define LAYOUT_ARG_MAX		DEVCALL_LAYOUT_ARG_MAX	/* we copy at most */
-#define LAYOUT_MAX_SUBS		DEVCALL_LAYOUT_MAX_SUBS
-#define LAYOUT_REC_ELEM_MAX	DEVCALL_LAYOUT_REC_ELEM_MAX
-#define LAYOUT_REC_COUNT_MAX	DEVCALL_LAYOUT_REC_COUNT_MAX
+/*
+ * The layout structs and their limits are the plugin SDK's
+ * (include/devcall-plugin.h: plugins register layouts); they must be the
+ * wire's (devcall_abi.h), which the guest's layout walk has too.
+ */
+#include "devcall-plugin.h"
 
-enum layout_dir {
-	LAYOUT_DIR_NONE		= 0,
-	LAYOUT_DIR_IN		= 1,
-	LAYOUT_DIR_OUT		= 2,
-	LAYOUT_DIR_BOTH		= 3,
-	LAYOUT_DIR_BY_FIELD	= 4,	/* looked up in dir_map by dir_field */
-	LAYOUT_DIR_BY_MASK	= 5,	/* records' pointers only: see
-					 * struct layout_sub */
-};
+_Static_assert(LAYOUT_MAX_PTRS == DEVCALL_LAYOUT_MAX_PTRS, "wire limit");
+_Static_assert(LAYOUT_MAX_DIR_MAP == DEVCALL_LAYOUT_MAX_DIR_MAP, "wire limit");
+_Static_assert(LAYOUT_ARG_MAX == DEVCALL_LAYOUT_ARG_MAX, "wire limit");
+_Static_assert(LAYOUT_MAX_SUBS == DEVCALL_LAYOUT_MAX_SUBS, "wire limit");
+_Static_assert(LAYOUT_REC_ELEM_MAX == DEVCALL_LAYOUT_REC_ELEM_MAX, "wire");
+_Static_assert(LAYOUT_REC_COUNT_MAX == DEVCALL_LAYOUT_REC_COUNT_MAX, "wire");
+_Static_assert(LAYOUT_PF_NULL_OK == DEVCALL_LAYOUT_PF_NULL_OK, "wire flag");
+_Static_assert(LAYOUT_FD_IN_ARG == DEVCALL_LAYOUT_FD_IN_ARG &&
+	       LAYOUT_FD_IN_FIELD == DEVCALL_LAYOUT_FD_IN_FIELD &&
+	       LAYOUT_FD_OUT_RET == DEVCALL_LAYOUT_FD_OUT_RET &&
+	       LAYOUT_FD_OUT_FIELD == DEVCALL_LAYOUT_FD_OUT_FIELD &&
+	       LAYOUT_FD_ALL == DEVCALL_LAYOUT_FD_ALL, "wire fd bits");
+_Static_assert(LAYOUT_DIR_BY_MASK == DEVCALL_LAYOUT_DIR_BY_MASK &&
+	       LAYOUT_PTR_RECORDS == DEVCALL_LAYOUT_KIND_RECORDS, "wire");
 
-/* layout_ptr.flags, layout_sub.flags */
-#define LAYOUT_PF_NULL_OK	DEVCALL_LAYOUT_PF_NULL_OK /* NULL: no buffer */
-
-enum layout_ptr_kind {
-	LAYOUT_PTR_BUF		= 1,	/* points at len bytes */
-	LAYOUT_PTR_IOVEC	= 2,	/* count_field != 0: array of
-					 * {void *base; size_t len} elements;
-					 * count_field == 0: a plain BUF */
-	LAYOUT_PTR_OPAQUE	= 3,	/* never dereferenced: passed through */
-	LAYOUT_PTR_RECORDS	= 4,	/* points at count_field records of
-					 * the layout's rec (always IN) */
-};
-
-/* Descriptors in and out (struct ioctl_layout.fd): the wire's bits. */
-#define LAYOUT_FD_IN_ARG	DEVCALL_LAYOUT_FD_IN_ARG
-#define LAYOUT_FD_IN_FIELD	DEVCALL_LAYOUT_FD_IN_FIELD
-#define LAYOUT_FD_OUT_RET	DEVCALL_LAYOUT_FD_OUT_RET
-#define LAYOUT_FD_OUT_FIELD	DEVCALL_LAYOUT_FD_OUT_FIELD
-#define LAYOUT_FD_ALL		DEVCALL_LAYOUT_FD_ALL
 #define LAYOUT_FD_IN		(LAYOUT_FD_IN_ARG | LAYOUT_FD_IN_FIELD)
 #define LAYOUT_FD_FIELD		(LAYOUT_FD_IN_FIELD | LAYOUT_FD_OUT_FIELD)
-
-/* An integer field of the argument. size 0 means "not used". */
-struct layout_field {
-	uint16_t off;
-	uint8_t size;		/* 1, 2, 4 or 8 */
-	bool is_signed;
-};
-
-struct layout_dir_map {
-	int64_t value;		/* value of dir_field */
-	uint8_t dir;		/* enum layout_dir, never BY_FIELD */
-};
-
-struct layout_ptr {
-	uint16_t off;		/* offset of the pointer (8 bytes, x86_64;
-				 * 4 in a compat layout) */
-	uint8_t kind;		/* enum layout_ptr_kind */
-	uint8_t dir;		/* enum layout_dir */
-	uint32_t len_const;	/* length when len_field.size == 0 */
-	struct layout_field len_field; /* length in bytes from the argument */
-	uint32_t len_max;	/* longer is -EINVAL (absurd lengths) */
-	struct layout_field count_field; /* IOVEC: element count */
-	uint32_t count_max;	/* IOVEC: more elements is -EINVAL */
-	struct layout_field dir_field; /* BY_FIELD: selects the direction */
-	uint8_t nr_dir_map;
-	struct layout_dir_map dir_map[LAYOUT_MAX_DIR_MAP]; /* unmapped: -EINVAL */
-	uint8_t flags;		/* LAYOUT_PF_*: NULL_OK, a NULL value is
-				 * "no buffer" (the driver gets NULL) */
-};
-
-/*
- * A pointer inside a record: fields are offsets in the record. Its
- * direction is dir, or for LAYOUT_DIR_BY_MASK dir_set when the record's
- * dir_field has any bit of dir_mask set, else dir_clear (I2C_M_RD).
- */
-struct layout_sub {
-	uint16_t off;
-	uint8_t dir;		/* IN, OUT, BOTH or BY_MASK */
-	uint8_t flags;		/* LAYOUT_PF_* */
-	uint32_t len_const;
-	struct layout_field len_field;
-	uint32_t len_max;
-	struct layout_field dir_field;
-	uint32_t dir_mask;
-	uint8_t dir_set, dir_clear;	/* NONE, IN, OUT or BOTH */
-};
-
-/*
- * An array of records that carry pointers (nested pointers): behind the
- * layout's one RECORDS pointer, or, in_arg, the argument itself (count =
- * arg_size / elem_size; it then has no pointers of its own). elem_size 0:
- * no records.
- */
-struct layout_records {
-	uint16_t elem_size;
-	uint16_t count_max;
-	bool in_arg;
-	uint32_t total_max;	/* bytes over all records' buffers */
-	uint8_t nr_subs;
-	struct layout_sub sub[LAYOUT_MAX_SUBS];
-};
-
-struct ioctl_layout {
-	uint32_t cmd;		/* the ioctl request number */
-	const char *name;	/* for logs: "SG_IO" */
-	uint32_t arg_size;	/* 0: the argument is a plain integer */
-	bool arg_unused;	/* arg_size 0: the driver ignores the value;
-				 * it gets 0 whatever the caller passed */
-	uint8_t arg_dir;	/* direction of the argument struct itself */
-	uint8_t nr_ptrs;
-	struct layout_ptr ptr[LAYOUT_MAX_PTRS];
-	struct layout_records rec;
-	/*
-	 * A family (EVIOCGNAME(len), HIDIOCGFEATURE(len)): the entry matches
-	 * every number with cmd's direction, type and nr whatever its
-	 * _IOC_SIZE, up to arg_size bytes; layout_lookup() hands out a copy
-	 * whose cmd and arg_size are the concrete number's. No pointers;
-	 * records in the argument (SPI_IOC_MESSAGE(n)) are allowed.
-	 */
-	bool size_family;
-	/*
-	 * Descriptors (DEVCALL_LAYOUT_FD_* of devcall_abi.h). FD_IN_ARG: the
-	 * integer argument is a descriptor; FD_IN_FIELD: the 4-byte field at
-	 * fd_off of the argument (IN or BOTH) is one. The host puts its own
-	 * descriptor of the file the guest named there, and restores the
-	 * guest's value in what goes back. FD_OUT_RET: the result is a new
-	 * descriptor the host makes a handle of. FD_OUT_FIELD: the driver
-	 * writes a new descriptor into the 4-byte field at fd_off of the
-	 * argument (OUT or BOTH); the guest sees its own there.
-	 */
-	uint8_t fd;
-	uint16_t fd_off;
-	/*
-	 * A 32-bit process's layout (memmap/compat_layout.h): each pointer
-	 * field is 4 bytes (a compat_uptr_t), an IOVEC's elements are 8,
-	 * { u32 base; u32 len; }. Only the guest walks such a layout; the
-	 * host driver always gets the native one.
-	 */
-	bool compat;
-};
 
 /* Bytes of a pointer field in l. */
 static inline unsigned int layout_ptr_size(const struct ioctl_layout *l)
@@ -193,12 +78,7 @@ const struct ioctl_layout *layout_find(uint32_t cmd);
 const struct ioctl_layout *layout_lookup(uint32_t cmd,
 					 struct ioctl_layout *scratch);
 
-/*
- * Register a layout (a plugin's own ioctls). Checked with layout_validate();
- * replaces a built-in of the same number. Returns 0, -EINVAL, -EEXIST (a
- * registered one already has that number) or -ENOSPC.
- */
-int layout_register(const struct ioctl_layout *layout);
+/* layout_register(): include/devcall-plugin.h */
 
 /*
  * Call fn for every layout layout_find() can return: the registered ones,

@@ -8,7 +8,8 @@
 #   fuzz   clang with libFuzzer
 #   e2e    QEMU, busybox, cpio, kmod, python3 (QEMU monitor), gcc-multilib
 #          (static -m32 guest tools); the Debian
-#          cloud kernel and headers come from scripts/guest-kernel.sh
+#          cloud kernel and headers come from scripts/guest-kernel.sh;
+#          jq (test_mockscript.sh reads the JSON-lines record)
 set -euo pipefail
 
 want=()
@@ -19,7 +20,7 @@ for group in "${@:-build}"; do
 	fuzz)  want+=(clang) ;;
 	e2e)   want+=(qemu-system-x86 busybox-static cpio kmod gzip
 		      util-linux fdisk e2fsprogs python3 genisoimage
-		      gcc-multilib) ;;
+		      gcc-multilib jq) ;;
 	*) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done

@@ -17,7 +17,7 @@
 #include <linux/spi/spidev.h>
 #include <sys/ioctl.h>
 
-#include "backend.h"
+#include "devcall-plugin.h"
 
 #define EEPROM_ADDR	0x50
 #define EEPROM_SIZE	256
@@ -161,9 +161,9 @@ static const struct backend_ops i2cspi_ops = {
 	.ioctl = ts_ioctl,
 };
 
-int devcall_plugin_init(void);
-
-int devcall_plugin_init(void)
+static int i2cspi_init(void)
 {
 	return backend_register(&i2cspi_ops);
 }
+
+DEVCALL_PLUGIN("i2cspi", i2cspi_init);
