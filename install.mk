@@ -58,6 +58,7 @@ install: $(INSTALL_BINS) $(BUILD)/systemd/devcall.service \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/devcall.service
 	$(Q)$(INSTALL) -m 0644 systemd/devcall.conf \
 		$(DESTDIR)$(SYSCONFDIR)/devcall/devcall.conf
+	$(if $(MAN_PAGES),,@echo "install: no scdoc: man pages not installed" >&2)
 	$(Q)for p in $(MAN_PAGES); do \
 		s=$${p##*.}; \
 		$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s && \
