@@ -20,7 +20,8 @@ DEVCALLCTL	:= $(BUILD)/vmm-glue/devcallctl
 
 # The unit, with the daemon's path filled in: for install, and for the
 # check (tests/service), which verifies it against the built daemon.
-$(BUILD)/systemd/devcall.service: systemd/devcall.service.in
+# Made again every time: the paths are make variables, not files.
+$(BUILD)/systemd/devcall.service: systemd/devcall.service.in FORCE
 	$(quiet) GEN $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
@@ -29,7 +30,7 @@ $(BUILD)/systemd/devcall.service: systemd/devcall.service.in
 # devcall-vm finds its pieces by the three lines after its marker; the
 # installed copy gets the installed paths (the tree's build dir for the
 # guest kernel and modules unless make install found them built).
-$(BUILD)/install/devcall-vm: vmm-glue/devcall-vm
+$(BUILD)/install/devcall-vm: vmm-glue/devcall-vm FORCE
 	$(quiet) GEN $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)sed -e 's|^devcalld=.*|devcalld=$(SBINDIR)/devcalld|' \
@@ -90,4 +91,6 @@ uninstall:
 		rm -f $(DESTDIR)$(MANDIR)/man$${p##*.}/$$p; \
 	done
 
-.PHONY: install install-guest uninstall
+FORCE:
+
+.PHONY: install install-guest uninstall FORCE
