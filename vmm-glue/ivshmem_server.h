@@ -3,7 +3,8 @@
  * The server end of QEMU's ivshmem-doorbell device for one VM (QEMU
  * docs/specs/ivshmem-spec.rst): a listening socket, the one QEMU client
  * it serves, the shared memory and the eventfds of both directions, and
- * the fd keeper that holds them across a daemon restart. The server only
+ * the fd keeper (or systemd's fd store, sd_notify.h) that holds them
+ * across a daemon restart. The server only
  * ever sends little-endian int64 messages, some with a descriptor; any
  * byte from QEMU is a protocol error. Nothing here knows what the shared
  * memory holds.

@@ -225,7 +225,8 @@ int fdstore_remove(const char *name)
 {
 	char buf[300];
 
-	if (!use_fdstore)
+	/* Also without --fd-store: what an earlier run stored goes. */
+	if (notify_fd < 0)
 		return -EOPNOTSUPP;
 	snprintf(buf, sizeof(buf), "FDSTOREREMOVE=1\nFDNAME=%s", name);
 	return notify_sendmsg(buf, -1);

@@ -20,6 +20,15 @@ $(SERVICE_UNIT): systemd/devcall.service.in
 
 BUILD_ALL_EXTRA += $(FAKE_SYSTEMD)
 
+# The protocol itself, against a socket of the test's (make unit).
+SDN_UNIT_BIN	:= $(BUILD)/tests/unit/test_sd_notify
+
+$(SDN_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/sd_notify.o $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA) $(LDLIBS_HOST)
+
+UNIT_BINS += $(SDN_UNIT_BIN)
+
 service: deps
 	$(Q)scripts/install-deps.sh build service
 	$(Q)$(MAKE) -s --no-print-directory $(DEVCALLD) $(FAKE_SYSTEMD) \
