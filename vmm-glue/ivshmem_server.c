@@ -240,7 +240,8 @@ int ivshmem_server_start(struct ivshmem_server *srv)
 	return event_watch(srv->epfd, srv->listen_fd, &srv->ev_listen.src);
 }
 
-void ivshmem_server_disconnect(struct ivshmem_server *srv)
+/* Let the client go; drop: and what is stored for a next daemon. */
+static void server_disconnect(struct ivshmem_server *srv, bool drop)
 {
 	unsigned int i;
 
@@ -248,7 +249,8 @@ void ivshmem_server_disconnect(struct ivshmem_server *srv)
 		return;
 	event_unwatch(srv->epfd, srv->client_fd);
 	close_fd(&srv->client_fd);
-	store_drop(srv);
+	if (drop)
+		store_drop(srv);
 	pthread_mutex_lock(&srv->lock);
 	for (i = 0; i < DEVCALL_NR_VECTORS; i++) {
 		event_unwatch(srv->epfd, srv->db_fd[i]);
@@ -259,9 +261,19 @@ void ivshmem_server_disconnect(struct ivshmem_server *srv)
 	srv->ops->disconnected(srv->ctx);
 }
 
+void ivshmem_server_disconnect(struct ivshmem_server *srv)
+{
+	server_disconnect(srv, true);
+}
+
 void ivshmem_server_fini(struct ivshmem_server *srv)
 {
-	ivshmem_server_disconnect(srv);
+	/*
+	 * A daemon that failed to start leaves systemd's store as it was:
+	 * the next start (Restart=on-failure) takes QEMU back. A keeper
+	 * is ended below all the same, as it always was.
+	 */
+	server_disconnect(srv, !fdstore_enabled());
 	if (srv->listen_fd >= 0) {
 		event_unwatch(srv->epfd, srv->listen_fd);
 		unlink(srv->socket_path);

@@ -81,7 +81,10 @@ int ivshmem_server_init(struct ivshmem_server *srv, const char *name,
  */
 int ivshmem_server_start(struct ivshmem_server *srv);
 
-/* Close everything; the keeper lets go of QEMU only with stop. */
+/*
+ * Close everything (a start that failed). A keeper lets go of QEMU;
+ * systemd's store keeps it for the next start.
+ */
 void ivshmem_server_fini(struct ivshmem_server *srv);
 
 /* A clean stop: the keeper lets go of QEMU too. */

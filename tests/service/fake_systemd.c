@@ -482,7 +482,8 @@ static int open_via_irq(struct fq *f, char *why, size_t size)
 	return fq_close(f, (uint64_t)h, CALL_MS) == 0 ? 0 : -1;
 }
 
-static int write_config(const struct fake *fk)
+/* bad: VM idle's socket cannot be made, after s took its store back. */
+static int write_config(const struct fake *fk, bool bad)
 {
 	FILE *f = fopen(path(fk, "vms.ini"), "w");
 
@@ -492,7 +493,26 @@ static int write_config(const struct fake *fk)
 	fprintf(f, "[vm s]\nmemory = %s\n", path(fk, "ram/s.ram"));
 	fprintf(f, "[export s zero]\npath = /dev/zero\n");
 	fprintf(f, "[vm idle]\nmemory = %s\n", path(fk, "ram/idle.ram"));
+	if (bad)
+		fprintf(f, "socket = %s\n", path(fk, "missing/idle.sock"));
 	return fclose(f);
+}
+
+/* Wait up to ms for pid to exit by itself: its status, or -1. */
+static int daemon_wait_exit(pid_t pid, int ms)
+{
+	int64_t end = fq_now_ms() + ms;
+	int st;
+
+	while (fq_now_ms() < end) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			msleep(100);	/* its last words read */
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+		}
+		msleep(20);
+	}
+	daemon_stop(pid);	/* it hung: not what a failed start does */
+	return -1;
 }
 
 static int notify_bind(struct fake *fk)
@@ -539,7 +559,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	mkdir(path(&fk, "ram"), 0700);
-	if (write_config(&fk) || notify_bind(&fk) ||
+	if (write_config(&fk, false) || notify_bind(&fk) ||
 	    pthread_create(&thread, NULL, pump_thread, &fk)) {
 		check(false, "setup", "%s", strerror(errno));
 		goto out;
@@ -604,6 +624,22 @@ int main(int argc, char **argv)
 	      "qemu-kept-while-down",
 	      "QEMU's connection hung up, or the store lost descriptors "
 	      "(%u stored, %u dropped)", fk.nr_store, fk.hup_dropped);
+	/*
+	 * A start that fails (VM idle's socket) after s took its QEMU back:
+	 * the store stays as it was for the next start.
+	 */
+	UNLOCK(&fk);
+	write_config(&fk, true);
+	d = daemon_start(&fk, 0);
+	st = daemon_wait_exit(d, START_MS);
+	write_config(&fk, false);
+	ok = !hung_up(fp->sock, 100);
+	LOCK(&fk);
+	check(st == 1 && !fk.ready && fk.nr_removed == 0 && ok &&
+	      vm_stored_once(&fk, why, sizeof(why)) && fk.nr_store == VM_FDS,
+	      "failed-start-keeps-store", "exit %d, READY=1 x%u, %u removed, "
+	      "%u stored, QEMU %s", st, fk.ready, fk.nr_removed, fk.nr_store,
+	      ok ? "attached" : "hung up");
 	/* A stale entry of a VM no longer configured: the daemon drops it. */
 	store_add(&fk, "gone-shm", memfd_create("stale", MFD_CLOEXEC));
 	UNLOCK(&fk);
