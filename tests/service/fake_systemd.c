@@ -15,8 +15,9 @@
  * QEMU and guest (tests/hostile/fakeqemu.h) and is stopped and started
  * again as `systemctl restart` does. Checks that the guest is answered
  * across the restart on the same connection, shared memory and eventfds,
- * that no fd keeper was started, and the READY/STATUS/RELOADING/STOPPING/
- * WATCHDOG messages. Prints "ok NAME" or "FAIL NAME: why" per check and
+ * that no fd keeper was started, that a start which fails leaves the
+ * store as it was and a stale entry is removed, and the READY/STATUS/
+ * RELOADING/STOPPING/WATCHDOG messages. Prints "ok NAME" or "FAIL NAME: why" per check and
  * "N passed, N failed". Needs root (as the daemon does).
  */
 #include <endian.h>
