@@ -60,6 +60,9 @@ include tests/unit/unit.mk
 -include tests/e2e/e2e.mk
 -include examples/examples.mk
 -include sdk.mk
+-include man/man.mk
+-include tests/service/service.mk
+-include install.mk
 
 LIB_SRCS := $(MEMMAP_SRCS) $(HOST_SRCS)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
