@@ -220,7 +220,8 @@ static int run(const char *sock, struct json_object *req, bool stream)
 	fd = ctl_connect(sock);
 	if (fd < 0)
 		return 1;
-	if (dprintf(fd, "%s\n", s) < 0) {
+	/* A refused client may find the socket closed: read why anyway. */
+	if (dprintf(fd, "%s\n", s) < 0 && errno != EPIPE) {
 		fprintf(stderr, "devcallctl: %s: %s\n", sock, strerror(errno));
 		close(fd);
 		return 1;
