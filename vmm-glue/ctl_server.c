@@ -433,26 +433,32 @@ static void trace_fill(struct ctl_client *c)
 
 	if (c->trace < 0)
 		return;
-	while (client_pending(c) < CTL_TRACE_OUT_HIGH) {
-		drops = calltrace_take_drops(c->trace);
-		if (drops) {
-			struct json_object *o = json_object_new_object();
+	for (;;) {
+		while (client_pending(c) < CTL_TRACE_OUT_HIGH) {
+			drops = calltrace_take_drops(c->trace);
+			if (drops) {
+				struct json_object *o = json_object_new_object();
 
-			json_object_object_add(o, "v", json_object_new_int(
-				CTL_PROTO_VERSION));
-			add_str(o, "event", "dropped");
-			add_u64(o, "count", drops);
-			client_send(c, o);
+				json_object_object_add(o, "v",
+					json_object_new_int(CTL_PROTO_VERSION));
+				add_str(o, "event", "dropped");
+				add_u64(o, "count", drops);
+				client_send(c, o);
+				if (!c->used)
+					return;
+			}
+			if (!calltrace_next(c->trace, &ev)) {
+				client_flush(c);
+				return;
+			}
+			client_send(c, trace_event(&ev));
 			if (!c->used)
 				return;
 		}
-		if (!calltrace_next(c->trace, &ev))
-			break;
-		client_send(c, trace_event(&ev));
-		if (!c->used)
+		/* Full: the socket took it all, or EPOLLOUT calls us again. */
+		if (!client_flush(c) || client_pending(c))
 			return;
 	}
-	client_flush(c);
 }
 
 static void do_trace(struct ctl_client *c, const struct ctl_req *req)
@@ -493,8 +499,10 @@ static void on_trace(struct event_src *src, uint32_t events)
 
 	(void)events;
 	calltrace_notify_clear();
+	/* A client whose socket is full is served again on EPOLLOUT. */
 	for (i = 0; i < CTL_MAX_CLIENTS; i++)
-		if (cs->clients[i].used && cs->clients[i].trace >= 0)
+		if (cs->clients[i].used && cs->clients[i].trace >= 0 &&
+		    !(cs->clients[i].events & EPOLLOUT))
 			trace_fill(&cs->clients[i]);
 }
 

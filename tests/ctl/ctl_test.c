@@ -28,6 +28,9 @@
 
 #include "../hostile/fakeqemu.h"
 
+/* CTL_MAX_CLIENTS of vmm-glue/ctl_server.h, minus none: all of them. */
+#define CTL_CLIENTS	8
+
 static const char *dir, *ctl, *sock;
 static gid_t group;
 static struct fq fq;
@@ -435,6 +438,91 @@ static void t_protocol(void)
 	close(fd);
 }
 
+static int raw_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* n reads of 8 bytes on handle; microseconds per call. */
+static double calls_us(int64_t h, int n)
+{
+	int64_t t0 = fq_now_us();
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (fq_read_inline(&fq, (uint64_t)h, 8, 0, 3000) != 8)
+			return -1;
+	return (double)(fq_now_us() - t0) / n;
+}
+
+/*
+ * A tracer that never reads: the guest's calls go on at full speed, the
+ * daemon keeps answering other clients, and the tracer is told how many
+ * events it lost once it reads. Then the client limit.
+ */
+static void t_slow_tracer(int64_t h_zero)
+{
+	int fds[CTL_CLIENTS + 1], i, fd, n = 0, rc;
+	char line[4096];
+	double base, traced;
+	bool dropped = false;
+	long long lost = 0;
+
+	base = calls_us(h_zero, 3000);
+	fd = raw_connect();
+	if (fd < 0 || write(fd, "{\"v\":1,\"cmd\":\"trace\"}\n", 24) != 24) {
+		check(false, "tracer connects");
+		return;
+	}
+	check(read_line(fd, line, sizeof(line), 3000) &&
+	      strstr(line, "started"), "a tracer that will not read");
+	traced = calls_us(h_zero, 6000);
+	check(base > 0 && traced > 0,
+	      "guest calls with no tracer %.1f us, with a stuck tracer %.1f us",
+	      base, traced);
+	check(RUN(out, "--json", "status") == 0,
+	      "the daemon answers others meanwhile");
+	while (read_line(fd, line, sizeof(line), 500)) {
+		n++;
+		if (strstr(line, "\"dropped\"")) {
+			struct json_object *r = json_tokener_parse(line);
+
+			dropped = true;
+			lost += jint(r, "count");
+			json_object_put(r);
+		}
+	}
+	check(dropped && lost > 0 && n + lost >= 6000,
+	      "the tracer read %d lines and was told of %lld dropped", n,
+	      lost);
+	close(fd);
+
+	for (i = 0; i < CTL_CLIENTS; i++)
+		fds[i] = raw_connect();
+	/* Accepted in order: the last one is over the limit. */
+	fds[CTL_CLIENTS] = raw_connect();
+	rc = fds[CTL_CLIENTS] >= 0 &&
+	     read_line(fds[CTL_CLIENTS], line, sizeof(line), 3000) &&
+	     strstr(line, "too many");
+	check(rc, "client %d of %d is turned away", CTL_CLIENTS + 1,
+	      CTL_CLIENTS);
+	for (i = 0; i <= CTL_CLIENTS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	/* Closed clients free their places (the loop sees them go). */
+	for (i = 0; i < 50 && RUN(out, "status") != 0; i++)
+		usleep(20000);
+	check(i < 50, "places come back when clients leave");
+}
+
 int main(int argc, char **argv)
 {
 	char path[512];
@@ -473,6 +561,7 @@ int main(int argc, char **argv)
 	t_status(h_zero, h_excl);
 	t_trace(h_zero);
 	t_stats();
+	t_slow_tracer(h_zero);
 	t_exports();
 	t_reload_refused();
 	t_peers();
