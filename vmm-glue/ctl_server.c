@@ -146,7 +146,7 @@ static bool client_flush(struct ctl_client *c)
 static void client_send(struct ctl_client *c, struct json_object *o)
 {
 	const char *s = json_object_to_json_string_ext(o,
-						       JSON_C_TO_STRING_PLAIN);
+			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t n = strlen(s);
 	bool ok = client_queue(c, s, n) && client_queue(c, "\n", 1);
 

@@ -18,7 +18,8 @@
 #include "vm_session.h"
 
 #define CTL_MAX_CLIENTS		8
-#define CTL_OUT_MAX		(1u << 20)	/* one client's unsent bytes */
+/* One client's unsent bytes: a status of 16 VMs with every file open. */
+#define CTL_OUT_MAX		(16u << 20)
 #define CTL_TRACE_OUT_HIGH	(64u << 10)	/* trace stops filling here */
 
 /* What only the daemon's main can do: change the configuration. */

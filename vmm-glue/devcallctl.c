@@ -35,6 +35,7 @@ static void usage(FILE *f)
 "  export remove VM NAME         take an export away, live\n"
 "  reload                        read the configuration again (as SIGHUP)\n"
 "  --socket PATH   the daemon's control socket (%s)\n"
+"  --run-dir DIR   the daemon's --run-dir: the socket is DIR/control\n"
 "  --json          the daemon's JSON lines, as they come\n", DEFAULT_SOCKET);
 }
 
@@ -209,7 +210,7 @@ static void print_event(struct json_object *e)
 static int run(const char *sock, struct json_object *req, bool stream)
 {
 	const char *s = json_object_to_json_string_ext(req,
-						       JSON_C_TO_STRING_PLAIN);
+			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -280,6 +281,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "run-dir", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "export", required_argument, NULL, 'e' },
 		{ "op", required_argument, NULL, 'o' },
@@ -287,6 +289,7 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	const char *sock = DEFAULT_SOCKET, *exp = NULL, *op = NULL, *cmd;
+	static char run_sock[4096];
 	struct json_object *req;
 	bool stream = false;
 	int c, ret;
@@ -296,6 +299,11 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's':
 			sock = optarg;
+			break;
+		case 'r':
+			snprintf(run_sock, sizeof(run_sock), "%s/control",
+				 optarg);
+			sock = run_sock;
 			break;
 		case 'j':
 			json_out = true;

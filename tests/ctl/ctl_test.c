@@ -249,6 +249,15 @@ static void t_status(int64_t h_zero, int64_t h_excl)
 	check(rc == 0 && strstr(out, "vm a: attached") &&
 	      strstr(out, "claim excl") && strstr(out, "open files: 2"),
 	      "status, human: attached, open files, claim");
+	{
+		char run[512];
+
+		snprintf(run, sizeof(run), "%s/run", dir);
+		rc = RUN(out, "--socket", "/nonexistent", "--run-dir", run,
+			 "status", "a");
+		check(rc == 0 && strstr(out, "vm a: attached"),
+		      "--run-dir finds the socket");
+	}
 	rc = RUN(out, "status", "nosuchvm");
 	check(rc == 1, "status of an unknown VM fails (rc %d)", rc);
 }
@@ -351,6 +360,18 @@ static void t_exports(void)
 	check(rc == 1 && guest_export("bad") == 0 &&
 	      guest_export("newx") == id,
 	      "export add with a bad key is refused, nothing changed");
+
+	/* What the daemon dropped at start it cannot take back. */
+	rc = RUN(out, "--json", "export", "add", "a", "sg", "/dev/null",
+		 "scsi=passthrough");
+	check(rc == 1 && strstr(out, "cap_sys_rawio") &&
+	      guest_export("sg") == 0,
+	      "export add needing a dropped capability is refused: %s", out);
+	rc = RUN(out, "--json", "export", "add", "a", "odd", "/dev/null",
+		 "allow=0x4b3f:none");
+	check(rc == 1 && strstr(out, "system call filter") &&
+	      guest_export("odd") == 0,
+	      "export add of an ioctl outside the filter is refused: %s", out);
 
 	/* A reload keeps runtime exports (docs/devcallctl.md). */
 	rc = RUN(out, "reload");
