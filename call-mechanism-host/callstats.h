@@ -21,7 +21,7 @@
 struct export;
 
 struct callstats_row {
-	uint64_t calls;
+	uint64_t calls;			/* not kept: the histogram's sum */
 	uint64_t errors;		/* result < 0 */
 	uint64_t bytes;			/* request buffers and inline data */
 	uint64_t lat_sum_us;
@@ -60,7 +60,10 @@ void callstats_add(struct callstats *s, const struct call_record *r);
 /* Calls parked now: +1 when one parks, -1 when it leaves the wait set. */
 void callstats_parked(struct callstats *s, int delta);
 
-/* A consistent-enough copy of a row (relaxed loads). */
+/* Calls counted in a live row (its histogram's sum). */
+uint64_t callstats_row_calls(const struct callstats_row *r);
+
+/* A consistent-enough copy of a row (relaxed loads), calls filled in. */
 void callstats_row_read(const struct callstats_row *r,
 			struct callstats_row *out);
 

@@ -35,3 +35,17 @@ ctl-test: deps
 
 CHECK_EXTRA += ctl-test
 .PHONY: ctl-test
+
+# What counting and tracing cost a call, in ns (not part of check).
+CTL_BENCH_BIN	:= $(BUILD)/tests/ctl/bench_trace
+
+$(CTL_BENCH_BIN): $(BUILD)/tests/ctl/bench_trace.o $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_HOST)
+
+BUILD_ALL_EXTRA += $(CTL_BENCH_BIN)
+
+ctl-bench: $(CTL_BENCH_BIN)
+	$(Q)$(CTL_BENCH_BIN)
+
+.PHONY: ctl-bench

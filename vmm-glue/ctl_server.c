@@ -146,7 +146,8 @@ static bool client_flush(struct ctl_client *c)
 static void client_send(struct ctl_client *c, struct json_object *o)
 {
 	const char *s = json_object_to_json_string_ext(o,
-			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+			JSON_C_TO_STRING_PLAIN |
+			JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t n = strlen(s);
 	bool ok = client_queue(c, s, n) && client_queue(c, "\n", 1);
 
@@ -255,8 +256,8 @@ static struct json_object *status_vm(struct ctl_server *cs,
 		add_str(x, "export", open[i].exp->name);
 		add_str(x, "path", open[i].exp->path);
 		add_str(x, "mode", oflags_name(open[i].oflags));
-		json_object_object_add(x, "claimed",
-				       json_object_new_boolean(open[i].claimed));
+		json_object_object_add(x, "claimed", json_object_new_boolean(
+			open[i].claimed));
 		json_object_array_add(a, x);
 		if (open[i].claimed) {
 			x = json_object_new_object();
@@ -321,7 +322,7 @@ static struct json_object *stats_vm(struct vm_session *s)
 	add_u64(o, "parked", __atomic_load_n(&st->parked, __ATOMIC_RELAXED));
 	ops = json_object_new_object();
 	for (i = 0; i <= DEVCALL_OP_MAX; i++) {
-		if (!__atomic_load_n(&st->op[i].calls, __ATOMIC_RELAXED))
+		if (!callstats_row_calls(&st->op[i]))
 			continue;
 		json_object_object_add(ops, i ? callstats_op_name(i) :
 					     "undecoded",
@@ -342,7 +343,7 @@ static struct json_object *stats_vm(struct vm_session *s)
 			snprintf(key, sizeof(key), "%s#%u", e->name, e->id);
 		json_object_object_add(exps, key, stats_row(&st->exp[i].row));
 	}
-	if (__atomic_load_n(&st->other_exp.calls, __ATOMIC_RELAXED))
+	if (callstats_row_calls(&st->other_exp))
 		json_object_object_add(exps, "*other*",
 				       stats_row(&st->other_exp));
 	json_object_object_add(o, "exports", exps);
@@ -422,6 +423,16 @@ static struct json_object *trace_event(const struct calltrace_event *ev)
 	return o;
 }
 
+static struct json_object *dropped_event(uint64_t n)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "v", json_object_new_int(CTL_PROTO_VERSION));
+	add_str(o, "event", "dropped");
+	add_u64(o, "count", n);
+	return o;
+}
+
 /*
  * Move trace events from the client's ring to its socket buffer while it
  * has room; what stays in the ring may be dropped there, counted.
@@ -437,13 +448,7 @@ static void trace_fill(struct ctl_client *c)
 		while (client_pending(c) < CTL_TRACE_OUT_HIGH) {
 			drops = calltrace_take_drops(c->trace);
 			if (drops) {
-				struct json_object *o = json_object_new_object();
-
-				json_object_object_add(o, "v",
-					json_object_new_int(CTL_PROTO_VERSION));
-				add_str(o, "event", "dropped");
-				add_u64(o, "count", drops);
-				client_send(c, o);
+				client_send(c, dropped_event(drops));
 				if (!c->used)
 					return;
 			}

@@ -112,7 +112,8 @@ static void print_status(struct json_object *r)
 			       bool_of(e, "runtime") ? ", runtime" : "");
 		}
 		a = get(vm, "open_files");
-		printf("  open files: %zu\n", a ? json_object_array_length(a) : 0);
+		printf("  open files: %zu\n",
+		       a ? json_object_array_length(a) : 0);
 		for (j = 0; a && j < json_object_array_length(a); j++) {
 			struct json_object *f = json_object_array_get_idx(a, j);
 
@@ -187,8 +188,8 @@ static void print_event(struct json_object *e)
 	const char *ev = str_of(e, "event"), *t = str_of(e, "time");
 
 	if (ev && !strcmp(ev, "dropped")) {
-		printf("-- %lld event(s) dropped: the trace could not keep up\n",
-		       (long long)int_of(e, "count"));
+		printf("-- %lld event(s) dropped: the trace could not keep "
+		       "up\n", (long long)int_of(e, "count"));
 		return;
 	}
 	printf("%s %s %s %s", t ? t + 11 : "?", str_of(e, "vm"),
@@ -210,7 +211,8 @@ static void print_event(struct json_object *e)
 static int run(const char *sock, struct json_object *req, bool stream)
 {
 	const char *s = json_object_to_json_string_ext(req,
-			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+			JSON_C_TO_STRING_PLAIN |
+			JSON_C_TO_STRING_NOSLASHESCAPE);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -330,7 +332,8 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[0];
 	req = json_object_new_object();
-	json_object_object_add(req, "v", json_object_new_int(CTL_PROTO_VERSION));
+	json_object_object_add(req, "v",
+			       json_object_new_int(CTL_PROTO_VERSION));
 	if (!strcmp(cmd, "status") || !strcmp(cmd, "stats") ||
 	    !strcmp(cmd, "trace")) {
 		if (argc > 2 || ((exp || op) && strcmp(cmd, "trace")))
@@ -356,19 +359,22 @@ int main(int argc, char **argv)
 
 		json_object_object_add(req, "cmd",
 				       json_object_new_string("export-add"));
-		json_object_object_add(req, "vm", json_object_new_string(argv[2]));
+		json_object_object_add(req, "vm",
+				       json_object_new_string(argv[2]));
 		json_object_object_add(req, "export",
 				       json_object_new_string(argv[3]));
 		json_object_object_add(req, "path",
 				       json_object_new_string(argv[4]));
 		for (i = 5; i < argc; i++)
-			json_object_array_add(o, json_object_new_string(argv[i]));
+			json_object_array_add(o,
+					      json_object_new_string(argv[i]));
 		json_object_object_add(req, "options", o);
 	} else if (!strcmp(cmd, "export") && argc == 4 &&
 		   !strcmp(argv[1], "remove")) {
 		json_object_object_add(req, "cmd",
 				       json_object_new_string("export-remove"));
-		json_object_object_add(req, "vm", json_object_new_string(argv[2]));
+		json_object_object_add(req, "vm",
+				       json_object_new_string(argv[2]));
 		json_object_object_add(req, "export",
 				       json_object_new_string(argv[3]));
 	} else {

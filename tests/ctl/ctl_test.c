@@ -390,7 +390,8 @@ static void t_exports(void)
 
 	/* A configuration export removed at run time, then put back. */
 	rc = RUN(out, "export", "remove", "a", "file");
-	check(rc == 0 && guest_export("file") == 0, "remove a configured export");
+	check(rc == 0 && guest_export("file") == 0,
+	      "remove a configured export");
 	rc = RUN(out, "export", "add", "a", "file", "/dev/null");
 	check(rc == 0 && guest_export("file") != 0, "and add it back");
 }
