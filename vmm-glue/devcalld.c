@@ -144,9 +144,15 @@ static int config_build(const struct option *opts, const struct config *cur,
 		if (!keep[i])
 			continue;
 		if (rc->remove) {
+			unsigned int k;
+
 			memmove(exp, exp + 1, (size_t)(vm->exports +
 				vm->nr_exports - exp - 1) * sizeof(*exp));
 			vm->nr_exports--;
+			/* Positions, as config.c numbers them: a later add
+			 * takes the next. (A reload ignores these ids.) */
+			for (k = 0; k < vm->nr_exports; k++)
+				vm->exports[k].id = k + 1;
 		} else if (config_apply_flag(ncfg, "--export", rc->flag, err,
 					     errlen)) {
 			return -EINVAL;

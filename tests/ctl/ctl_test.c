@@ -394,6 +394,12 @@ static void t_exports(void)
 	      "remove a configured export");
 	rc = RUN(out, "export", "add", "a", "file", "/dev/null");
 	check(rc == 0 && guest_export("file") != 0, "and add it back");
+	/* One from the middle of the file's list, then a new one. */
+	rc = RUN(out, "export", "remove", "a", "excl");
+	check(rc == 0 && guest_export("excl") == 0, "remove excl: %s", out);
+	rc = RUN(out, "export", "add", "a", "newz", "/dev/zero");
+	check(rc == 0 && guest_export("newz") != 0 &&
+	      guest_export("file") != 0, "then add newz: %s", out);
 }
 
 static void t_reload_refused(void)
