@@ -492,13 +492,14 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	static struct config cfg;
-	struct vm_session *sessions[CONFIG_MAX_VMS] = { 0 };
+	/* Static: the heartbeat thread reads them while exit() runs. */
+	static struct vm_session *sessions[CONFIG_MAX_VMS];
+	static struct heartbeat hb = { sessions, 0 };
 	const char *run_dir = "/run/devcall", *pidfile = NULL;
 	pthread_t thread;
 	int nr_workers = 0, epfd, sfd, c, level, low_reserved;
 	struct loop_src sig_src = { { on_signal }, -1, NULL, NULL, NULL };
 	struct loop_src waitset_src = { { on_waitset }, -1, NULL, NULL, NULL };
-	struct heartbeat hb = { sessions, 0 };
 	struct ctl_ctx ctl_ctx = { opts, &cfg, sessions };
 	struct ctl_server *ctl = NULL;
 	char ctl_path[PATH_MAX];
