@@ -3,7 +3,8 @@
 # "a" with exports zero, excl (exclusive) and file, a socket group so a
 # client outside it can be refused, and a fake QEMU/guest (no VM
 # booted). Needs root (it runs clients as uid 65534). Ends with
-# "N passed, N failed".
+# "N passed, N failed". DEVCALLD_ARGS: more daemon flags (a sanitizer
+# build needs --no-seccomp: its runtime makes calls the filter refuses).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$top/build}
@@ -54,7 +55,7 @@ access = rw
 EOT
 
 (umask 022; exec "$devcalld" --config "$dir/vms.ini" --run-dir "$dir/run" \
-	--pidfile "$dir/pid" > "$dir/devcalld.log" 2>&1) &
+	--pidfile "$dir/pid" ${DEVCALLD_ARGS:-} > "$dir/devcalld.log" 2>&1) &
 daemon=$!
 for _ in $(seq 100); do
 	[ -s "$dir/pid" ] && break
