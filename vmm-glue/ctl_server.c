@@ -124,7 +124,9 @@ static bool client_flush(struct ctl_client *c)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			client_watch(c, EPOLLIN | EPOLLOUT);
+			/* Closing: its last words go out, nothing comes in. */
+			client_watch(c, c->closing ? EPOLLOUT :
+						     EPOLLIN | EPOLLOUT);
 			return true;
 		}
 		if (n <= 0) {
@@ -572,6 +574,8 @@ static void client_read(struct ctl_client *c)
 	char *nl;
 	ssize_t n;
 
+	if (c->closing)
+		return;
 	n = recv(c->fd, c->in + c->in_len, CTL_LINE_MAX - c->in_len,
 		 MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))

@@ -441,6 +441,19 @@ static void t_peers(void)
 	      "a client of the socket group is served (rc %d)", rc);
 }
 
+static int raw_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Raw lines on the socket: junk, another version, then a good one. */
 static void t_protocol(void)
 {
@@ -466,19 +479,21 @@ static void t_protocol(void)
 	      strstr(line, "\"ok\":true"),
 	      "and the connection still serves the next request");
 	close(fd);
-}
 
-static int raw_connect(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	/* A line past the limit: one error, then the daemon hangs up. */
+	{
+		static char big[8192];
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		close(fd);
-		return -1;
+		memset(big, ' ', sizeof(big));
+		fd = raw_connect();
+		check(fd >= 0 && write(fd, big, sizeof(big)) > 0 &&
+		      read_line(fd, line, sizeof(line), 3000) &&
+		      strstr(line, "too long") &&
+		      !read_line(fd, line, sizeof(line), 3000),
+		      "an endless line is refused and the client let go");
+		if (fd >= 0)
+			close(fd);
 	}
-	return fd;
 }
 
 /* n reads of 8 bytes on handle; microseconds per call. */
