@@ -3,6 +3,7 @@
 #   make check      unit tests, then end-to-end tests (as root)
 #   make unit       unit tests only
 #   make hostile    hostile-guest suite against the real daemon (as root)
+#   make ctl-test   devcallctl against the real daemon (as root)
 #   make fuzz       every libFuzzer target (request decoder, device side)
 #                   for FUZZ_SECONDS each (default 60), from tests/fuzz/corpus
 #   make fuzz-seeds regenerate the checked-in fuzz seeds (make_seeds.c)
@@ -55,6 +56,7 @@ include call-mechanism-host/call-mechanism-host.mk
 include tests/unit/unit.mk
 -include call-mechanism-guest/guest.mk
 -include vmm-glue/vmm-glue.mk
+-include vmm-glue/ctl.mk
 -include tests/fuzz/fuzz.mk
 -include tests/hostile/hostile.mk
 -include tests/e2e/e2e.mk

@@ -12,4 +12,6 @@ HOST_SRCS := \
 	call-mechanism-host/backend_sys.c \
 	call-mechanism-host/backend_mock.c \
 	call-mechanism-host/backend_script.c \
-	call-mechanism-host/call.c
+	call-mechanism-host/call.c \
+	call-mechanism-host/callstats.c \
+	call-mechanism-host/calltrace.c

@@ -4,9 +4,31 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "call.h"
+#include "calltrace.h"
 #include "request.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Count the call, and trace it if anyone listens: with nobody tracing
+ * that is one branch on a counter that rarely changes.
+ */
+static void call_account(struct call *c)
+{
+	c->rec.latency_ns = now_ns() - c->start_ns;
+	callstats_add(vm_callstats(c->vm), &c->rec);
+	if (calltrace_on())
+		calltrace_emit(vm_name(c->vm), &c->rec);
+}
 
 /* Answer, give the budget back, free: the one way a call ends. */
 static void call_end(struct call *c, const void *resp, size_t n)
@@ -15,6 +37,7 @@ static void call_end(struct call *c, const void *resp, size_t n)
 	bool charged = c->charged;
 	size_t charge = c->charge;
 
+	call_account(c);
 	c->ops->answer(c, resp, n);
 	free(c->wire);
 	c->wire = NULL;
@@ -31,6 +54,7 @@ static void call_end_error(struct call *c, uint64_t tag, int err)
 			      .result = c->done ? (int64_t)c->done : err };
 	int n = response_encode(&r, resp, sizeof(resp));
 
+	c->rec.result = r.result;
 	call_end(c, resp, n < 0 ? 0 : (size_t)n);
 }
 
@@ -69,6 +93,8 @@ int call_begin(struct call *c, const struct call_ops *ops, struct vm *vm,
 	c->done = 0;
 	c->charge = 0;
 	c->charged = false;
+	c->start_ns = now_ns();
+	memset(&c->rec, 0, sizeof(c->rec));
 	/*
 	 * Its own size, not the largest a request can be: a parked call
 	 * keeps it. One byte past the limit is enough to see it is too long.
@@ -87,6 +113,8 @@ int call_begin(struct call *c, const struct call_ops *ops, struct vm *vm,
 	}
 	if (ret) {
 		/* Answered at once: nothing of it waits in the daemon. */
+		__atomic_fetch_add(&vm_callstats(vm)->refused, 1,
+				   __ATOMIC_RELAXED);
 		call_end_error(c, header_tag(in, nr_in), ret);
 		return ret;
 	}
@@ -105,6 +133,7 @@ static void call_ready(struct waiter *w, int err)
 {
 	struct call *c = (struct call *)w;
 
+	callstats_parked(vm_callstats(c->vm), -1);
 	if (err)
 		call_end_error(c, c->waiter.tag, err);
 	else
@@ -120,12 +149,18 @@ void call_serve(struct call *c)
 
 	/* A call of an old epoch: its guest is gone, its RAM not its own. */
 	if (c->env.epoch != vm_epoch(c->vm)) {
+		c->rec.result = -ECANCELED;
 		call_end(c, NULL, 0);
 		return;
 	}
 	wait.done = c->done;
 	n = dispatch_wire(c->vm, &c->env, c->wire, c->wire_len, resp,
 			  sizeof(resp), &wait);
+	c->rec.op = wait.op;
+	c->rec.cmd = wait.cmd;
+	c->rec.bytes = wait.bytes;
+	c->rec.exp = wait.exp;
+	c->rec.result = wait.result;
 	if (!wait.file) {
 		call_end(c, resp, n);
 		return;
@@ -133,9 +168,13 @@ void call_serve(struct call *c)
 	/* No thread waits: the wait set wakes the call when it can go on. */
 	c->done = wait.done;
 	c->waiter.ready = call_ready;
+	/* Counted first: a woken call may leave before park returns. */
+	callstats_parked(vm_callstats(c->vm), 1);
 	ret = waitset_park(host_waitset(vm_host(c->vm)),
 			   vm_waitset_owner(c->vm), &wait.file->wait, wait.fd,
 			   wait.handle, wait.tag, wait.events, &c->waiter);
+	if (ret)
+		callstats_parked(vm_callstats(c->vm), -1);
 	if (ret)
 		call_end_error(c, wait.tag, ret);
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "callstats.h"
 #include "dispatch.h"
 #include "vm.h"
 #include "waitset.h"
@@ -52,6 +53,8 @@ struct call {
 	uint64_t done;			/* dispatch_wait.done between tries */
 	size_t charge;			/* bytes taken from the VM's budget */
 	bool charged;			/* a call of the budget's count */
+	uint64_t start_ns;		/* CLOCK_MONOTONIC at call_begin() */
+	struct call_record rec;		/* for statistics and the trace */
 };
 
 /*

@@ -948,6 +948,8 @@ static int64_t dispatch_op(struct vm *vm, const struct dispatch_env *env,
 		f = vm_file_get(vm, req->handle);
 		if (!f)
 			return vm_handle_error(vm, req->handle);
+		if (wait)
+			wait->exp = f->exp;
 		/* Out of the table, then its waiters end (waitset_park()). */
 		ret = vm_file_remove(vm, req->handle);
 		if (ret)	/* a reload revoked it since vm_file_get() */
@@ -975,6 +977,8 @@ static int64_t dispatch_op(struct vm *vm, const struct dispatch_env *env,
 	f = vm_file_get(vm, req->handle);
 	if (!f)
 		return vm_handle_error(vm, req->handle);
+	if (wait)
+		wait->exp = f->exp;
 	if (req->op == DEVCALL_OP_IOCTL)
 		ret = do_ioctl(vm, env, req, resp, f);
 	else if (req->op == DEVCALL_OP_LAYOUT)
@@ -1046,8 +1050,11 @@ size_t dispatch_wire(struct vm *vm, const struct dispatch_env *env,
 	struct response resp;
 	int ret;
 
-	if (wait)
+	if (wait) {
 		wait->file = NULL;
+		wait->op = 0;
+		wait->exp = NULL;
+	}
 	memset(&resp, 0, offsetof(struct response, inline_data));
 	if (!req) {
 		resp.result = -ENOMEM;
@@ -1057,7 +1064,14 @@ size_t dispatch_wire(struct vm *vm, const struct dispatch_env *env,
 			resp.tag = req->tag;
 			resp.result = ret;
 		} else {
+			if (wait) {
+				wait->op = req->op;
+				wait->cmd = req->cmd;
+				wait->bytes = request_bytes(req);
+			}
 			dispatch_request_env(vm, env, req, &resp, wait);
+			if (wait && !wait->exp && req->op == DEVCALL_OP_OPEN)
+				wait->exp = vm_export_by_id(vm, req->export_id);
 			if (wait && wait->file) {
 				free(req);
 				return 0;
@@ -1065,6 +1079,8 @@ size_t dispatch_wire(struct vm *vm, const struct dispatch_env *env,
 		}
 	}
 	free(req);
+	if (wait)
+		wait->result = resp.result;
 	ret = response_encode(&resp, resp_wire, cap);
 	return ret < 0 ? 0 : (size_t)ret;
 }

@@ -46,6 +46,13 @@ struct dispatch_wait {
 	 * the answer to give if the request is cancelled after progress.
 	 */
 	uint64_t done;
+	/* Out, whether answered or not: what the request was, for the
+	 * statistics and the trace (call.c). exp: NULL if none was found. */
+	uint16_t op;			/* 0: it did not decode */
+	uint32_t cmd;
+	uint64_t bytes;
+	int64_t result;
+	const struct export *exp;
 };
 
 /*

@@ -70,6 +70,7 @@ struct vm {
 	uint32_t last_id;		/* ids are never reused */
 	uint32_t exp_gen;		/* bumped by every change */
 	struct vm_export *added;
+	struct callstats stats;		/* atomics, no lock (callstats.h) */
 };
 
 struct host *host_create(void)
@@ -652,6 +653,34 @@ unsigned int vm_inflight_count(struct vm *vm)
 
 	pthread_mutex_lock(&vm->lock);
 	n = vm->inflight;
+	pthread_mutex_unlock(&vm->lock);
+	return n;
+}
+
+struct callstats *vm_callstats(struct vm *vm)
+{
+	return &vm->stats;
+}
+
+unsigned int vm_open_files(struct vm *vm, struct vm_open_info *out,
+			   unsigned int max)
+{
+	unsigned int i, n = 0;
+
+	pthread_mutex_lock(&vm->lock);
+	for (i = 0; i < vm->cfg->limits.max_open; i++) {
+		const struct vm_slot *s = &vm->slots[i];
+
+		if (!s->file)
+			continue;
+		if (n < max) {
+			out[n].handle = (uint64_t)s->gen << 32 | (i + 1);
+			out[n].exp = s->file->exp;
+			out[n].oflags = s->file->oflags;
+			out[n].claimed = s->file->claimed;
+		}
+		n++;
+	}
 	pthread_mutex_unlock(&vm->lock);
 	return n;
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "callstats.h"
 #include "config.h"
 #include "guest_mem.h"
 #include "log.h"
@@ -122,6 +123,21 @@ unsigned int vm_open_count(struct vm *vm);
 
 /* Requests being served right now. */
 unsigned int vm_inflight_count(struct vm *vm);
+
+/* The VM's call counters (callstats.h); lives as long as the VM. */
+struct callstats *vm_callstats(struct vm *vm);
+
+/* One open handle, as `devcallctl status` shows it. */
+struct vm_open_info {
+	uint64_t handle;
+	const struct export *exp;	/* never freed while the VM lives */
+	int oflags;
+	bool claimed;			/* holds its export's exclusive claim */
+};
+
+/* The VM's open handles, at most max into out; how many there are. */
+unsigned int vm_open_files(struct vm *vm, struct vm_open_info *out,
+			   unsigned int max);
 
 /*
  * For the dispatcher.

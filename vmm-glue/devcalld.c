@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ctl_server.h"
 #include "ioctl_layout.h"
 #include "layout_file.h"
 #include "event_loop.h"
@@ -78,43 +79,144 @@ static const char *flag_name(const struct option *opts, int c)
 }
 
 /*
- * SIGHUP: read the configuration again and apply what can change live:
- * each VM's exports (session_reload()). The new configuration is checked
- * whole first; one that does not load changes nothing. VMs added or
- * removed, and every other setting, need a restart: said in the log.
+ * Exports added or removed at run time (devcallctl export add/remove),
+ * in the order they were asked for. Kept across reloads: every reload
+ * builds the configuration from its sources and then replays these, so a
+ * SIGHUP does not take a runtime export from a guest. The configuration
+ * wins a conflict: an add whose name the configuration now has, or a
+ * remove of a name it no longer has, is forgotten (and logged).
  */
-static void config_reload(const struct option *opts, const struct config *cur,
-			  struct vm_session **sessions)
+#define MAX_RUNTIME_CHANGES	64
+
+struct runtime_change {
+	bool remove;
+	char vm[CONFIG_VM_NAME_MAX];
+	char name[DEVCALL_NAME_MAX];
+	char flag[2 * PATH_MAX];	/* add: the --export value */
+};
+
+static struct runtime_change runtime_changes[MAX_RUNTIME_CHANGES];
+static unsigned int nr_runtime_changes;
+
+static struct export *vm_config_export(struct vm_config *vm, const char *name)
 {
-	struct config *ncfg;
-	char err[512];
-	unsigned int i, j;
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_exports; i++)
+		if (!strcmp(vm->exports[i].name, name))
+			return &vm->exports[i];
+	return NULL;
+}
+
+/*
+ * The configuration as its sources and the runtime changes make it,
+ * checked whole (config_finish()) and against what the daemon can still
+ * do (privilege_reload_check()). keep[i]: is runtime change i still
+ * wanted. 0, or -EINVAL with the reason in err.
+ */
+static int config_build(const struct option *opts, const struct config *cur,
+			struct config *ncfg, bool *keep, char *err,
+			size_t errlen)
+{
+	unsigned int i;
 
 	if (config_sources_lost) {
-		log_err("reload: too many configuration options to replay");
-		return;
-	}
-	ncfg = malloc(sizeof(*ncfg));
-	if (!ncfg) {
-		log_err("reload: %s", strerror(ENOMEM));
-		return;
+		snprintf(err, errlen, "too many configuration options to "
+			 "replay");
+		return -EINVAL;
 	}
 	config_init(ncfg);
 	for (i = 0; i < nr_config_sources; i++) {
 		const struct config_source *src = &config_sources[i];
 		int r = src->c == 'c' ?
-			config_load_file(ncfg, src->arg, err, sizeof(err)) :
+			config_load_file(ncfg, src->arg, err, errlen) :
 			config_apply_flag(ncfg, flag_name(opts, src->c),
-					  src->arg, err, sizeof(err));
+					  src->arg, err, errlen);
 
 		if (r)
-			goto bad_config;
+			return r;
 	}
-	if (config_finish(ncfg, err, sizeof(err)))
-		goto bad_config;
-	if (privilege_reload_check(cur, ncfg, err, sizeof(err)))
-		goto bad_config;
+	for (i = 0; i < nr_runtime_changes; i++) {
+		const struct runtime_change *rc = &runtime_changes[i];
+		struct vm_config *vm = config_find_vm(ncfg, rc->vm);
+		struct export *exp = vm ? vm_config_export(vm, rc->name) : NULL;
+
+		keep[i] = vm && (rc->remove ? exp != NULL : exp == NULL);
+		if (!keep[i])
+			continue;
+		if (rc->remove) {
+			unsigned int k;
+
+			memmove(exp, exp + 1, (size_t)(vm->exports +
+				vm->nr_exports - exp - 1) * sizeof(*exp));
+			vm->nr_exports--;
+			/* Positions, as config.c numbers them: a later add
+			 * takes the next. (A reload ignores these ids.) */
+			for (k = 0; k < vm->nr_exports; k++)
+				vm->exports[k].id = k + 1;
+		} else if (config_apply_flag(ncfg, "--export", rc->flag, err,
+					     errlen)) {
+			return -EINVAL;
+		}
+	}
+	if (config_finish(ncfg, err, errlen))
+		return -EINVAL;
+	return privilege_reload_check(cur, ncfg, err, errlen) ? -EINVAL : 0;
+}
+
+/* Forget the runtime changes build found the configuration overrides. */
+static void runtime_changes_keep(const bool *keep)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < nr_runtime_changes; i++) {
+		if (keep[i]) {
+			runtime_changes[n++] = runtime_changes[i];
+			continue;
+		}
+		log_warn("reload: the configuration now %s export %s/%s: "
+			 "runtime %s forgotten",
+			 runtime_changes[i].remove ? "lacks" : "has",
+			 runtime_changes[i].vm, runtime_changes[i].name,
+			 runtime_changes[i].remove ? "removal" : "export");
+	}
+	nr_runtime_changes = n;
+}
+
+/*
+ * Read the configuration again (SIGHUP, devcallctl reload, export add or
+ * remove) and apply what can change live: each VM's exports
+ * (session_reload()). The new configuration is checked whole first; one
+ * that does not load changes nothing. VMs added or removed, and every
+ * other setting, need a restart: said in the log. 0, or -errno with the
+ * reason in msg; msg sums up what changed.
+ */
+static int config_apply(const struct option *opts, const struct config *cur,
+			struct vm_session **sessions, char *msg, size_t len)
+{
+	bool keep[MAX_RUNTIME_CHANGES];
+	struct config *ncfg;
+	unsigned int i, j, added = 0, removed = 0;
+	char err[512];
+	int ret;
+
+	ncfg = malloc(sizeof(*ncfg));
+	if (!ncfg) {
+		snprintf(msg, len, "%s", strerror(ENOMEM));
+		log_err("reload: %s", msg);
+		return -ENOMEM;
+	}
+	ret = config_build(opts, cur, ncfg, keep, err, sizeof(err));
+	if (ret) {
+		log_err("reload: %s: configuration unchanged", err);
+		snprintf(msg, len, "%s: configuration unchanged", err);
+		free(ncfg);
+		return ret;
+	}
+	runtime_changes_keep(keep);
 	for (i = 0; i < ncfg->nr_vms; i++) {
+		struct vm_reload_stats st;
+
 		for (j = 0; j < cur->nr_vms; j++)
 			if (!strcmp(cur->vms[j].name, ncfg->vms[i].name))
 				break;
@@ -123,7 +225,10 @@ static void config_reload(const struct option *opts, const struct config *cur,
 				 "restart", ncfg->vms[i].name);
 			continue;
 		}
-		session_reload(sessions[j], &ncfg->vms[i]);
+		if (session_reload(sessions[j], &ncfg->vms[i], &st) == 0) {
+			added += st.added;
+			removed += st.removed;
+		}
 	}
 	for (j = 0; j < cur->nr_vms; j++) {
 		for (i = 0; i < ncfg->nr_vms; i++)
@@ -135,13 +240,173 @@ static void config_reload(const struct option *opts, const struct config *cur,
 				 cur->vms[j].name);
 	}
 	log_info("reload: done");
+	snprintf(msg, len, "reloaded: %u export(s) added, %u removed", added,
+		 removed);
 	free(ncfg);
-	return;
-
-bad_config:
-	log_err("reload: %s: configuration unchanged", err);
-	free(ncfg);
+	return 0;
 }
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* config_apply(), told to systemd (RELOADING=1, then READY=1 again). */
+static int config_reload(const struct option *opts, const struct config *cur,
+			 struct vm_session **sessions, char *msg, size_t len)
+{
+	int ret;
+
+	notify_send("RELOADING=1\nMONOTONIC_USEC=%lld\n"
+		    "STATUS=reloading the configuration",
+		    (long long)now_ms() * 1000);
+	ret = config_apply(opts, cur, sessions, msg, len);
+	notify_send("READY=1\nSTATUS=serving %u VM(s), %s", cur->nr_vms,
+		    ret ? "reload refused" : "configuration reloaded");
+	return ret;
+}
+
+/* The control socket's hands on the configuration (ctl_server.h). */
+struct ctl_ctx {
+	const struct option *opts;
+	const struct config *cfg;
+	struct vm_session **sessions;
+};
+
+static int ctl_reload(void *ctx, char *msg, size_t len)
+{
+	struct ctl_ctx *x = ctx;
+
+	log_info("reload: asked on the control socket");
+	return config_reload(x->opts, x->cfg, x->sessions, msg, len);
+}
+
+static struct vm_session *ctl_session(struct ctl_ctx *x, const char *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < x->cfg->nr_vms; i++)
+		if (!strcmp(x->cfg->vms[i].name, vm))
+			return x->sessions[i];
+	return NULL;
+}
+
+static bool vm_has_export(struct vm_session *s, const char *name)
+{
+	const struct export *exps[CONFIG_MAX_EXPORTS];
+	unsigned int i, n = vm_exports(s->vm, exps, NULL);
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(exps[i]->name, name))
+			return true;
+	return false;
+}
+
+/* Add change rc, reload, and take it back if the reload refuses. */
+static int ctl_change(struct ctl_ctx *x, const struct runtime_change *rc,
+		      char *msg, size_t len)
+{
+	struct runtime_change saved[MAX_RUNTIME_CHANGES];
+	unsigned int nr_saved = nr_runtime_changes, i, n = 0;
+	int ret;
+
+	memcpy(saved, runtime_changes, sizeof(saved));
+	/* Undoing a runtime add or remove: the two cancel out. */
+	for (i = 0; i < nr_runtime_changes; i++) {
+		const struct runtime_change *o = &runtime_changes[i];
+
+		if (!strcmp(o->vm, rc->vm) && !strcmp(o->name, rc->name) &&
+		    o->remove != rc->remove)
+			continue;
+		runtime_changes[n++] = *o;
+	}
+	if (n == nr_runtime_changes) {
+		if (n == MAX_RUNTIME_CHANGES) {
+			snprintf(msg, len, "more than %u runtime export "
+				 "changes: put them in the configuration",
+				 MAX_RUNTIME_CHANGES);
+			return -ENOSPC;
+		}
+		runtime_changes[n++] = *rc;
+	}
+	nr_runtime_changes = n;
+	ret = config_reload(x->opts, x->cfg, x->sessions, msg, len);
+	if (ret) {
+		memcpy(runtime_changes, saved, sizeof(saved));
+		nr_runtime_changes = nr_saved;
+	}
+	return ret;
+}
+
+static int ctl_export_add(void *ctx, const struct ctl_req *req, char *msg,
+			  size_t len)
+{
+	struct ctl_ctx *x = ctx;
+	struct runtime_change rc = { .remove = false };
+	struct vm_session *s = ctl_session(x, req->vm);
+
+	if (!s) {
+		snprintf(msg, len, "no VM '%s'", req->vm);
+		return -ENOENT;
+	}
+	if (vm_has_export(s, req->name)) {
+		snprintf(msg, len, "VM %s already has an export %s", req->vm,
+			 req->name);
+		return -EEXIST;
+	}
+	snprintf(rc.vm, sizeof(rc.vm), "%s", req->vm);
+	snprintf(rc.name, sizeof(rc.name), "%s", req->name);
+	if (ctl_export_flag(req, rc.flag, sizeof(rc.flag))) {
+		snprintf(msg, len, "export too long");
+		return -ENAMETOOLONG;
+	}
+	log_info("control: export add %s", rc.flag);
+	return ctl_change(x, &rc, msg, len);
+}
+
+static int ctl_export_remove(void *ctx, const char *vm, const char *name,
+			     char *msg, size_t len)
+{
+	struct ctl_ctx *x = ctx;
+	struct runtime_change rc = { .remove = true };
+	struct vm_session *s = ctl_session(x, vm);
+
+	if (!s) {
+		snprintf(msg, len, "no VM '%s'", vm);
+		return -ENOENT;
+	}
+	if (!vm_has_export(s, name)) {
+		snprintf(msg, len, "VM %s has no export %s", vm, name);
+		return -ENOENT;
+	}
+	snprintf(rc.vm, sizeof(rc.vm), "%s", vm);
+	snprintf(rc.name, sizeof(rc.name), "%s", name);
+	log_info("control: export remove %s/%s", vm, name);
+	return ctl_change(x, &rc, msg, len);
+}
+
+static int ctl_export_runtime(void *ctx, const char *vm, const char *name)
+{
+	unsigned int i;
+
+	(void)ctx;
+	for (i = 0; i < nr_runtime_changes; i++)
+		if (!runtime_changes[i].remove &&
+		    !strcmp(runtime_changes[i].vm, vm) &&
+		    !strcmp(runtime_changes[i].name, name))
+			return 1;
+	return 0;
+}
+
+static const struct ctl_ops daemon_ctl_ops = {
+	.reload = ctl_reload,
+	.export_add = ctl_export_add,
+	.export_remove = ctl_export_remove,
+	.export_runtime = ctl_export_runtime,
+};
 
 static void on_signal(struct event_src *src, uint32_t events)
 {
@@ -195,14 +460,6 @@ static __attribute__((noreturn)) void *heartbeat_thread(void *arg)
 	}
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -211,7 +468,8 @@ static void usage(FILE *f)
 "  --vm NAME[,k=v...]    a VM (same keys as [vm NAME])\n"
 "  --export VM:NAME=PATH[,opts]  an export (same keys as [export VM NAME])\n"
 "  --plugin FILE.so      load a backend plugin\n"
-"  --run-dir DIR         default socket directory (/run/devcall)\n"
+"  --run-dir DIR         default socket directory (/run/devcall); devcallctl\n"
+"                        talks to DIR/control\n"
 "  --pidfile FILE        written once every socket listens\n"
 "  --workers N           threads serving each VM (default 4; or per VM:\n"
 "                        --vm NAME,workers=N)\n"
@@ -261,13 +519,17 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	static struct config cfg;
-	struct vm_session *sessions[CONFIG_MAX_VMS] = { 0 };
+	/* Static: the heartbeat thread reads them while exit() runs. */
+	static struct vm_session *sessions[CONFIG_MAX_VMS];
+	static struct heartbeat hb = { sessions, 0 };
 	const char *run_dir = "/run/devcall", *pidfile = NULL;
 	pthread_t thread;
 	int nr_workers = 0, epfd, sfd, c, level, low_reserved;
 	struct loop_src sig_src = { { on_signal }, -1, NULL, NULL, NULL };
 	struct loop_src waitset_src = { { on_waitset }, -1, NULL, NULL, NULL };
-	struct heartbeat hb = { sessions, 0 };
+	struct ctl_ctx ctl_ctx = { opts, &cfg, sessions };
+	struct ctl_server *ctl = NULL;
+	char ctl_path[PATH_MAX];
 	bool quit = false, reload = false, list_layouts = false;
 	bool want_fdstore = false;
 	int64_t watchdog_next = 0;
@@ -409,6 +671,17 @@ int main(int argc, char **argv)
 	}
 	/* Every VM took what systemd kept for it; the rest is stale. */
 	fdstore_release_unclaimed();
+	/* devcallctl's socket: root and the socket group only. */
+	snprintf(ctl_path, sizeof(ctl_path), "%s/control", run_dir);
+	ret = ctl_server_create(&ctl, ctl_path, cfg.daemon.socket_gid, epfd,
+				sessions, cfg.nr_vms, &daemon_ctl_ops,
+				&ctl_ctx);
+	if (ret) {
+		log_err("control socket %s: %s", ctl_path, strerror(-ret));
+		ret = 1;
+		goto out;
+	}
+	ret = 1;
 	if (pidfile) {
 		FILE *f = fopen(pidfile, "w");
 
@@ -463,12 +736,7 @@ int main(int argc, char **argv)
 		}
 		if (reload && !quit) {
 			reload = false;
-			notify_send("RELOADING=1\nMONOTONIC_USEC=%lld\n"
-				    "STATUS=reloading the configuration",
-				    (long long)now_ms() * 1000);
-			config_reload(opts, &cfg, sessions);
-			notify_send("READY=1\nSTATUS=serving %u VM(s), "
-				    "configuration reloaded", cfg.nr_vms);
+			config_reload(opts, &cfg, sessions, err, sizeof(err));
 		}
 	}
 	notify_send("STOPPING=1\nSTATUS=shutting down");
@@ -487,6 +755,7 @@ out_workers:
 	}
 	if (pidfile)
 		unlink(pidfile);
+	ctl_server_destroy(ctl);
 	return ret;
 out:
 	for (i = 0; i < cfg.nr_vms; i++)

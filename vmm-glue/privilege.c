@@ -47,6 +47,7 @@ static const char *const allowed_syscalls[] = {
 	"rt_sigreturn", "rt_sigprocmask", "restart_syscall",
 	"clock_gettime", "clock_nanosleep", "nanosleep", "gettimeofday",
 	"getpid", "gettid", "getrandom", "sched_yield", "sched_getaffinity",
+	"geteuid",		/* sock_peer_check(): the control socket */
 };
 
 static const char *cap_label(unsigned int cap)

@@ -467,12 +467,15 @@ void session_stop(struct vm_session *s)
 	ivshmem_server_stop(&s->srv);
 }
 
-int session_reload(struct vm_session *s, const struct vm_config *ncfg)
+int session_reload(struct vm_session *s, const struct vm_config *ncfg,
+		   struct vm_reload_stats *out)
 {
 	struct vm_reload_stats st;
 	int ret;
 
 	ret = vm_exports_reload(s->vm, ncfg, &st);
+	if (out)
+		*out = st;
 	if (ret) {
 		log_err("vm %s: reload: %s", s->cfg->name, strerror(-ret));
 		return ret;

@@ -72,7 +72,8 @@ void session_heartbeat(struct vm_session *s);
  * (vm_exports_reload()) and tell the guest (the config interrupt). On the
  * event loop's thread. 0 or -errno (nothing changed).
  */
-int session_reload(struct vm_session *s, const struct vm_config *ncfg);
+int session_reload(struct vm_session *s, const struct vm_config *ncfg,
+		   struct vm_reload_stats *st);
 
 /* A clean stop: the keeper lets go of QEMU too. */
 void session_stop(struct vm_session *s);
