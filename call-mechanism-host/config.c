@@ -114,6 +114,7 @@ void config_init(struct config *cfg)
 	strcpy(cfg->daemon.ram_dir, "/dev/shm/devcall");
 	strcpy(cfg->daemon.qemu_user, "root");
 	cfg->daemon.socket_gid = (gid_t)-1;
+	cfg->daemon.control_gid = (gid_t)-1;
 }
 
 static bool name_ok(const char *s, size_t max)
@@ -683,6 +684,10 @@ static int set_daemon_key(struct config *cfg, const char *key,
 		if (!*val || copy_str(d->socket_group, sizeof(d->socket_group),
 				      val))
 			return fail(e, "socket-group: bad name '%s'", val);
+	} else if (!strcmp(key, "control-group")) {
+		if (!*val || copy_str(d->control_group,
+				      sizeof(d->control_group), val))
+			return fail(e, "control-group: bad name '%s'", val);
 	} else if (!strcmp(key, "socket-mode")) {
 		errno = 0;
 		mode = strtoul(val, &end, 8);
@@ -1056,6 +1061,20 @@ static int finish_daemon(struct daemon_config *d, char *err, size_t errlen)
 	}
 	if (!d->socket_mode)
 		d->socket_mode = d->socket_gid != (gid_t)-1 ? 0660 : 0600;
+	/*
+	 * The control socket changes exports: never QEMU's group by
+	 * default, only a group named for it.
+	 */
+	d->control_gid = (gid_t)-1;
+	if (d->control_group[0]) {
+		gr = getgrnam(d->control_group);
+		if (!gr) {
+			snprintf(err, errlen, "control-group: no group '%s'",
+				 d->control_group);
+			return -EINVAL;
+		}
+		d->control_gid = gr->gr_gid;
+	}
 	return 0;
 }
 

@@ -144,11 +144,13 @@ struct daemon_config {
 	char ram_dir[PATH_MAX];		/* default /dev/shm/devcall */
 	char qemu_user[64];		/* default "root" */
 	char socket_group[64];		/* "": none (see config_finish) */
+	char control_group[64];		/* "": root and the daemon only */
 	mode_t socket_mode;		/* 0: not set (see config_finish) */
 	/* Set by config_finish: */
 	uid_t qemu_uid;
 	gid_t qemu_gid;			/* qemu-user's primary group */
 	gid_t socket_gid;		/* (gid_t)-1: no group */
+	gid_t control_gid;		/* (gid_t)-1: no group */
 };
 
 struct config {

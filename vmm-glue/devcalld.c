@@ -646,7 +646,14 @@ int main(int argc, char **argv)
 	sig_src.fd = sfd;
 	event_watch(epfd, sfd, &sig_src.src);
 	/* 0750 (0700 without a socket group): only QEMU's side reaches in. */
-	ret = rundir_prepare(run_dir, cfg.daemon.socket_gid);
+	/*
+	 * A control group other than the socket group must reach
+	 * RUN/control: search (not read) for others, the sockets keep
+	 * their own modes.
+	 */
+	ret = rundir_prepare(run_dir, cfg.daemon.socket_gid,
+			     cfg.daemon.control_gid != (gid_t)-1 &&
+			     cfg.daemon.control_gid != cfg.daemon.socket_gid);
 	if (ret) {
 		fprintf(stderr, "devcalld: run directory %s: %s\n", run_dir,
 			strerror(-ret));
@@ -671,9 +678,9 @@ int main(int argc, char **argv)
 	}
 	/* Every VM took what systemd kept for it; the rest is stale. */
 	fdstore_release_unclaimed();
-	/* devcallctl's socket: root and the socket group only. */
+	/* devcallctl's socket: root and control-group only. */
 	snprintf(ctl_path, sizeof(ctl_path), "%s/control", run_dir);
-	ret = ctl_server_create(&ctl, ctl_path, cfg.daemon.socket_gid, epfd,
+	ret = ctl_server_create(&ctl, ctl_path, cfg.daemon.control_gid, epfd,
 				sessions, cfg.nr_vms, &daemon_ctl_ops,
 				&ctl_ctx);
 	if (ret) {

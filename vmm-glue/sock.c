@@ -84,9 +84,9 @@ int sock_peer_check(int fd, const struct sock_peer_policy *p,
 	return -EACCES;
 }
 
-int rundir_prepare(const char *dir, gid_t gid)
+int rundir_prepare(const char *dir, gid_t gid, bool others_search)
 {
-	mode_t want = gid != (gid_t)-1 ? 0750 : 0700;
+	mode_t want = (gid != (gid_t)-1 ? 0750 : 0700) | (others_search ? 01 : 0);
 	struct stat st;
 	int fd, ret = 0;
 

@@ -9,6 +9,7 @@
 #define DEVCALL_SOCK_H
 
 #include <sys/socket.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 /*
@@ -52,6 +53,6 @@ int sock_peer_check(int fd, const struct sock_peer_policy *p,
  * (gid_t)-1: QEMU reaches its sockets through the group. An existing
  * directory wider than that is tightened. Returns 0 or -errno.
  */
-int rundir_prepare(const char *dir, gid_t gid);
+int rundir_prepare(const char *dir, gid_t gid, bool others_search);
 
 #endif /* DEVCALL_SOCK_H */

@@ -4,7 +4,7 @@
  * fake QEMU and guest (tests/hostile/fakeqemu.h) open files, claim an
  * exclusive export and make an ioctl, and each subcommand must show it:
  * status, trace, stats, export add/remove (seen in the guest's config
- * table), reload, --json, and a client outside the socket group refused.
+ * table), reload, --json, and a client outside the control group refused.
  * Ends with "N passed, N failed".
  */
 #include <errno.h>
@@ -431,14 +431,19 @@ static void t_peers(void)
 	rc = run_as(out, sizeof(out), 65534, 65534, &g, 1,
 		    (const char *const[]){ "--json", "status", NULL });
 	check(rc == 1 && strstr(out, "permission denied"),
-	      "a client outside the socket group is refused (rc %d)", rc);
+	      "a client outside the control group is refused (rc %d)", rc);
 	rc = run_as(out, sizeof(out), 65534, 65534, NULL, 0,
 		    (const char *const[]){ "status", NULL });
 	check(rc == 1, "a client with no access at all cannot connect");
 	rc = run_as(out, sizeof(out), 65534, group, NULL, 0,
 		    (const char *const[]){ "--json", "status", NULL });
 	check(rc == 0 && json_tokener_parse(out),
-	      "a client of the socket group is served (rc %d)", rc);
+	      "a client of the control group is served (rc %d)", rc);
+	/* QEMU's group (socket-group) talks to its VM, never to this. */
+	rc = run_as(out, sizeof(out), 65534, 65534, NULL, 0,
+		    (const char *const[]){ "--json", "status", NULL });
+	check(rc == 1, "a client of the socket group (QEMU's) is refused "
+	      "(rc %d)", rc);
 }
 
 static int raw_connect(void)

@@ -39,7 +39,8 @@ head -c 4096 /dev/zero > "$dir/file.bin"
 cat > "$dir/vms.ini" <<EOT
 [daemon]
 ram-dir = $dir/ram-default
-socket-group = $group
+control-group = $group
+socket-group = nogroup
 [vm a]
 memory = $dir/ram/a.ram
 max-calls = 64

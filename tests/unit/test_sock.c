@@ -202,18 +202,23 @@ static void test_rundir(void **state)
 
 	(void)state;
 	snprintf(run, sizeof(run), "%s/run", dir);
-	assert_int_equal(rundir_prepare(run, (gid_t)-1), 0);
+	assert_int_equal(rundir_prepare(run, (gid_t)-1, false), 0);
 	assert_mode(run, 0700, (gid_t)-1);
 	if (geteuid())
 		skip();
 	assert_int_equal(chmod(run, 0777), 0);
-	assert_int_equal(rundir_prepare(run, NOBODY), 0);
+	assert_int_equal(rundir_prepare(run, NOBODY, false), 0);
+	assert_mode(run, 0750, NOBODY);
+	/* A control group of its own: others may search, not list. */
+	assert_int_equal(rundir_prepare(run, NOBODY, true), 0);
+	assert_mode(run, 0751, NOBODY);
+	assert_int_equal(rundir_prepare(run, NOBODY, false), 0);
 	assert_mode(run, 0750, NOBODY);
 	snprintf(link, sizeof(link), "%s/link", dir);
 	assert_int_equal(symlink(run, link), 0);
-	assert_int_equal(rundir_prepare(link, NOBODY), -ELOOP);
+	assert_int_equal(rundir_prepare(link, NOBODY, false), -ELOOP);
 	assert_int_equal(chown(run, NOBODY, NOBODY), 0);
-	assert_int_equal(rundir_prepare(run, NOBODY), -EPERM);
+	assert_int_equal(rundir_prepare(run, NOBODY, false), -EPERM);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
