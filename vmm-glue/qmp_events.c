@@ -327,6 +327,9 @@ static bool disc_answer(struct qmp_events *q, struct json_object *obj)
 	if (id == ID_MACHINE_BACKEND) {
 		const char *mb = json_object_get_string(val);
 
+		/* A link: QEMU 7.2 answers its path, /objects/ID. */
+		if (mb && !strncmp(mb, "/objects/", 9))
+			mb += 9;
 		if (!json_object_is_type(val, json_type_string) ||
 		    strlen(mb) >= sizeof(d->machine_backend) ||
 		    strspn(mb, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"

@@ -132,7 +132,7 @@ static void test_discover_machine_backend(void **state)
 	assert_int_equal(err, 0);
 	/* libvirt: -machine memory-backend=pc.ram */
 	assert_int_equal(feed(d.q, "{\"QMP\": {}}\r\n{\"return\": {}}\r\n"
-			      "{\"return\": \"pc.ram\", \"id\": 1}\r\n"), 0);
+			      "{\"return\": \"/objects/pc.ram\", \"id\": 1}\r\n"), 0);
 	assert_non_null(strstr(sent(&d), "\"qom-list\""));
 	assert_int_equal(feed(d.q, "{\"return\": [{\"name\": \"pc.ram\", "
 			      "\"type\": \"child<memory-backend-file>\"}, "
@@ -246,6 +246,9 @@ static void test_discover_refused(void **state)
 	/* an old QEMU without the property */
 	discover_refused("{\"error\": {\"class\": \"GenericError\"}, "
 			 "\"id\": 1}", NULL, NULL, -ENOENT);
+	/* a link elsewhere than /objects */
+	discover_refused("{\"return\": \"/machine/x\", \"id\": 1}", NULL,
+			 NULL, -EPROTO);
 	/* an id that would not stay a JSON string in our next command */
 	discover_refused("{\"return\": \"a\\\"b\", \"id\": 1}", NULL, NULL,
 			 -EPROTO);
