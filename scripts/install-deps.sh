@@ -9,6 +9,7 @@
 #   e2e    QEMU, busybox, cpio, kmod, python3 (QEMU monitor), gcc-multilib
 #          (static -m32 guest tools); the Debian
 #          cloud kernel and headers come from scripts/guest-kernel.sh
+#   libvirt libvirt-daemon-system, libvirt-clients (test_libvirt.sh)
 set -euo pipefail
 
 want=()
@@ -20,6 +21,7 @@ for group in "${@:-build}"; do
 	e2e)   want+=(qemu-system-x86 busybox-static cpio kmod gzip
 		      util-linux fdisk e2fsprogs python3 genisoimage
 		      gcc-multilib) ;;
+	libvirt) want+=(libvirt-daemon-system libvirt-clients) ;;
 	*) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done
