@@ -74,9 +74,6 @@ socket-group = libvirt-qemu
 socket-mode = 0660
 C
 cat > "$etc/libvirt/$name.ini" <<C
-[vm $name]
-memory = auto
-
 [export $name rnd]
 path = /dev/urandom
 
@@ -109,13 +106,19 @@ for _ in $(seq 100); do virsh -q version >/dev/null 2>&1 && break; sleep 0.1; do
 virsh -q version >/dev/null 2>&1 && result libvirtd-started ok || { result libvirtd-started fail; finish; }
 
 # ---- The domain: docs/libvirt.md's XML, booting the kernel directly. ----
-cat > "$tmp/domain.xml" <<X
+domain_xml() {	# domain_xml file|memfd CONSOLE [numa]
+	local cpu="<cpu mode='custom' match='exact'><model>qemu64</model>"
+	[ "${3:-}" = numa ] && cpu="$cpu<numa>
+      <cell id='0' cpus='0' memory='192' unit='MiB' memAccess='shared'/>
+      <cell id='1' memory='320' unit='MiB' memAccess='shared'/>
+    </numa>"
+	cat <<X
 <domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>$name</name>
   <memory unit='MiB'>512</memory>
   <vcpu>1</vcpu>
   <memoryBacking>
-    <source type='file'/>
+    <source type='$1'/>
     <access mode='shared'/>
   </memoryBacking>
   <os>
@@ -124,12 +127,12 @@ cat > "$tmp/domain.xml" <<X
     <initrd>$tmp/initrd.gz</initrd>
     <cmdline>console=ttyS0 quiet panic=-1 rdinit=/init</cmdline>
   </os>
-  <cpu mode='custom' match='exact'><model>qemu64</model></cpu>
+  $cpu</cpu>
   <on_reboot>restart</on_reboot>
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
     <serial type='file'>
-      <source path='$tmp/console.log'/>
+      <source path='$2'/>
       <target port='0'/>
     </serial>
     <shmem name='devcall'>
@@ -147,32 +150,53 @@ cat > "$tmp/domain.xml" <<X
   </qemu:commandline>
 </domain>
 X
-virsh -q define "$tmp/domain.xml" >/dev/null || { result define fail; finish; }
-if virsh -q start "$name" > "$tmp/start.out" 2>&1; then
-	result start-with-hook ok
-else
-	result start-with-hook fail "$(cat "$tmp/start.out")"
-	cat "$tmp/log/$name.log" 2>/dev/null | tail -5
-	finish
-fi
-dpid=$(cat "$run/libvirt-$name.pid")
-dlog=$tmp/log/$name.log
+}
+
+start_domain() {	# start_domain TAG: define and start, the hook runs
+	virsh -q define "$tmp/domain-$1.xml" >/dev/null || { result "$1-define" fail; finish; }
+	if virsh -q start "$name" > "$tmp/start.out" 2>&1; then
+		result "$1-start-with-hook" ok
+	else
+		result "$1-start-with-hook" fail "$(cat "$tmp/start.out")"
+		tail -n 5 "$tmp/log/$name.log" 2>/dev/null
+		finish
+	fi
+	dpid=$(cat "$run/libvirt-$name.pid")
+	dlog=$tmp/log/$name.log
+	qpid=$(pgrep -f "guest=$name" | head -n 1)
+}
+
+guest_ready() {	# guest_ready TAG CONSOLE: the export used, then held
+	if wait_for "$2" '^HOLDING' 120; then
+		result "$1-guest-holds-export" ok
+	else
+		result "$1-guest-holds-export" fail; tail -n 20 "$2" "$dlog"; finish
+	fi
+	gmd5=$(sed -n 's/^GUEST-MD5: //p' "$2" | tr -d '\r' | head -n 1)
+	hmd5=$(head -c 1M "$tmp/out.img" | md5sum | cut -d' ' -f1)
+	result "$1-guest-data-on-host" "$([ -n "$gmd5" ] && [ "$gmd5" = "$hmd5" ] && echo ok || echo fail)" "(guest $gmd5, host $hmd5)"
+}
+
+stop_domain() {	# stop_domain TAG: destroy; files closed, daemon stopped
+	local before gone= re="vm $name: QEMU disconnected: closing its 1 open file" n
+	before=$(out_fds "$dpid")
+	n=$(grep -c "$re" "$dlog")	# the log is appended to by each run
+	virsh -q destroy "$name" >/dev/null
+	result "$1-destroy-closes-files" "$([ "$before" = 1 ] && [ "$(grep -c "$re" "$dlog")" = $((n + 1)) ] && echo ok || echo fail)" "($before fd before)"
+	for _ in $(seq 50); do kill -0 "$dpid" 2>/dev/null || { gone=1; break; }; sleep 0.1; done
+	result "$1-release-stops-daemon" "$([ -n "$gone" ] && [ ! -e "$run/libvirt-$name.pid" ] && [ ! -e "$run/$name.sock" ] && echo ok || echo fail)"
+	virsh -q undefine "$name" >/dev/null
+}
+
+out_fds() { local n=0 f; for f in /proc/"$1"/fd/*; do [ "$(readlink "$f")" = "$tmp/out.img" ] && n=$((n + 1)); done; echo $n; }
+domain_xml file "$tmp/console.log" > "$tmp/domain-file.xml"
+start_domain file
 result socket-group-mode "$([ "$(stat -c '%G %a' "$run/$name.sock")" = 'libvirt-qemu 660' ] &&
 	[ "$(stat -c '%G %a' "$run/$name.qmp")" = 'libvirt-qemu 660' ] && echo ok || echo fail)" \
 	"($(stat -c '%G %a' "$run/$name.sock"))"
-qpid=$(pgrep -f "guest=$name" | head -n 1)
 result qemu-as-libvirt-qemu "$([ -n "$qpid" ] && [ "$(stat -c %U "/proc/$qpid")" = libvirt-qemu ] && echo ok || echo fail)"
 result taint-noted "$(grep -q 'custom-argv' "/var/log/libvirt/qemu/$name.log" 2>/dev/null && echo ok || echo fail)"
-
-out_fds() { local n=0 f; for f in /proc/"$1"/fd/*; do [ "$(readlink "$f")" = "$tmp/out.img" ] && n=$((n + 1)); done; echo $n; }
-if wait_for "$tmp/console.log" '^HOLDING' 120; then
-	result guest-holds-export ok
-else
-	result guest-holds-export fail; tail -n 20 "$tmp/console.log" "$dlog"; finish
-fi
-gmd5=$(sed -n 's/^GUEST-MD5: //p' "$tmp/console.log" | tr -d '\r' | head -n 1)
-hmd5=$(head -c 1M "$tmp/out.img" | md5sum | cut -d' ' -f1)
-result guest-data-on-host "$([ -n "$gmd5" ] && [ "$gmd5" = "$hmd5" ] && echo ok || echo fail)" "(guest $gmd5, host $hmd5)"
+guest_ready file "$tmp/console.log"
 result ram-discovered "$(grep -q "guest RAM pc.ram: file /var/lib/libvirt/qemu/ram/[0-9]*-$name/pc.ram (512 MiB), from QEMU pid $qpid" "$dlog" && echo ok || echo fail)"
 result held-fd-in-daemon "$([ "$(out_fds "$dpid")" = 1 ] && echo ok || echo fail)" "($(out_fds "$dpid") fd)"
 
@@ -181,16 +205,19 @@ virsh -q reset "$name" >/dev/null
 released=
 for _ in $(seq 40); do [ "$(out_fds "$dpid")" = 0 ] && { released=1; break; }; sleep 0.05; done
 result reset-closes-files "$([ -n "$released" ] && grep -q "vm $name: guest reset: closing its 1 open file" "$dlog" && echo ok || echo fail)"
-if wait_for "$tmp/console.log" '^BUSY' 1; then result reset-releases-claim fail "BUSY before reset"; fi
 for _ in $(seq 1200); do [ "$(grep -ac '^HOLDING\|^BUSY' "$tmp/console.log")" -ge 2 ] && break; sleep 0.1; done
 result reset-releases-claim "$([ "$(grep -ac '^HOLDING' "$tmp/console.log")" = 2 ] && echo ok || echo fail)" \
 	"($(grep -ac '^HOLDING' "$tmp/console.log") HOLDING, $(grep -ac '^BUSY' "$tmp/console.log") BUSY)"
 
 # ---- virsh destroy: the daemon closes the files, release stops it. ----
-before=$(out_fds "$dpid")
-virsh -q destroy "$name" >/dev/null
-result destroy-closes-files "$([ "$before" = 1 ] && grep -q "vm $name: QEMU disconnected: closing its 1 open file" "$dlog" && echo ok || echo fail)" "($before fd before)"
-gone=
-for _ in $(seq 50); do kill -0 "$dpid" 2>/dev/null || { gone=1; break; }; sleep 0.1; done
-result release-stops-daemon "$([ -n "$gone" ] && [ ! -e "$run/libvirt-$name.pid" ] && [ ! -e "$run/$name.sock" ] && echo ok || echo fail)"
+stop_domain file
+
+# ---- memfd RAM in two NUMA cells (libvirt's ram-node0, ram-node1). ----
+truncate -s 0 "$tmp/out.img"; truncate -s 1M "$tmp/out.img"
+domain_xml memfd "$tmp/console-numa.log" numa > "$tmp/domain-numa.xml"
+start_domain numa
+guest_ready numa "$tmp/console-numa.log"
+result numa-ram-discovered "$(grep -q "guest RAM ram-node0: memfd (192 MiB), from QEMU pid $qpid" "$dlog" &&
+	grep -q "guest RAM ram-node1: memfd (320 MiB), from QEMU pid $qpid" "$dlog" && echo ok || echo fail)"
+stop_domain numa
 finish

@@ -70,21 +70,5 @@ else
 	result numa-node1-used fail "node 1 MemFree '$b' -> '$a' kB"
 fi
 
-# A static memory = still works beside it (the default launcher path).
-truncate -s 0 "$out/out.img"
-truncate -s 32M "$out/out.img"
-"$vm" --name disc-file --ram file --timeout 120 \
-	--daemon-log "$out/devcalld-file.log" \
-	--export rnd=/dev/urandom --export "out=$out/out.img" \
-	--script "$out/guest.sh" > "$out/guest-file.log" 2>&1
-st=$?
-gmd5=$(sed -n 's/^GUEST-MD5: //p' "$out/guest-file.log" | tr -d '\r')
-if [ "$st" = 0 ] && [ "$gmd5" = "$(md5sum < "$out/out.img" | cut -d' ' -f1)" ] &&
-   grep -q 'guest RAM .*/disc-file/ram mapped' "$out/devcalld-file.log"; then
-	result static-memory-path ok
-else
-	result static-memory-path fail "status $st"
-fi
-
 echo "ram_discover: $pass passed, $fail failed"
 [ "$fail" = 0 ]
