@@ -131,6 +131,10 @@ static int try_fd(pid_t pid, const char *fdname, const char *link,
 		ret = -ENOENT;
 		goto out_close;
 	}
+	if ((uint64_t)st.st_size != b->size) {
+		ret = refuse(why, "not the size QEMU reports", -EINVAL);
+		goto out_close;
+	}
 	/* The size QEMU reports is the size the file must have. */
 	want.size = b->size;
 	ret = guest_ram_check_fd(fd, &want, NULL, why);
