@@ -11,11 +11,20 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "call.h"
 #include "log.h"
 #include "vm_session.h"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* A call as this transport carries it: the chain it answers into. */
 struct session_call {
@@ -157,6 +166,7 @@ static void device_reset(void *ctx)
 {
 	struct vm_session *s = ctx;
 
+	s->ram_deferred = 0;
 	vq_reset(&s->vq);
 	vm_reset(s->vm);
 }
@@ -165,8 +175,10 @@ static void device_reset(void *ctx)
  * memory = auto: the backends QEMU's QMP monitor named, taken from the
  * fd table of the QEMU on the ivshmem socket (ram_discover.h). QEMU's
  * monitor connects when QEMU starts, seconds before a guest driver
- * enables its queue; a queue enabled earlier is refused (the guest's
- * probe fails and says so).
+ * enables its queue; but after a daemon restart the guest may come back
+ * first (QEMU reconnects its monitor within a second): the enable is
+ * then left unanswered (-EINPROGRESS) and answered when QMP has said
+ * where the RAM is (session_on_qmp()). The guest gives up after 3 s.
  */
 static int session_ram_discover(struct vm_session *s,
 				 const struct guest_ram_policy *policy)
@@ -176,6 +188,15 @@ static int session_ram_discover(struct vm_session *s,
 	int err;
 
 	ram = qmp_events_ram(s->qmp, &err, &why);
+	if (!ram && !err) {
+		if (!s->ram_deferred) {
+			log_info("vm %s: queue enable waits for QEMU's QMP "
+				 "monitor (memory = auto)", s->cfg->name);
+			s->ram_deferred = now_ms();
+		}
+		return -EINPROGRESS;
+	}
+	s->ram_deferred = 0;
 	if (!ram) {
 		vm_warn(s->vm, "guest RAM not known (memory = auto): %s", why);
 		return err ? err : -EAGAIN;
@@ -318,6 +339,15 @@ static void session_on_qmp(void *ctx, enum qmp_event ev)
 		if (!qmp_events_ram(s->qmp, &err, &why))
 			log_err("vm %s: guest RAM discovery through QMP "
 				"failed: %s", s->cfg->name, why);
+		/*
+		 * A queue enable waiting for this is answered now, unless the
+		 * guest has stopped waiting (its mailbox timeout, 3 s): then
+		 * its rings may be freed memory already.
+		 */
+		if (s->ram_deferred &&
+		    now_ms() - s->ram_deferred < SESSION_DEFER_MS)
+			shm_transport_mailbox(&s->shm);
+		s->ram_deferred = 0;
 		return;
 	}
 	if (ev != QMP_EV_RESET)

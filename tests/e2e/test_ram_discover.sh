@@ -4,6 +4,9 @@
 #   auto    a memory-backend-file (the machine's memory-backend),
 #   memfd   a memory-backend-memfd (no path at all),
 #   numa    two NUMA nodes: ram-node0 a 160M file, ram-node1 a memfd.
+# and a daemon killed and started again under a memfd guest (the guest
+# attaches again; its queue enable may come before QEMU's QMP monitor
+# has reconnected, and then waits for it).
 # In each guest, random bytes read through an export and written back to
 # a file export must arrive on the host intact. The NUMA guest first
 # fills node 0 (tmpfs), so the buffers of its later calls come from
@@ -69,6 +72,49 @@ if [ -n "$b" ] && [ -n "$a" ] && [ $((b - a)) -gt 16384 ] &&
 else
 	result numa-node1-used fail "node 1 MemFree '$b' -> '$a' kB"
 fi
+
+# ---- The daemon killed and started again under a memfd guest. ----
+run=/run/devcall
+start_daemon() {
+	rm -f "$out/pid"
+	"$build/vmm-glue/devcalld" --run-dir "$run" --pidfile "$out/pid" \
+		--vm disc-restart,memory=auto --export disc-restart:rnd=/dev/urandom \
+		>> "$out/devcalld-restart.log" 2>&1 &
+	daemon=$!
+	for _ in $(seq 100); do [ -f "$out/pid" ] && break; sleep 0.05; done
+}
+: > "$out/devcalld-restart.log"
+start_daemon
+"$vm" --attach --run-dir "$run" --name disc-restart --ram memfd --timeout 120 \
+	--log "$out/console-restart.log" -- sh -c '
+	head -c 16 /dev/devcall/rnd > /dev/null && echo FIRST
+	failed=0
+	for i in $(seq 600); do
+		if [ "$(head -c 16 /dev/devcall/rnd 2>/dev/null | wc -c)" = 16 ]; then
+			[ $failed = 1 ] && { echo REATTACHED; break; }
+		else
+			failed=1
+		fi
+		usleep 50000
+	done' > "$out/guest-restart.log" 2>&1 &
+vmpid=$!
+if wait_for "$out/console-restart.log" '^FIRST' 120; then
+	kill -9 "$daemon"; wait "$daemon" 2>/dev/null
+	sleep 2		# the guest sees the heartbeat stop
+	t0=$(now)
+	start_daemon
+	back=0
+	wait_for "$out/console-restart.log" '^REATTACHED' 30 && back=1
+	t=$(elapsed "$t0")
+	result restart-guest-reattaches "$([ $back = 1 ] &&
+		[ "$(grep -c 'guest RAM discovered and mapped' "$out/devcalld-restart.log")" = 2 ] &&
+		echo ok || echo fail)" "(${t}s after the restart$(grep -q 'queue enable waits for QEMU' \
+		"$out/devcalld-restart.log" && echo ', the enable waited for QMP'))"
+else
+	result restart-guest-reattaches fail "the guest never read its export"
+fi
+kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null
+wait "$vmpid" 2>/dev/null
 
 echo "ram_discover: $pass passed, $fail failed"
 [ "$fail" = 0 ]

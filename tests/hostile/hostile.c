@@ -1015,6 +1015,22 @@ fail:
 	return -EPROTO;
 }
 
+/* QEMU's monitor connecting late, from another thread of the same QEMU. */
+struct late_qmp {
+	struct ctx *c;
+	const char *ram;
+	int fd;
+};
+
+static void *late_qmp_run(void *arg)
+{
+	struct late_qmp *l = arg;
+
+	msleep(300);
+	l->fd = qmp_play(l->c, "file", FQ_RAM_SIZE, true, l->ram);
+	return NULL;
+}
+
 /*
  * memory = auto takes only a file this QEMU holds and maps shared, of
  * the size QEMU says: QMP answers naming another file, a bigger size, an
@@ -1073,10 +1089,43 @@ static int t_ram_auto_lies(struct ctx *c)
 		ret = fq_roundtrip(&x, EXP_ZERO, CALL_MS);
 	if (q >= 0)
 		close(q);
-	fq_destroy(&x);
-	if (ret)
+	if (ret) {
+		fq_destroy(&x);
 		return fail(c, "the true answers were not served: %s",
 			    strerror(-ret));
+	}
+	/*
+	 * The queue enabled before QEMU's monitor is there (a restarted
+	 * daemon): the enable waits for its answers, then is served.
+	 */
+	{
+		struct late_qmp l = { c, real, -1 };
+		pthread_t t;
+
+		/* A new QEMU: the daemon has no RAM mapped for it yet. */
+		fq_disconnect(&x);
+		memset(&x.q, 0, sizeof(x.q));
+		ret = fq_connect(&x, sock, 2000);
+		if (ret) {
+			fq_destroy(&x);
+			return fail(c, "auto cannot connect again: %s",
+				    strerror(-ret));
+		}
+		if (pthread_create(&t, NULL, late_qmp_run, &l)) {
+			fq_destroy(&x);
+			return fail(c, "pthread_create failed");
+		}
+		ret = fq_driver_start(&x, 256, 0);
+		pthread_join(t, NULL);
+		if (!ret)
+			ret = fq_roundtrip(&x, EXP_ZERO, CALL_MS);
+		if (l.fd >= 0)
+			close(l.fd);
+	}
+	fq_destroy(&x);
+	if (ret)
+		return fail(c, "a queue enable before QMP was not served "
+			    "once QMP answered: %s", strerror(-ret));
 	return 0;
 }
 
