@@ -32,9 +32,11 @@ finish() {
 cleanup() {
 	virsh -q destroy "$name" >/dev/null 2>&1
 	virsh -q undefine "$name" >/dev/null 2>&1
-	[ -n "$started_libvirtd" ] && kill "$started_libvirtd" 2>/dev/null
-	[ -n "$started_virtlogd" ] && kill "$started_virtlogd" 2>/dev/null
-	sleep 0.5
+	local p
+	for p in $started_libvirtd $started_virtlogd; do
+		kill "$p" 2>/dev/null
+		for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+	done
 	[ -n "$hook_installed" ] && rm -f "$hook" && rmdir /etc/libvirt/hooks 2>/dev/null
 	[ -n "$qemu_conf_saved" ] && mv "$tmp/qemu.conf.orig" /etc/libvirt/qemu.conf
 	[ -f "$run/libvirt-$name.pid" ] && kill "$(cat "$run/libvirt-$name.pid")" 2>/dev/null
@@ -158,7 +160,7 @@ start_domain() {	# start_domain TAG: define and start, the hook runs
 		result "$1-start-with-hook" ok
 	else
 		result "$1-start-with-hook" fail "$(cat "$tmp/start.out")"
-		tail -n 5 "$tmp/log/$name.log" 2>/dev/null
+		tail -n 5 "$tmp/log/$name.log" "/var/log/libvirt/qemu/$name.log" 2>/dev/null
 		finish
 	fi
 	dpid=$(cat "$run/libvirt-$name.pid")
