@@ -381,7 +381,12 @@ static int set_vm_key(struct vm_config *vm, const char *key, const char *val,
 		if (copy_str(vm->qmp_path, sizeof(vm->qmp_path), val))
 			return fail(e, "qmp: path too long");
 	} else if (!strcmp(key, "memory")) {
-		if (copy_str(vm->memory_path, sizeof(vm->memory_path), val))
+		/* auto: found at run time through QEMU (ram_discover.h) */
+		vm->memory_auto = !strcmp(val, "auto");
+		if (vm->memory_auto)
+			vm->memory_path[0] = '\0';
+		else if (copy_str(vm->memory_path, sizeof(vm->memory_path),
+				  val))
 			return fail(e, "memory: path too long");
 	} else if (!strcmp(key, "memory-size")) {
 		if (parse_u64(val, 4096, ~0ull, &v))

@@ -128,6 +128,7 @@ struct vm_config {
 	char qmp_path[PATH_MAX];	/* QMP events socket QEMU connects to */
 	char memory_path[PATH_MAX];	/* guest RAM backing file */
 	uint64_t memory_size;		/* exact size it must have; 0: any */
+	bool memory_auto;		/* memory = auto: ask QEMU (QMP) */
 	char machine[16];		/* "pc" or "q35" */
 	struct vm_limits limits;
 	bool workers_set;		/* limits.workers given for this VM */

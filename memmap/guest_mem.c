@@ -87,6 +87,64 @@ int guest_mem_map_fd(struct guest_mem *gm, int fd,
 	return 0;
 }
 
+int guest_mem_map_fds(struct guest_mem *gm, const int *fds, unsigned int nr,
+		      const struct guest_mem_layout_entry *layout,
+		      unsigned int nr_entries)
+{
+	uint64_t sizes[GUEST_MEM_MAX_REGIONS], total = 0, off;
+	struct stat st;
+	unsigned int i;
+	uint8_t *map;
+	int ret;
+
+	if (nr == 1)
+		return guest_mem_map_fd(gm, fds[0], layout, nr_entries);
+	if (!nr || nr > GUEST_MEM_MAX_REGIONS || !nr_entries ||
+	    nr_entries > GUEST_MEM_MAX_REGIONS)
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		if (fstat(fds[i], &st) < 0)
+			return -errno;
+		/* Page-sized pieces, or the next one would not fit on. */
+		if (st.st_size <= 0 || (st.st_size & 4095))
+			return -EINVAL;
+		sizes[i] = st.st_size;
+		total += sizes[i];
+	}
+	for (i = 0; i < nr_entries; i++) {
+		const struct guest_mem_layout_entry *e = &layout[i];
+
+		if (!e->size || e->file_offset + e->size < e->file_offset ||
+		    e->file_offset + e->size > total)
+			return -EINVAL;
+	}
+	/* One range reserved, then each file over its part of it. */
+	map = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+		   MAP_NORESERVE, -1, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	for (i = 0, off = 0; i < nr; off += sizes[i++]) {
+		if (mmap(map + off, sizes[i], PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, fds[i], 0) == MAP_FAILED) {
+			ret = -errno;
+			munmap(map, total);
+			return ret;
+		}
+	}
+	guest_mem_fini(gm);
+	gm->map = map;
+	gm->map_len = total;
+	for (i = 0; i < nr_entries; i++) {
+		ret = guest_mem_add_region(gm, layout[i].gpa, layout[i].size,
+					   map + layout[i].file_offset);
+		if (ret) {
+			guest_mem_fini(gm);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 int guest_mem_map_file(struct guest_mem *gm, const char *path,
 		       const struct guest_mem_layout_entry *layout,
 		       unsigned int nr_entries)

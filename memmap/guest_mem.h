@@ -60,6 +60,15 @@ int guest_mem_map_fd(struct guest_mem *gm, int fd,
 		     unsigned int nr_entries);
 
 /*
+ * Several descriptors (NUMA nodes' backends) mapped one after the other
+ * into one range: the layout's file offsets count into that
+ * concatenation, in the order of fds. Each file is mapped whole.
+ */
+int guest_mem_map_fds(struct guest_mem *gm, const int *fds, unsigned int nr,
+		      const struct guest_mem_layout_entry *layout,
+		      unsigned int nr_entries);
+
+/*
  * QEMU's x86 RAM layout for a machine type ("pc" or "q35") and RAM size:
  * low RAM from 0 up to the machine's below-4G limit, the rest from 4 GiB.
  * Fills up to max entries; returns how many, or -EINVAL.

@@ -12,6 +12,7 @@
 #          (static -m32 guest tools); the Debian
 #          cloud kernel and headers come from scripts/guest-kernel.sh;
 #          jq (test_mockscript.sh reads the JSON-lines record)
+#   libvirt libvirt-daemon-system, libvirt-clients (test_libvirt.sh)
 set -euo pipefail
 
 want=()
@@ -24,6 +25,7 @@ for group in "${@:-build}"; do
 	e2e)   want+=(qemu-system-x86 busybox-static cpio kmod gzip
 		      util-linux fdisk e2fsprogs python3 genisoimage
 		      gcc-multilib jq) ;;
+	libvirt) want+=(libvirt-daemon-system libvirt-clients) ;;
 	*) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done

@@ -140,6 +140,13 @@ int guest_ram_map(struct guest_ram *ram, int fd,
 		  const struct guest_mem_layout_entry *layout,
 		  unsigned int nr_entries, int event_fd)
 {
+	return guest_ram_map_fds(ram, &fd, 1, layout, nr_entries, event_fd);
+}
+
+int guest_ram_map_fds(struct guest_ram *ram, const int *fds, unsigned int nr,
+		      const struct guest_mem_layout_entry *layout,
+		      unsigned int nr_entries, int event_fd)
+{
 	int ret;
 
 	ram->slot = -1;
@@ -147,7 +154,7 @@ int guest_ram_map(struct guest_ram *ram, int fd,
 	if (ret)
 		return ret;
 	guest_mem_init(&ram->gm);
-	ret = guest_mem_map_fd(&ram->gm, fd, layout, nr_entries);
+	ret = guest_mem_map_fds(&ram->gm, fds, nr, layout, nr_entries);
 	if (ret)
 		return ret;
 	ret = slot_register((uintptr_t)ram->gm.map, ram->gm.map_len,

@@ -95,6 +95,11 @@ int guest_ram_map(struct guest_ram *ram, int fd,
 		  const struct guest_mem_layout_entry *layout,
 		  unsigned int nr_entries, int event_fd);
 
+/* The same for several files one after the other (guest_mem_map_fds()). */
+int guest_ram_map_fds(struct guest_ram *ram, const int *fds, unsigned int nr,
+		      const struct guest_mem_layout_entry *layout,
+		      unsigned int nr_entries, int event_fd);
+
 /*
  * True once the file was truncated under the mapping: every access since
  * has been served by zero pages. Cheap (one atomic load): poll it freely.

@@ -48,13 +48,17 @@ static const char *const allowed_syscalls[] = {
 	"clock_gettime", "clock_nanosleep", "nanosleep", "gettimeofday",
 	"getpid", "gettid", "getrandom", "sched_yield", "sched_getaffinity",
 	"geteuid",		/* sock_peer_check(): the control socket */
+	/* memory = auto: QEMU's /proc/PID/maps and fd table (ram_discover.h) */
+	"readlink", "readlinkat", "getdents64",
 };
 
 static const char *cap_label(unsigned int cap)
 {
 	return cap == CAP_SYS_RAWIO ? "cap_sys_rawio" :
 	       cap == CAP_SYS_ADMIN ? "cap_sys_admin" :
-	       cap == CAP_NET_ADMIN ? "cap_net_admin" : "cap_?";
+	       cap == CAP_NET_ADMIN ? "cap_net_admin" :
+	       cap == CAP_SYS_PTRACE ? "cap_sys_ptrace" :
+	       cap == CAP_DAC_OVERRIDE ? "cap_dac_override" : "cap_?";
 }
 
 /* "cap_sys_rawio (export a/cd: scsi = passthrough, and 2 more)" */
@@ -115,6 +119,22 @@ void privilege_caps_compute(const struct config *cfg,
 		out->mask |= 1ull << CAP_NET_ADMIN;
 		caps_note(out, CAP_NET_ADMIN, net_vm, first_net->name,
 			  "host-network = allow", nr_net - 1);
+	}
+	/*
+	 * memory = auto reads QEMU's /proc/PID/maps and opens its RAM
+	 * through /proc/PID/fd: ptrace read access and QEMU's 0500 fd
+	 * directory and 0600/0644 file (ram_discover.h).
+	 */
+	for (i = 0; i < cfg->nr_vms; i++) {
+		size_t n = strlen(out->why);
+
+		if (!cfg->vms[i].memory_auto)
+			continue;
+		out->mask |= 1ull << CAP_SYS_PTRACE | 1ull << CAP_DAC_OVERRIDE;
+		snprintf(out->why + n, sizeof(out->why) - n,
+			 "%scap_sys_ptrace, cap_dac_override (vm %s: memory "
+			 "= auto)", n ? ", " : "", cfg->vms[i].name);
+		break;
 	}
 	if (!out->mask)
 		snprintf(out->why, sizeof(out->why),

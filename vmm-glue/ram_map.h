@@ -27,6 +27,18 @@ int ram_map_open(struct ram_map **out, const char *path, const char *machine,
 		 const char *vm_name, const struct guest_ram_policy *policy,
 		 int event_fd);
 
+/*
+ * memory = auto: map the backends QEMU's QMP monitor named (ram, in
+ * guest-physical order), taken from QEMU's fd table (pid: the peer of
+ * the VM's ivshmem socket) after ram_discover_open()'s checks. policy's
+ * size, if set, must be their total. One reference. 0 or -errno.
+ */
+struct qmp_ram;
+int ram_map_discover(struct ram_map **out, pid_t pid,
+		     const struct qmp_ram *ram, const char *machine,
+		     const char *vm_name, const struct guest_ram_policy *policy,
+		     int event_fd);
+
 void ram_map_get(struct ram_map *m);
 void ram_map_put(struct ram_map *m);
 

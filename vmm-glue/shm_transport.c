@@ -262,6 +262,8 @@ void shm_transport_mailbox(struct shm_transport *t)
 		result = EINVAL;
 		break;
 	}
+	if (result == EINPROGRESS)
+		return;		/* answered when called again */
 	r->cmd_result = htole32(result);
 	__atomic_store_n(&r->cmd_ack, htole32(seq), __ATOMIC_RELEASE);
 	t->cmd_seq_done = seq;

@@ -20,7 +20,9 @@
 struct shm_device_ops {
 	/*
 	 * The driver enabled queue q with these rings: map guest RAM and
-	 * serve the queue. 0, or a positive errno for the mailbox result.
+	 * serve the queue. 0, or a positive errno for the mailbox result;
+	 * EINPROGRESS leaves the command unanswered (the guest driver waits
+	 * up to 3 s) until shm_transport_mailbox() is called again.
 	 */
 	int (*queue_enable)(void *ctx, unsigned int q, uint32_t num,
 			    uint64_t desc, uint64_t avail, uint64_t used);
@@ -73,7 +75,10 @@ void shm_transport_republish(struct shm_transport *t);
  */
 void shm_transport_exports_changed(struct shm_transport *t);
 
-/* The guest rang the mailbox vector: run its command, if a new one. */
+/*
+ * The guest rang the mailbox vector: run its command, if a new one (or
+ * the one a queue_enable left unanswered).
+ */
 void shm_transport_mailbox(struct shm_transport *t);
 
 /* Registers back to power-on after a reset the guest did not ask for. */

@@ -11,11 +11,20 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "call.h"
 #include "log.h"
 #include "vm_session.h"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* A call as this transport carries it: the chain it answers into. */
 struct session_call {
@@ -35,7 +44,7 @@ static void fill_defaults(const struct daemon_config *d,
 	if (!cfg->qmp_path[0])
 		snprintf(cfg->qmp_path, sizeof(cfg->qmp_path), "%s/%s.qmp",
 			 run_dir, cfg->name);
-	if (!cfg->memory_path[0])
+	if (!cfg->memory_path[0] && !cfg->memory_auto)
 		guest_ram_default_path(cfg->memory_path,
 				       sizeof(cfg->memory_path), d->ram_dir,
 				       cfg->name);
@@ -157,8 +166,44 @@ static void device_reset(void *ctx)
 {
 	struct vm_session *s = ctx;
 
+	s->ram_deferred = 0;
 	vq_reset(&s->vq);
 	vm_reset(s->vm);
+}
+
+/*
+ * memory = auto: the backends QEMU's QMP monitor named, taken from the
+ * fd table of the QEMU on the ivshmem socket (ram_discover.h). QEMU's
+ * monitor connects when QEMU starts, seconds before a guest driver
+ * enables its queue; but after a daemon restart the guest may come back
+ * first (QEMU reconnects its monitor within a second): the enable is
+ * then left unanswered (-EINPROGRESS) and answered when QMP has said
+ * where the RAM is (session_on_qmp()). The guest gives up after 3 s.
+ */
+static int session_ram_discover(struct vm_session *s,
+				 const struct guest_ram_policy *policy)
+{
+	const struct qmp_ram *ram;
+	const char *why;
+	int err;
+
+	ram = qmp_events_ram(s->qmp, &err, &why);
+	if (!ram && !err) {
+		if (!s->ram_deferred) {
+			log_info("vm %s: queue enable waits for QEMU's QMP "
+				 "monitor (memory = auto)", s->cfg->name);
+			s->ram_deferred = now_ms();
+		}
+		return -EINPROGRESS;
+	}
+	s->ram_deferred = 0;
+	if (!ram) {
+		vm_warn(s->vm, "guest RAM not known (memory = auto): %s", why);
+		return err ? err : -EAGAIN;
+	}
+	return ram_map_discover(&s->ram, ivshmem_server_peer_pid(&s->srv),
+				ram, s->cfg->machine, s->cfg->name, policy,
+				s->ram_broken_fd);
 }
 
 static int device_queue_enable(void *ctx, unsigned int q, uint32_t num,
@@ -174,7 +219,8 @@ static int device_queue_enable(void *ctx, unsigned int q, uint32_t num,
 			.size = s->cfg->memory_size,
 		};
 
-		ret = ram_map_open(&s->ram, s->cfg->memory_path,
+		ret = s->cfg->memory_auto ? session_ram_discover(s, &policy) :
+		      ram_map_open(&s->ram, s->cfg->memory_path,
 				   s->cfg->machine, s->cfg->name, &policy,
 				   s->ram_broken_fd);
 		if (ret)
@@ -227,7 +273,8 @@ static void session_ram_broken(struct event_src *src, uint32_t events)
 	if (read(s->ram_broken_fd, &n, sizeof(n)) < 0)
 		return;
 	log_err("vm %s: guest RAM file %s was truncated: disconnecting the VM",
-		s->cfg->name, s->cfg->memory_path);
+		s->cfg->name, s->cfg->memory_auto ? "(memory = auto)" :
+		s->cfg->memory_path);
 	ivshmem_server_disconnect(&s->srv);
 }
 
@@ -285,6 +332,24 @@ static void session_on_qmp(void *ctx, enum qmp_event ev)
 {
 	struct vm_session *s = ctx;
 
+	if (ev == QMP_EV_RAM) {
+		const char *why;
+		int err;
+
+		if (!qmp_events_ram(s->qmp, &err, &why))
+			log_err("vm %s: guest RAM discovery through QMP "
+				"failed: %s", s->cfg->name, why);
+		/*
+		 * A queue enable waiting for this is answered now, unless the
+		 * guest has stopped waiting (its mailbox timeout, 3 s): then
+		 * its rings may be freed memory already.
+		 */
+		if (s->ram_deferred &&
+		    now_ms() - s->ram_deferred < SESSION_DEFER_MS)
+			shm_transport_mailbox(&s->shm);
+		s->ram_deferred = 0;
+		return;
+	}
 	if (ev != QMP_EV_RESET)
 		return;
 	log_info("vm %s: guest reset: closing its %u open file(s)",
@@ -338,6 +403,8 @@ static int qmp_listen(struct vm_session *s)
 	s->qmp = qmp_events_new();
 	if (!s->qmp)
 		return -ENOMEM;
+	if (s->cfg->memory_auto)
+		qmp_events_discover(s->qmp);
 	s->qmp_listen_fd = sock_listen(s->cfg->qmp_path,
 				       SOCK_STREAM | SOCK_NONBLOCK, 2,
 				       s->srv.access.socket_mode,
@@ -360,7 +427,7 @@ int session_create(struct vm_session **out, struct host *host,
 		.socket_gid = daemon->socket_gid,
 		.peer = { daemon->qemu_uid, daemon->socket_gid },
 	};
-	bool own_ram_dir = !cfg->memory_path[0];
+	bool own_ram_dir = !cfg->memory_path[0] && !cfg->memory_auto;
 	const char *why = NULL;
 	struct vm_session *s;
 	int ret;

@@ -23,6 +23,12 @@
 #include "vm.h"
 #include "worker_pool.h"
 
+/*
+ * How long a queue enable may wait for QMP's answer on guest RAM
+ * (memory = auto): below the guest driver's 3 s mailbox timeout.
+ */
+#define SESSION_DEFER_MS	2500
+
 /* Chains taken from the ring per doorbell before others get a turn. */
 #define SESSION_KICK_BUDGET	64
 
@@ -47,6 +53,7 @@ struct vm_session {
 	bool connected;			/* atomic: the heartbeat reads it */
 	int qmp_listen_fd;
 	struct qmp_events *qmp;		/* QEMU's events: resets */
+	uint64_t ram_deferred;		/* ms a queue enable waits for QMP; 0 */
 	struct session_ev ev_qmp_listen, ev_qmp;
 };
 

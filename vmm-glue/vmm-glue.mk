@@ -4,7 +4,8 @@ VMM_SRCS	:= vmm-glue/virtqueue.c vmm-glue/vm_session.c vmm-glue/fd_keeper.c \
 		   vmm-glue/shm_transport.c vmm-glue/ram_map.c \
 		   vmm-glue/worker_pool.c vmm-glue/guest_ram.c vmm-glue/sock.c \
 		   vmm-glue/privilege.c vmm-glue/sd_notify.c \
-		   vmm-glue/ctl_server.c vmm-glue/ctl_proto.c
+		   vmm-glue/ctl_server.c vmm-glue/ctl_proto.c \
+		   vmm-glue/ram_discover.c
 LDLIBS_JSON	:= $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 LDLIBS_PRIV	:= $(shell pkg-config --libs libcap-ng libseccomp 2>/dev/null || \
 		     echo -lcap-ng -lseccomp)
@@ -45,6 +46,15 @@ $(QMP_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/qmp_events.o
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA) $(LDLIBS_JSON)
 
 UNIT_BINS += $(QMP_UNIT_BIN)
+
+DISC_UNIT_BIN	:= $(BUILD)/tests/unit/test_ram_discover
+
+$(DISC_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/ram_discover.o \
+		  $(BUILD)/vmm-glue/guest_ram.o $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA) $(LDLIBS_HOST)
+
+UNIT_BINS += $(DISC_UNIT_BIN)
 
 KEEPER_UNIT_BIN	:= $(BUILD)/tests/unit/test_fd_keeper
 

@@ -30,7 +30,7 @@ $(BUILD)/guest-tools/%32: tests/e2e/guest/%.c
 	$(Q)$(CC) -m32 -static -O2 $(WARN) -o $@ $<
 
 e2e-deps:
-	$(Q)scripts/install-deps.sh build e2e
+	$(Q)scripts/install-deps.sh build e2e libvirt
 
 e2e: e2e-deps
 	$(Q)$(MAKE) -s --no-print-directory $(E2E_DEPS)
@@ -47,6 +47,8 @@ e2e: e2e-deps
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_compat32.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_nodes.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_hotplug.sh
+	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_ram_discover.sh
+	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_libvirt.sh
 
 CHECK_EXTRA += e2e
 .PHONY: e2e e2e-deps

@@ -946,6 +946,189 @@ static int t_ram_wrong_owner(struct ctx *c)
 	return t_ram_refused(c, "own", "ram/own.ram");
 }
 
+/* ---- ram-auto-lies ---- */
+
+/* Read what the daemon sends until want shows up: 0 or -ETIMEDOUT. */
+static int qmp_expect(int fd, const char *want, int ms)
+{
+	static char buf[16384];
+	static size_t len;
+	int64_t end = fq_now_ms() + ms;
+
+	if (!want) {
+		len = 0;
+		return 0;
+	}
+	while (fq_now_ms() < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		buf[len] = '\0';
+		if (strstr(buf, want))
+			return 0;
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		n = recv(fd, buf + len, sizeof(buf) - 1 - len, MSG_DONTWAIT);
+		if (n <= 0)
+			return -EPIPE;
+		len += (size_t)n;
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * Play QEMU's QMP monitor for VM auto (memory = auto): a machine
+ * memory-backend "ram" of type, size, share and mem-path as given.
+ * Returns the connection (kept open: closing it forgets the answers).
+ */
+static int qmp_play(struct ctx *c, const char *type, uint64_t size,
+		    bool share, const char *mem_path)
+{
+	char msg[1024];
+	int fd = fq_qmp_connect(path(c, "run/auto.qmp"));
+
+	if (fd < 0)
+		return fd;
+	qmp_expect(fd, NULL, 0);
+	snprintf(msg, sizeof(msg), "{\"QMP\": {}}\r\n{\"return\": {}}\r\n"
+		 "{\"return\": \"/objects/ram\", \"id\": 1}\r\n");
+	if (qmp_expect(fd, "\"id\": 1}", 2000) ||
+	    fq_qmp_send(fd, msg, strlen(msg)))
+		goto fail;
+	snprintf(msg, sizeof(msg), "{\"return\": [{\"name\": \"ram\", "
+		 "\"type\": \"child<memory-backend-%s>\"}], \"id\": 2}\r\n",
+		 type);
+	if (qmp_expect(fd, "\"id\": 2}", 2000) ||
+	    fq_qmp_send(fd, msg, strlen(msg)))
+		goto fail;
+	snprintf(msg, sizeof(msg), "{\"return\": %llu, \"id\": 100}\r\n"
+		 "{\"return\": %s, \"id\": 101}\r\n"
+		 "{\"return\": \"%s\", \"id\": 102}\r\n",
+		 (unsigned long long)size, share ? "true" : "false", mem_path);
+	if (qmp_expect(fd, "\"id\": 101}", 2000) ||
+	    fq_qmp_send(fd, msg, strlen(msg)))
+		goto fail;
+	msleep(100);		/* the daemon reads it */
+	return fd;
+fail:
+	close(fd);
+	return -EPROTO;
+}
+
+/* QEMU's monitor connecting late, from another thread of the same QEMU. */
+struct late_qmp {
+	struct ctx *c;
+	const char *ram;
+	int fd;
+};
+
+static void *late_qmp_run(void *arg)
+{
+	struct late_qmp *l = arg;
+
+	msleep(300);
+	l->fd = qmp_play(l->c, "file", FQ_RAM_SIZE, true, l->ram);
+	return NULL;
+}
+
+/*
+ * memory = auto takes only a file this QEMU holds and maps shared, of
+ * the size QEMU says: QMP answers naming another file, a bigger size, an
+ * unshared backend or a memfd it has not are all refused; the truth is
+ * served.
+ */
+static int t_ram_auto_lies(struct ctx *c)
+{
+	static const struct {
+		const char *what, *type, *path;
+		uint64_t size;
+		bool share;
+	} lies[] = {
+		{ "a file QEMU does not hold", "file", "/etc/passwd",
+		  FQ_RAM_SIZE, true },
+		{ "a bigger size", "file", NULL, 2 * FQ_RAM_SIZE, true },
+		{ "share=off", "file", NULL, FQ_RAM_SIZE, false },
+		{ "a memfd QEMU does not have", "memfd", NULL, FQ_RAM_SIZE,
+		  true },
+	};
+	const char *ram = path(c, "ram/auto.ram");
+	char sock[512], real[512];
+	unsigned int i;
+	struct fq x;
+	int ret, q;
+
+	snprintf(real, sizeof(real), "%s", ram);
+	fq_init(&x, "auto");
+	snprintf(sock, sizeof(sock), "%s/run/auto.sock", c->dir);
+	ret = fq_ram_create(&x, real, FQ_RAM_SIZE);
+	if (!ret)
+		ret = fq_connect(&x, sock, 2000);
+	if (ret) {
+		fq_destroy(&x);
+		return fail(c, "setup: auto: %s", strerror(-ret));
+	}
+	for (i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+		q = qmp_play(c, lies[i].type, lies[i].size, lies[i].share,
+			     lies[i].path ? lies[i].path : real);
+		if (q < 0) {
+			fq_destroy(&x);
+			return fail(c, "QMP for %s: %s", lies[i].what,
+				    strerror(-q));
+		}
+		ret = fq_driver_start(&x, 256, 0);
+		close(q);
+		if (!ret) {
+			fq_destroy(&x);
+			return fail(c, "QUEUE_ENABLE succeeded with %s",
+				    lies[i].what);
+		}
+	}
+	q = qmp_play(c, "file", FQ_RAM_SIZE, true, real);
+	ret = q < 0 ? q : fq_driver_start(&x, 256, 0);
+	if (!ret)
+		ret = fq_roundtrip(&x, EXP_ZERO, CALL_MS);
+	if (q >= 0)
+		close(q);
+	if (ret) {
+		fq_destroy(&x);
+		return fail(c, "the true answers were not served: %s",
+			    strerror(-ret));
+	}
+	/*
+	 * The queue enabled before QEMU's monitor is there (a restarted
+	 * daemon): the enable waits for its answers, then is served.
+	 */
+	{
+		struct late_qmp l = { c, real, -1 };
+		pthread_t t;
+
+		/* A new QEMU: the daemon has no RAM mapped for it yet. */
+		fq_disconnect(&x);
+		memset(&x.q, 0, sizeof(x.q));
+		ret = fq_connect(&x, sock, 2000);
+		if (ret) {
+			fq_destroy(&x);
+			return fail(c, "auto cannot connect again: %s",
+				    strerror(-ret));
+		}
+		if (pthread_create(&t, NULL, late_qmp_run, &l)) {
+			fq_destroy(&x);
+			return fail(c, "pthread_create failed");
+		}
+		ret = fq_driver_start(&x, 256, 0);
+		pthread_join(t, NULL);
+		if (!ret)
+			ret = fq_roundtrip(&x, EXP_ZERO, CALL_MS);
+		if (l.fd >= 0)
+			close(l.fd);
+	}
+	fq_destroy(&x);
+	if (ret)
+		return fail(c, "a queue enable before QMP was not served "
+			    "once QMP answered: %s", strerror(-ret));
+	return 0;
+}
+
 /* ---- keeper-foreign-uid ---- */
 
 static int connect_as(const char *p, int type)
@@ -1592,6 +1775,7 @@ static const struct scenario scenarios[] = {
 	{ .name = "mailbox-garbage", .fn = t_mailbox_garbage, .raw = true },
 	{ .name = "request-garbage", .fn = t_request_garbage },
 	{ .name = "qmp-junk", .fn = t_qmp_junk },
+	{ .name = "ram-auto-lies", .fn = t_ram_auto_lies },
 	{ .name = "qmp-reset-foreign", .fn = t_qmp_reset_foreign },
 	{ .name = "second-qemu", .fn = t_second_qemu },
 	{ .name = "qemu-disconnect-mid-call", .fn = t_qemu_disconnect_mid_call },

@@ -50,6 +50,7 @@ write_config() {	# write_config WITH-BUDGET
 		echo "[vm b]"
 		echo "memory = $dir/ram/b.ram"
 		for v in c sym own; do printf '[vm %s]\nmemory = %s/ram/%s.ram\n' $v "$dir" $v; done
+		printf '[vm auto]\nmemory = auto\n[export auto zero]\npath = /dev/zero\n'
 		for v in a b; do
 			printf '[export %s zero]\npath = /dev/zero\n' $v
 			printf '[export %s null]\npath = /dev/null\n' $v

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -155,6 +156,56 @@ static void test_map_file(void **state)
 	unlink(path);
 }
 
+/*
+ * NUMA: two nodes' files one after the other, as QEMU concatenates them;
+ * a layout piece that spans both reads each file at the right place.
+ */
+static void test_map_fds(void **state)
+{
+	struct guest_mem_layout_entry layout[2] = {
+		{ 0, 0, 3 << 20 },			/* node 0 and half of 1 */
+		{ 1ull << 32, 3 << 20, 1 << 20 },	/* the rest of node 1 */
+	};
+	struct guest_mem gm;
+	int fds[2], i;
+	size_t len = 1;
+	char c;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		fds[i] = memfd_create("node", MFD_CLOEXEC);
+		assert_true(fds[i] >= 0);
+		assert_int_equal(ftruncate(fds[i], 2 << 20), 0);
+	}
+	c = 'A';
+	assert_int_equal(pwrite(fds[0], &c, 1, (1 << 20) + 5), 1);
+	c = 'B';
+	assert_int_equal(pwrite(fds[1], &c, 1, 7), 1);
+	c = 'C';
+	assert_int_equal(pwrite(fds[1], &c, 1, (1 << 20) + 9), 1);
+	guest_mem_init(&gm);
+	assert_int_equal(guest_mem_map_fds(&gm, fds, 2, layout, 2), 0);
+	assert_int_equal(*(char *)guest_mem_translate(&gm, (1 << 20) + 5, &len),
+			 'A');
+	assert_int_equal(*(char *)guest_mem_translate(&gm, (2 << 20) + 7, &len),
+			 'B');
+	assert_int_equal(*(char *)guest_mem_translate(&gm, (1ull << 32) + 9,
+						      &len), 'C');
+	/* Writes land in the file too. */
+	*(char *)guest_mem_translate(&gm, (2 << 20) + 8, &len) = 'D';
+	assert_int_equal(pread(fds[1], &c, 1, 8), 1);
+	assert_int_equal(c, 'D');
+	/* A piece past the end of both, and a file of no whole pages. */
+	layout[1].size = (1 << 20) + 4096;
+	assert_int_equal(guest_mem_map_fds(&gm, fds, 2, layout, 2), -EINVAL);
+	assert_int_equal(ftruncate(fds[1], (2 << 20) + 100), 0);
+	layout[1].size = 1 << 20;
+	assert_int_equal(guest_mem_map_fds(&gm, fds, 2, layout, 2), -EINVAL);
+	guest_mem_fini(&gm);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 static void test_buf_group_hostile(void **state)
 {
 	struct guest_buf bufs[4];
@@ -304,6 +355,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_range_whole_or_nothing),
 	cmocka_unit_test(test_layout_x86),
 	cmocka_unit_test(test_map_file),
+	cmocka_unit_test(test_map_fds),
 	cmocka_unit_test(test_buf_group_hostile),
 	cmocka_unit_test(test_buf_to_iov_hostile),
 	cmocka_unit_test(test_buf_to_iov_splits_and_merges),

@@ -1,0 +1,225 @@
+#!/bin/bash
+# devcall under libvirt (Debian's libvirt-daemon-system), as
+# docs/libvirt.md describes it: libvirtd and virtlogd started by hand (no
+# systemd here) and stopped after; QEMU as libvirt-qemu; the hook
+# (libvirt/devcall-hook as /etc/libvirt/hooks/qemu) starts the domain's
+# devcalld at prepare, with memory = auto and sockets of group
+# libvirt-qemu, mode 0660. A TCG domain from the documented XML boots the
+# project's kernel and an initramfs whose script
+#   - copies 1 MiB from an urandom export to an exclusive file export
+#     (the host checks the bytes: guest RAM found by the daemon),
+#   - then holds the exclusive export open: a `virsh reset` must release
+#     it (the rebooted guest opens it again instead of getting EBUSY);
+# `virsh destroy` must close the daemon's files and the release hook
+# stop it. Everything it installs (qemu.conf, the hook) is put back.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD:-$top/build}
+. "$top/tests/e2e/lib.sh"
+name=devcall-e2e
+tmp=$(mktemp -d /tmp/devcall-libvirt.XXXXXX)
+chmod 0755 "$tmp"
+etc=$tmp/etc run=/run/devcall
+hook=/etc/libvirt/hooks/qemu
+started_libvirtd= started_virtlogd= qemu_conf_saved= hook_installed=
+
+finish() {
+	echo "libvirt: $pass passed, $fail failed"
+	[ "$fail" = 0 ]
+	exit $?
+}
+
+cleanup() {
+	virsh -q destroy "$name" >/dev/null 2>&1
+	virsh -q undefine "$name" >/dev/null 2>&1
+	local p
+	for p in $started_libvirtd $started_virtlogd; do
+		kill "$p" 2>/dev/null
+		for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+	done
+	[ -n "$hook_installed" ] && rm -f "$hook" && rmdir /etc/libvirt/hooks 2>/dev/null
+	[ -n "$qemu_conf_saved" ] && mv "$tmp/qemu.conf.orig" /etc/libvirt/qemu.conf
+	[ -f "$run/libvirt-$name.pid" ] && kill "$(cat "$run/libvirt-$name.pid")" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+command -v libvirtd >/dev/null || { result libvirt-installed fail "no libvirtd: scripts/install-deps.sh libvirt"; finish; }
+pgrep -x libvirtd >/dev/null && { result libvirtd-not-running fail "a libvirtd runs already"; finish; }
+[ -e "$hook" ] && { result no-other-hook fail "$hook exists"; finish; }
+
+# ---- The guest: the project's kernel, an initramfs with the script. ----
+eval "$(sed 's/^/local_/' "$build/guest-kernel.env")"
+cat > "$tmp/guest.sh" <<'G'
+#!/bin/sh
+if dd if=/dev/devcall/rnd of=/tmp/d bs=64k count=16 2>/dev/null &&
+   dd if=/tmp/d of=/dev/devcall/out bs=64k 2>/dev/null; then
+	echo "GUEST-MD5: $(md5sum < /tmp/d | cut -d' ' -f1)"
+fi
+# The exclusive export, held: after a reset the next boot must get it.
+if exec 3<>/dev/devcall/out; then echo HOLDING; else echo BUSY; fi
+sleep 100000
+G
+"$top/scripts/mkinitramfs.sh" -o "$tmp/initrd.gz" -m "$local_MODDIR" \
+	-k "$build/guest/devcall_ivshmem.ko" -k "$build/guest/devcall.ko" \
+	-k "$build/guest/devcall_frontend.ko" -k "$build/guest/devcall_blk.ko" \
+	-s "$tmp/guest.sh" >/dev/null || { result initramfs fail; finish; }
+cp "$local_VMLINUZ" "$tmp/vmlinuz"
+truncate -s 1M "$tmp/out.img"
+
+# ---- The daemon's configuration, as docs/libvirt.md has it. ----
+mkdir -p "$etc/libvirt"
+cat > "$etc/devcalld.ini" <<C
+[daemon]
+qemu-user = libvirt-qemu
+socket-group = libvirt-qemu
+socket-mode = 0660
+C
+cat > "$etc/libvirt/$name.ini" <<C
+[export $name rnd]
+path = /dev/urandom
+
+[export $name out]
+path = $tmp/out.img
+sharing = exclusive
+C
+
+# ---- libvirt: no AppArmor or cgroups here, TCG. ----
+cp /etc/libvirt/qemu.conf "$tmp/qemu.conf.orig" && qemu_conf_saved=1
+cat >> /etc/libvirt/qemu.conf <<C
+# devcall test_libvirt.sh (removed after the test)
+user = "libvirt-qemu"
+group = "libvirt-qemu"
+security_driver = "none"
+cgroup_controllers = [ ]
+C
+mkdir -p /etc/libvirt/hooks
+# The hook as installed, pointed at this test's daemon and files.
+cat > "$hook" <<H
+#!/bin/sh
+DEVCALL_ETC=$etc DEVCALL_LOG=$tmp/log DEVCALLD=$build/vmm-glue/devcalld \\
+	exec $top/libvirt/devcall-hook "\$@"
+H
+chmod 0755 "$hook"
+hook_installed=1
+virtlogd -d && started_virtlogd=$(pgrep -nx virtlogd)
+libvirtd -d && started_libvirtd=$(pgrep -nx libvirtd)
+for _ in $(seq 100); do virsh -q version >/dev/null 2>&1 && break; sleep 0.1; done
+virsh -q version >/dev/null 2>&1 && result libvirtd-started ok || { result libvirtd-started fail; finish; }
+
+# ---- The domain: docs/libvirt.md's XML, booting the kernel directly. ----
+domain_xml() {	# domain_xml file|memfd CONSOLE [numa]
+	local cpu="<cpu mode='custom' match='exact'><model>qemu64</model>"
+	[ "${3:-}" = numa ] && cpu="$cpu<numa>
+      <cell id='0' cpus='0' memory='192' unit='MiB' memAccess='shared'/>
+      <cell id='1' memory='320' unit='MiB' memAccess='shared'/>
+    </numa>"
+	cat <<X
+<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>$name</name>
+  <memory unit='MiB'>512</memory>
+  <vcpu>1</vcpu>
+  <memoryBacking>
+    <source type='$1'/>
+    <access mode='shared'/>
+  </memoryBacking>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+    <kernel>$tmp/vmlinuz</kernel>
+    <initrd>$tmp/initrd.gz</initrd>
+    <cmdline>console=ttyS0 quiet panic=-1 rdinit=/init</cmdline>
+  </os>
+  $cpu</cpu>
+  <on_reboot>restart</on_reboot>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <serial type='file'>
+      <source path='$2'/>
+      <target port='0'/>
+    </serial>
+    <shmem name='devcall'>
+      <model type='ivshmem-doorbell'/>
+      <server path='$run/$name.sock'/>
+      <msi vectors='5' ioeventfd='on'/>
+    </shmem>
+    <memballoon model='none'/>
+  </devices>
+  <qemu:commandline>
+    <qemu:arg value='-chardev'/>
+    <qemu:arg value='socket,id=devcall-qmp,path=$run/$name.qmp,reconnect=1'/>
+    <qemu:arg value='-mon'/>
+    <qemu:arg value='chardev=devcall-qmp,mode=control'/>
+  </qemu:commandline>
+</domain>
+X
+}
+
+start_domain() {	# start_domain TAG: define and start, the hook runs
+	virsh -q define "$tmp/domain-$1.xml" >/dev/null || { result "$1-define" fail; finish; }
+	if virsh -q start "$name" > "$tmp/start.out" 2>&1; then
+		result "$1-start-with-hook" ok
+	else
+		result "$1-start-with-hook" fail "$(cat "$tmp/start.out")"
+		tail -n 5 "$tmp/log/$name.log" "/var/log/libvirt/qemu/$name.log" 2>/dev/null
+		finish
+	fi
+	dpid=$(cat "$run/libvirt-$name.pid")
+	dlog=$tmp/log/$name.log
+	qpid=$(pgrep -f "guest=$name" | head -n 1)
+}
+
+guest_ready() {	# guest_ready TAG CONSOLE: the export used, then held
+	if wait_for "$2" '^HOLDING' 120; then
+		result "$1-guest-holds-export" ok
+	else
+		result "$1-guest-holds-export" fail; tail -n 20 "$2" "$dlog"; finish
+	fi
+	gmd5=$(sed -n 's/^GUEST-MD5: //p' "$2" | tr -d '\r' | head -n 1)
+	hmd5=$(head -c 1M "$tmp/out.img" | md5sum | cut -d' ' -f1)
+	result "$1-guest-data-on-host" "$([ -n "$gmd5" ] && [ "$gmd5" = "$hmd5" ] && echo ok || echo fail)" "(guest $gmd5, host $hmd5)"
+}
+
+stop_domain() {	# stop_domain TAG: destroy; files closed, daemon stopped
+	local before gone= re="vm $name: QEMU disconnected: closing its 1 open file" n
+	before=$(out_fds "$dpid")
+	n=$(grep -c "$re" "$dlog")	# the log is appended to by each run
+	virsh -q destroy "$name" >/dev/null
+	result "$1-destroy-closes-files" "$([ "$before" = 1 ] && [ "$(grep -c "$re" "$dlog")" = $((n + 1)) ] && echo ok || echo fail)" "($before fd before)"
+	for _ in $(seq 50); do kill -0 "$dpid" 2>/dev/null || { gone=1; break; }; sleep 0.1; done
+	result "$1-release-stops-daemon" "$([ -n "$gone" ] && [ ! -e "$run/libvirt-$name.pid" ] && [ ! -e "$run/$name.sock" ] && echo ok || echo fail)"
+	virsh -q undefine "$name" >/dev/null
+}
+
+out_fds() { local n=0 f; for f in /proc/"$1"/fd/*; do [ "$(readlink "$f")" = "$tmp/out.img" ] && n=$((n + 1)); done; echo $n; }
+domain_xml file "$tmp/console.log" > "$tmp/domain-file.xml"
+start_domain file
+result socket-group-mode "$([ "$(stat -c '%G %a' "$run/$name.sock")" = 'libvirt-qemu 660' ] &&
+	[ "$(stat -c '%G %a' "$run/$name.qmp")" = 'libvirt-qemu 660' ] && echo ok || echo fail)" \
+	"($(stat -c '%G %a' "$run/$name.sock"))"
+result qemu-as-libvirt-qemu "$([ -n "$qpid" ] && [ "$(stat -c %U "/proc/$qpid")" = libvirt-qemu ] && echo ok || echo fail)"
+result taint-noted "$(grep -q 'custom-argv' "/var/log/libvirt/qemu/$name.log" 2>/dev/null && echo ok || echo fail)"
+guest_ready file "$tmp/console.log"
+result ram-discovered "$(grep -q "guest RAM pc.ram: file /var/lib/libvirt/qemu/ram/[0-9]*-$name/pc.ram (512 MiB), from QEMU pid $qpid" "$dlog" && echo ok || echo fail)"
+result held-fd-in-daemon "$([ "$(out_fds "$dpid")" = 1 ] && echo ok || echo fail)" "($(out_fds "$dpid") fd)"
+
+# ---- virsh reset: the claim goes at once; the next boot gets it. ----
+virsh -q reset "$name" >/dev/null
+released=
+for _ in $(seq 40); do [ "$(out_fds "$dpid")" = 0 ] && { released=1; break; }; sleep 0.05; done
+result reset-closes-files "$([ -n "$released" ] && grep -q "vm $name: guest reset: closing its 1 open file" "$dlog" && echo ok || echo fail)"
+for _ in $(seq 1200); do [ "$(grep -ac '^HOLDING\|^BUSY' "$tmp/console.log")" -ge 2 ] && break; sleep 0.1; done
+result reset-releases-claim "$([ "$(grep -ac '^HOLDING' "$tmp/console.log")" = 2 ] && echo ok || echo fail)" \
+	"($(grep -ac '^HOLDING' "$tmp/console.log") HOLDING, $(grep -ac '^BUSY' "$tmp/console.log") BUSY)"
+
+# ---- virsh destroy: the daemon closes the files, release stops it. ----
+stop_domain file
+
+# ---- memfd RAM in two NUMA cells (libvirt's ram-node0, ram-node1). ----
+truncate -s 0 "$tmp/out.img"; truncate -s 1M "$tmp/out.img"
+domain_xml memfd "$tmp/console-numa.log" numa > "$tmp/domain-numa.xml"
+start_domain numa
+guest_ready numa "$tmp/console-numa.log"
+result numa-ram-discovered "$(grep -q "guest RAM ram-node0: memfd (192 MiB), from QEMU pid $qpid" "$dlog" &&
+	grep -q "guest RAM ram-node1: memfd (320 MiB), from QEMU pid $qpid" "$dlog" && echo ok || echo fail)"
+stop_domain numa
+finish
