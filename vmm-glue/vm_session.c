@@ -113,7 +113,8 @@ static void scall_answer(struct call *c, const void *resp, size_t n)
 
 	sc->ts[TS_ANSWER] = stages_now();
 	/* A call of an old epoch writes nothing: its queue is gone too. */
-	if (resp && vq_answer(&s->vq, &sc->chain, resp, n) >= 0)
+	if (resp && vq_answer(&s->vq, &sc->chain, resp, n) >= 0 &&
+	    vq_wants_interrupt(&s->vq))
 		ivshmem_server_interrupt(&s->srv,
 					 DEVCALL_MSIX_VEC_QUEUE(DEVCALL_QUEUE_REQ));
 	if (__builtin_expect(stages_fd >= 0, 0))
