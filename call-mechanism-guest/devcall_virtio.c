@@ -28,6 +28,8 @@
 #include "devcall_ivshmem.h"
 
 #define DEVCALL_RESP_CAP (sizeof(struct devcall_resp) + DEVCALL_INLINE_MAX)
+/* Calls of up to this many segments (a 4 KiB read) allocate no arrays. */
+#define DEVCALL_SMALL_SEGS	4
 
 /*
  * Per-stage timing for `make bench`, off by default: when off a call
@@ -35,7 +37,8 @@
  * STAGES_NR synchronous calls; reading stages_report gives their medians.
  */
 #define STAGES_NR	4096
-enum { STAGE_TO_KICK, STAGE_KICK_TO_IRQ, STAGE_IRQ_TO_RET, STAGE_COUNT };
+enum { STAGE_TO_KICK, STAGE_KICK, STAGE_KICK_TO_IRQ, STAGE_IRQ_TO_RET,
+       STAGE_COUNT };
 static bool stages;
 static u32 stages_buf[STAGE_COUNT][STAGES_NR];
 static atomic_t stages_next = ATOMIC_INIT(0);
@@ -78,7 +81,10 @@ struct devcall_call {
 	unsigned int nr_pages, max_pages;
 	bool pages_dirty;
 	bool kernel_pages;		/* pages are referenced, not pinned */
-	u64 t_alloc, t_kick, t_irq;	/* bench stages, if on */
+	struct devcall_seg small_segs[DEVCALL_SMALL_SEGS];
+	struct page *small_pages[DEVCALL_SMALL_SEGS];
+	u8 resp_buf[DEVCALL_RESP_CAP];	/* what resp points at */
+	u64 t_alloc, t_prekick, t_kick, t_irq;	/* bench stages, if on */
 };
 
 static void devcall_call_free(struct devcall_call *c)
@@ -92,10 +98,11 @@ static void devcall_call_free(struct devcall_call *c)
 		unpin_user_pages_dirty_lock(c->pages, c->nr_pages,
 					    c->pages_dirty);
 	}
-	kvfree(c->pages);
-	kvfree(c->segs);
+	if (c->pages != c->small_pages)
+		kvfree(c->pages);
+	if (c->segs != c->small_segs)
+		kvfree(c->segs);
 	kfree(c->wire);
-	kfree(c->resp);
 	kfree(c);
 }
 
@@ -158,18 +165,19 @@ struct devcall_call *devcall_call_alloc(u16 op, unsigned int max_segs)
 	INIT_LIST_HEAD(&c->node);
 	c->hdr.op = cpu_to_le16(op);
 	c->max_segs = max_segs;
+	c->max_pages = max_segs;
+	c->resp = c->resp_buf;
 	if (unlikely(READ_ONCE(stages)))
 		c->t_alloc = ktime_get_ns();
-	if (max_segs) {
+	if (max_segs <= DEVCALL_SMALL_SEGS) {
+		c->segs = c->small_segs;
+		c->pages = c->small_pages;
+	} else {
 		c->segs = kvcalloc(max_segs, sizeof(*c->segs), GFP_KERNEL);
 		c->pages = kvcalloc(max_segs, sizeof(*c->pages), GFP_KERNEL);
-		c->max_pages = max_segs;
 		if (!c->segs || !c->pages)
 			goto fail;
 	}
-	c->resp = kzalloc(DEVCALL_RESP_CAP, GFP_KERNEL);
-	if (!c->resp)
-		goto fail;
 	return c;
 fail:
 	devcall_call_put(c);
@@ -350,6 +358,8 @@ static int devcall_queue(struct devcall_dev *d, struct devcall_call *c,
 		return ret;
 	kref_get(&c->ref);		/* the ring's reference */
 	list_add_tail(&c->node, &d->inflight);
+	if (unlikely(c->t_alloc))
+		c->t_prekick = ktime_get_ns();
 	virtqueue_kick(d->vq);
 	if (unlikely(c->t_alloc))
 		c->t_kick = ktime_get_ns();
@@ -455,7 +465,8 @@ static void stages_record(struct devcall_call *c)
 	if (!c->t_kick || !c->t_irq)
 		return;
 	i %= STAGES_NR;
-	stages_buf[STAGE_TO_KICK][i] = c->t_kick - c->t_alloc;
+	stages_buf[STAGE_TO_KICK][i] = c->t_prekick - c->t_alloc;
+	stages_buf[STAGE_KICK][i] = c->t_kick - c->t_prekick;
 	stages_buf[STAGE_KICK_TO_IRQ][i] = c->t_irq - c->t_kick;
 	stages_buf[STAGE_IRQ_TO_RET][i] = now - c->t_irq;
 }
@@ -790,7 +801,7 @@ static int stages_set(const char *val, const struct kernel_param *kp)
 {
 	int ret = param_set_bool(val, kp);
 
-	if (!ret)
+	if (!ret && READ_ONCE(stages))
 		atomic_set(&stages_next, 0);	/* a fresh sample */
 	return ret;
 }
@@ -802,7 +813,7 @@ static int stages_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* "n=N to_kick=NS kick_to_irq=NS irq_to_ret=NS": medians, in ns. */
+/* "n=N to_kick=NS kick=NS kick_to_irq=NS irq_to_ret=NS": medians, ns. */
 static int stages_get(char *buf, const struct kernel_param *kp)
 {
 	unsigned int n = min_t(unsigned int, atomic_read(&stages_next),
@@ -820,8 +831,9 @@ static int stages_get(char *buf, const struct kernel_param *kp)
 		med[i] = tmp[n / 2];
 	}
 	kvfree(tmp);
-	return sysfs_emit(buf, "n=%u to_kick=%u kick_to_irq=%u irq_to_ret=%u\n",
-			  n, med[STAGE_TO_KICK], med[STAGE_KICK_TO_IRQ],
+	return sysfs_emit(buf, "n=%u to_kick=%u kick=%u kick_to_irq=%u "
+			  "irq_to_ret=%u\n", n, med[STAGE_TO_KICK],
+			  med[STAGE_KICK], med[STAGE_KICK_TO_IRQ],
 			  med[STAGE_IRQ_TO_RET]);
 }
 
