@@ -116,6 +116,39 @@ static double proc_cpu_ns(int pid)
 	return sum;
 }
 
+/* Context switches of every thread of pid, voluntary or not. */
+static double proc_ctxsw(int pid)
+{
+	char path[320], line[128];
+	struct dirent *e;
+	double sum = 0;
+	long v;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", pid,
+			 e->d_name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 ||
+			    sscanf(line, "nonvoluntary_ctxt_switches: %ld",
+				   &v) == 1)
+				sum += v;
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	return sum;
+}
+
 /* Rss and Pss of pid in KiB. */
 static void proc_mem(int pid, long *rss, long *pss)
 {
@@ -243,10 +276,11 @@ static int vm_connect(struct vm_load *v, const char *dir, int i)
 static int cpu_row(int pid, struct vm_load *v, const char *dev)
 {
 	struct timespec t0, t1;
-	double cpu0, cpu1, host;
+	double cpu0, cpu1, host, sw0, sw1;
 	void *buf;
 	int fd, i, s;
 
+	sw0 = proc_ctxsw(pid);
 	cpu0 = proc_cpu_ns(pid);
 	for (i = 0; i < CPU_CALLS; i++) {
 		s = submit_read(v, 0);
@@ -261,6 +295,7 @@ static int cpu_row(int pid, struct vm_load *v, const char *dev)
 		fq_release(&v->f, s);
 	}
 	cpu1 = proc_cpu_ns(pid);
+	sw1 = proc_ctxsw(pid);
 	fd = open(dev, O_RDONLY | O_DIRECT);
 	if (fd < 0 || posix_memalign(&buf, IO_SIZE, IO_SIZE))
 		return -1;
@@ -275,8 +310,10 @@ static int cpu_row(int pid, struct vm_load *v, const char *dev)
 	host = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) /
 	       CPU_CALLS / 1e3;
 	printf("CPU daemon_us_per_call=%.2f host_syscall_us=%.2f "
-	       "overhead_us=%.2f\n", (cpu1 - cpu0) / CPU_CALLS / 1e3, host,
-	       (cpu1 - cpu0) / CPU_CALLS / 1e3 - host);
+	       "overhead_us=%.2f ctxsw_per_call=%.2f\n",
+	       (cpu1 - cpu0) / CPU_CALLS / 1e3, host,
+	       (cpu1 - cpu0) / CPU_CALLS / 1e3 - host,
+	       (sw1 - sw0) / CPU_CALLS);
 	return 0;
 }
 
@@ -285,7 +322,7 @@ static int cmd_load(const char *dir, int pid, int nvms, unsigned int depth,
 {
 	static struct vm_load vms[MAX_VMS];
 	long rss_idle, pss_idle, rss_load = -1, pss_load = -1;
-	double p99[MAX_VMS], pmin = 1e30, pmax = 0, t;
+	double p99[MAX_VMS], pmin = 1e30, pmax = 0, t, sw, cpu;
 	unsigned long total = 0;
 	int i;
 
@@ -302,6 +339,8 @@ static int cmd_load(const char *dir, int pid, int nvms, unsigned int depth,
 	}
 	usleep(200000);
 	proc_mem(pid, &rss_idle, &pss_idle);
+	sw = proc_ctxsw(pid);
+	cpu = proc_cpu_ns(pid);
 	t = now();
 	for (i = 0; i < nvms; i++) {
 		vms[i].depth = depth;
@@ -316,6 +355,8 @@ static int cmd_load(const char *dir, int pid, int nvms, unsigned int depth,
 	for (i = 0; i < nvms; i++)
 		pthread_join(vms[i].th, NULL);
 	t = now() - t;
+	sw = proc_ctxsw(pid) - sw;
+	cpu = proc_cpu_ns(pid) - cpu;
 	for (i = 0; i < nvms; i++) {
 		struct vm_load *v = &vms[i];
 
@@ -333,8 +374,9 @@ static int cmd_load(const char *dir, int pid, int nvms, unsigned int depth,
 		       v->nr_lat, v->lat[v->nr_lat / 2], p99[i]);
 	}
 	printf("SCALE vms=%d depth=%u iops=%.0f p99_min_us=%.0f "
-	       "p99_max_us=%.0f p99_ratio=%.2f\n", nvms, depth, total / t,
-	       pmin, pmax, pmax / pmin);
+	       "p99_max_us=%.0f p99_ratio=%.2f cpu_us_per_call=%.2f "
+	       "ctxsw_per_call=%.2f\n", nvms, depth, total / t, pmin, pmax,
+	       pmax / pmin, cpu / total / 1e3, sw / total);
 	printf("MEM vms=%d rss_idle_kib=%ld pss_idle_kib=%ld "
 	       "rss_load_kib=%ld pss_load_kib=%ld\n", nvms, rss_idle, pss_idle,
 	       rss_load, pss_load);
