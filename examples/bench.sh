@@ -83,7 +83,7 @@ hmed() {	# hmed COLUMN: median of a host stage, in us
 	awk -v c="$1" '{print $c}' "$out/stages-host.txt" | sort -g |
 		awk '{v[NR]=$1} END {printf "%.1f\n", NR ? v[int((NR+1)/2)]/1000 : 0}'
 }
-gst() { sed -n "s/^stages GUEST .*$1=\([0-9]*\).*/\1/p" "$out/guest.out" |
+gst() { sed -n "s/^stages GUEST .* $1=\([0-9]*\).*/\1/p" "$out/guest.out" |
 	awk '{printf "%.1f\n", $1/1000}'; }
 
 echo "# fake guests on the real daemon: $nvms VMs x $depth in flight, ${secs}s" >&2
@@ -147,16 +147,18 @@ printf 'BLKGETSIZE64/s on the char node: guest %s, host %s; guest/host %s\n' \
 	"$ioc_g" "$ioc_h" "$(ratio "$ioc_g" "$ioc_h")"
 lv() { sed -n "s/^$1 .*$2=\([0-9.]*\).*/\1/p" "$out/load.out" | head -n1; }
 echo "daemon CPU per forwarded 4 KiB read (fake guest, 20000 calls): $(lv CPU daemon_us_per_call) us," \
-	"host pread $(lv CPU host_syscall_us) us, overhead $(lv CPU overhead_us) us"
+	"host pread $(lv CPU host_syscall_us) us, overhead $(lv CPU overhead_us) us," \
+	"$(lv CPU ctxsw_per_call) context switches per call"
 echo "scale (fake guests, no TCG): $(lv SCALE vms) VMs x $(lv SCALE depth) in flight:" \
 	"$(lv SCALE iops) IOPS, p99 per VM $(lv SCALE p99_min_us)-$(lv SCALE p99_max_us) us," \
-	"max/min p99 $(lv SCALE p99_ratio)"
+	"max/min p99 $(lv SCALE p99_ratio); daemon $(lv SCALE cpu_us_per_call) us CPU and" \
+	"$(lv SCALE ctxsw_per_call) context switches per call"
 echo "daemon memory with $(lv MEM vms) VMs: idle RSS $(lv MEM rss_idle_kib) KiB PSS $(lv MEM pss_idle_kib) KiB;" \
 	"under load RSS $(lv MEM rss_load_kib) KiB PSS $(lv MEM pss_load_kib) KiB"
 echo
 echo "one 4 KiB O_DIRECT read on the char node, medians of 2000 (us):"
-printf '  guest: syscall to doorbell %s; doorbell to interrupt handler %s; interrupt to return %s\n' \
-	"$(gst to_kick)" "$(gst kick_to_irq)" "$(gst irq_to_ret)"
+printf '  guest: syscall to doorbell %s; the doorbell write %s; doorbell to interrupt handler %s; interrupt to return %s\n' \
+	"$(gst to_kick)" "$(gst kick)" "$(gst kick_to_irq)" "$(gst irq_to_ret)"
 printf '  host:  wake to queued %s; hand-off to a worker %s; decode + host syscall %s; answer to interrupt sent %s; wake to interrupt %s\n' \
 	"$(hmed 1)" "$(hmed 2)" "$(hmed 3)" "$(hmed 4)" "$(hmed 5)"
 printf '  transport (doorbell to daemon wake + interrupt to guest handler): %s\n' \
@@ -182,16 +184,18 @@ json_path() {	# json_path NAME FILE
 	for p in "${paths[@]}"; do json_path "$p" "$(pfile "$p")"; echo ","; done
 	printf '  "sg_io_tur": {"guest_per_s": %s, "host_plugin_per_s": %s, "ratio": %s},\n' \
 		"$tur_g" "$tur_h" "$(ratio "$tur_g" "$tur_h")"
-	printf '  "daemon_cpu": {"us_per_call": %s, "host_syscall_us": %s, "overhead_us": %s},\n' \
-		"$(lv CPU daemon_us_per_call)" "$(lv CPU host_syscall_us)" "$(lv CPU overhead_us)"
-	printf '  "scale": {"driver": "fake guests", "vms": %s, "depth": %s, "iops": %s, "p99_min_us": %s, "p99_max_us": %s, "p99_ratio": %s},\n' \
+	printf '  "daemon_cpu": {"us_per_call": %s, "host_syscall_us": %s, "overhead_us": %s, "ctxsw_per_call": %s},\n' \
+		"$(lv CPU daemon_us_per_call)" "$(lv CPU host_syscall_us)" "$(lv CPU overhead_us)" \
+		"$(lv CPU ctxsw_per_call)"
+	printf '  "scale": {"driver": "fake guests", "vms": %s, "depth": %s, "iops": %s, "p99_min_us": %s, "p99_max_us": %s, "p99_ratio": %s, "cpu_us_per_call": %s, "ctxsw_per_call": %s},\n' \
 		"$(lv SCALE vms)" "$(lv SCALE depth)" "$(lv SCALE iops)" \
-		"$(lv SCALE p99_min_us)" "$(lv SCALE p99_max_us)" "$(lv SCALE p99_ratio)"
+		"$(lv SCALE p99_min_us)" "$(lv SCALE p99_max_us)" "$(lv SCALE p99_ratio)" \
+		"$(lv SCALE cpu_us_per_call)" "$(lv SCALE ctxsw_per_call)"
 	printf '  "memory": {"vms": %s, "rss_idle_kib": %s, "pss_idle_kib": %s, "rss_load_kib": %s, "pss_load_kib": %s},\n' \
 		"$(lv MEM vms)" "$(lv MEM rss_idle_kib)" "$(lv MEM pss_idle_kib)" \
 		"$(lv MEM rss_load_kib)" "$(lv MEM pss_load_kib)"
-	printf '  "stages_us": {"guest_syscall_to_doorbell": %s, "doorbell_to_irq": %s, "irq_to_return": %s, "host_wake_to_queued": %s, "host_handoff": %s, "host_syscall": %s, "host_answer_to_irq": %s, "host_wake_to_irq": %s}\n' \
-		"$(gst to_kick)" "$(gst kick_to_irq)" "$(gst irq_to_ret)" \
+	printf '  "stages_us": {"guest_syscall_to_doorbell": %s, "guest_doorbell_write": %s, "doorbell_to_irq": %s, "irq_to_return": %s, "host_wake_to_queued": %s, "host_handoff": %s, "host_syscall": %s, "host_answer_to_irq": %s, "host_wake_to_irq": %s}\n' \
+		"$(gst to_kick)" "$(gst kick)" "$(gst kick_to_irq)" "$(gst irq_to_ret)" \
 		"$(hmed 1)" "$(hmed 2)" "$(hmed 3)" "$(hmed 4)" "$(hmed 5)"
 	echo "}"
 } > "$out/bench.json"
