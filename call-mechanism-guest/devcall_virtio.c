@@ -37,8 +37,10 @@
  * STAGES_NR synchronous calls; reading stages_report gives their medians.
  */
 #define STAGES_NR	4096
-enum { STAGE_TO_KICK, STAGE_KICK, STAGE_KICK_TO_IRQ, STAGE_IRQ_TO_RET,
-       STAGE_COUNT };
+enum {
+	STAGE_TO_KICK, STAGE_KICK, STAGE_KICK_TO_IRQ, STAGE_IRQ_TO_RET,
+	STAGE_COUNT
+};
 static bool stages;
 static u32 stages_buf[STAGE_COUNT][STAGES_NR];
 static atomic_t stages_next = ATOMIC_INIT(0);
@@ -831,10 +833,10 @@ static int stages_get(char *buf, const struct kernel_param *kp)
 		med[i] = tmp[n / 2];
 	}
 	kvfree(tmp);
-	return sysfs_emit(buf, "n=%u to_kick=%u kick=%u kick_to_irq=%u "
-			  "irq_to_ret=%u\n", n, med[STAGE_TO_KICK],
-			  med[STAGE_KICK], med[STAGE_KICK_TO_IRQ],
-			  med[STAGE_IRQ_TO_RET]);
+	return sysfs_emit(buf,
+			  "n=%u to_kick=%u kick=%u kick_to_irq=%u irq_to_ret=%u\n",
+			  n, med[STAGE_TO_KICK], med[STAGE_KICK],
+			  med[STAGE_KICK_TO_IRQ], med[STAGE_IRQ_TO_RET]);
 }
 
 static const struct kernel_param_ops stages_ops = {
