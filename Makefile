@@ -65,6 +65,7 @@ include tests/unit/unit.mk
 -include man/man.mk
 -include tests/service/service.mk
 -include install.mk
+-include examples/bench/bench.mk
 
 LIB_SRCS := $(MEMMAP_SRCS) $(HOST_SRCS)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)

@@ -17,6 +17,7 @@
 #include <linux/rwsem.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/virtio.h>
 #include <linux/delay.h>
 #include <linux/virtio_config.h>
@@ -27,6 +28,22 @@
 #include "devcall_ivshmem.h"
 
 #define DEVCALL_RESP_CAP (sizeof(struct devcall_resp) + DEVCALL_INLINE_MAX)
+/* Calls of up to this many segments (a 4 KiB read) allocate no arrays. */
+#define DEVCALL_SMALL_SEGS	4
+
+/*
+ * Per-stage timing for `make bench`, off by default: when off a call
+ * pays one predictable branch per stage. The samples are the last
+ * STAGES_NR synchronous calls; reading stages_report gives their medians.
+ */
+#define STAGES_NR	4096
+enum {
+	STAGE_TO_KICK, STAGE_KICK, STAGE_KICK_TO_IRQ, STAGE_IRQ_TO_RET,
+	STAGE_COUNT
+};
+static bool stages;
+static u32 stages_buf[STAGE_COUNT][STAGES_NR];
+static atomic_t stages_next = ATOMIC_INIT(0);
 
 struct devcall_dev {
 	struct kref ref;
@@ -66,6 +83,10 @@ struct devcall_call {
 	unsigned int nr_pages, max_pages;
 	bool pages_dirty;
 	bool kernel_pages;		/* pages are referenced, not pinned */
+	struct devcall_seg small_segs[DEVCALL_SMALL_SEGS];
+	struct page *small_pages[DEVCALL_SMALL_SEGS];
+	u8 resp_buf[DEVCALL_RESP_CAP];	/* what resp points at */
+	u64 t_alloc, t_prekick, t_kick, t_irq;	/* bench stages, if on */
 };
 
 static void devcall_call_free(struct devcall_call *c)
@@ -79,10 +100,11 @@ static void devcall_call_free(struct devcall_call *c)
 		unpin_user_pages_dirty_lock(c->pages, c->nr_pages,
 					    c->pages_dirty);
 	}
-	kvfree(c->pages);
-	kvfree(c->segs);
+	if (c->pages != c->small_pages)
+		kvfree(c->pages);
+	if (c->segs != c->small_segs)
+		kvfree(c->segs);
 	kfree(c->wire);
-	kfree(c->resp);
 	kfree(c);
 }
 
@@ -145,16 +167,19 @@ struct devcall_call *devcall_call_alloc(u16 op, unsigned int max_segs)
 	INIT_LIST_HEAD(&c->node);
 	c->hdr.op = cpu_to_le16(op);
 	c->max_segs = max_segs;
-	if (max_segs) {
+	c->max_pages = max_segs;
+	c->resp = c->resp_buf;
+	if (unlikely(READ_ONCE(stages)))
+		c->t_alloc = ktime_get_ns();
+	if (max_segs <= DEVCALL_SMALL_SEGS) {
+		c->segs = c->small_segs;
+		c->pages = c->small_pages;
+	} else {
 		c->segs = kvcalloc(max_segs, sizeof(*c->segs), GFP_KERNEL);
 		c->pages = kvcalloc(max_segs, sizeof(*c->pages), GFP_KERNEL);
-		c->max_pages = max_segs;
 		if (!c->segs || !c->pages)
 			goto fail;
 	}
-	c->resp = kzalloc(DEVCALL_RESP_CAP, GFP_KERNEL);
-	if (!c->resp)
-		goto fail;
 	return c;
 fail:
 	devcall_call_put(c);
@@ -335,7 +360,11 @@ static int devcall_queue(struct devcall_dev *d, struct devcall_call *c,
 		return ret;
 	kref_get(&c->ref);		/* the ring's reference */
 	list_add_tail(&c->node, &d->inflight);
+	if (unlikely(c->t_alloc))
+		c->t_prekick = ktime_get_ns();
 	virtqueue_kick(d->vq);
+	if (unlikely(c->t_alloc))
+		c->t_kick = ktime_get_ns();
 	return 0;
 }
 
@@ -430,6 +459,20 @@ static s64 devcall_cancel(struct devcall_dev *d, struct devcall_call *c)
 	return ret == -EINTR ? -ERESTARTSYS : ret;
 }
 
+static void stages_record(struct devcall_call *c)
+{
+	unsigned int i = (unsigned int)atomic_inc_return(&stages_next) - 1;
+	u64 now = ktime_get_ns();
+
+	if (!c->t_kick || !c->t_irq)
+		return;
+	i %= STAGES_NR;
+	stages_buf[STAGE_TO_KICK][i] = c->t_prekick - c->t_alloc;
+	stages_buf[STAGE_KICK][i] = c->t_kick - c->t_prekick;
+	stages_buf[STAGE_KICK_TO_IRQ][i] = c->t_irq - c->t_kick;
+	stages_buf[STAGE_IRQ_TO_RET][i] = now - c->t_irq;
+}
+
 s64 devcall_call_submit(struct devcall_dev *d, struct devcall_call *c)
 {
 	int ret = devcall_enqueue(d, c, true);
@@ -438,6 +481,8 @@ s64 devcall_call_submit(struct devcall_dev *d, struct devcall_call *c)
 		return ret;
 	if (wait_for_completion_interruptible(&c->done))
 		return devcall_cancel(d, c);
+	if (unlikely(c->t_alloc))
+		stages_record(c);
 	return devcall_result(c);
 }
 EXPORT_SYMBOL_GPL(devcall_call_submit);
@@ -469,6 +514,8 @@ static void devcall_vq_done(struct virtqueue *vq)
 		virtqueue_disable_cb(vq);
 		while ((c = virtqueue_get_buf(vq, &len))) {
 			c->resp_len = min_t(unsigned int, len, DEVCALL_RESP_CAP);
+			if (unlikely(c->t_alloc))
+				c->t_irq = ktime_get_ns();
 			list_del_init(&c->node);
 			complete(&c->done);
 			if (c->done_fn)
@@ -751,6 +798,58 @@ static const struct virtio_device_id devcall_ids[] = {
 MODULE_DEVICE_TABLE(virtio, devcall_ids);
 
 static unsigned int devcall_features[] = { };
+
+static int stages_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_bool(val, kp);
+
+	if (!ret && READ_ONCE(stages))
+		atomic_set(&stages_next, 0);	/* a fresh sample */
+	return ret;
+}
+
+static int stages_cmp(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* "n=N to_kick=NS kick=NS kick_to_irq=NS irq_to_ret=NS": medians, ns. */
+static int stages_get(char *buf, const struct kernel_param *kp)
+{
+	unsigned int n = min_t(unsigned int, atomic_read(&stages_next),
+			       STAGES_NR);
+	u32 med[STAGE_COUNT] = { 0 };
+	u32 *tmp;
+	int i;
+
+	tmp = kvmalloc_array(STAGES_NR, sizeof(*tmp), GFP_KERNEL);
+	if (!tmp)
+		return -ENOMEM;
+	for (i = 0; n && i < STAGE_COUNT; i++) {
+		memcpy(tmp, stages_buf[i], n * sizeof(*tmp));
+		sort(tmp, n, sizeof(*tmp), stages_cmp, NULL);
+		med[i] = tmp[n / 2];
+	}
+	kvfree(tmp);
+	return sysfs_emit(buf,
+			  "n=%u to_kick=%u kick=%u kick_to_irq=%u irq_to_ret=%u\n",
+			  n, med[STAGE_TO_KICK], med[STAGE_KICK],
+			  med[STAGE_KICK_TO_IRQ], med[STAGE_IRQ_TO_RET]);
+}
+
+static const struct kernel_param_ops stages_ops = {
+	.set = stages_set,
+	.get = param_get_bool,
+};
+module_param_cb(stages, &stages_ops, &stages, 0644);
+MODULE_PARM_DESC(stages, "record per-stage call timing (bench)");
+
+static const struct kernel_param_ops stages_report_ops = {
+	.get = stages_get,
+};
+module_param_cb(stages_report, &stages_report_ops, NULL, 0444);
 
 static struct virtio_driver devcall_driver = {
 	.driver.name	= KBUILD_MODNAME,

@@ -36,7 +36,7 @@ demo: e2e-deps
 
 # Numbers, not a test: devcall against virtio-blk and the host itself.
 bench: e2e-deps
-	$(Q)$(MAKE) -s --no-print-directory $(E2E_DEPS)
-	$(Q)examples/bench.sh
+	$(Q)$(MAKE) -s --no-print-directory $(E2E_DEPS) $(BENCH_DEPS)
+	$(Q)BUILD=$(abspath $(BUILD)) examples/bench.sh
 
 .PHONY: bench

@@ -223,8 +223,11 @@ static ssize_t dcf_rw_chunk(struct dcf_file *f, struct file *file,
 	u32 flags = 0;
 	s64 ret;
 
+	/* As many segments as pages the buffer spans: no more to allocate. */
 	c = devcall_call_alloc(write ? DEVCALL_OP_WRITE : DEVCALL_OP_READ,
-			       DCF_CHUNK_SEGS);
+			       min_t(unsigned int, DCF_CHUNK_SEGS,
+				     (offset_in_page(ubuf) + len +
+				      PAGE_SIZE - 1) >> PAGE_SHIFT));
 	if (!c)
 		return -ENOMEM;
 	h = devcall_call_hdr(c);

@@ -236,3 +236,20 @@ unsigned int vq_inflight(struct virtqueue *vq)
 	pthread_mutex_unlock(&vq->lock);
 	return n;
 }
+
+bool vq_wants_interrupt(struct virtqueue *vq)
+{
+	bool want = true;
+
+	pthread_mutex_lock(&vq->lock);
+	/*
+	 * The used index we wrote before the flag we read: the driver
+	 * clears the flag before it reads the index (a full barrier on both
+	 * sides), so one of us sees the other and no answer goes unseen.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (vq->ready && vq->avail)
+		want = !(rd16(&vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
+	pthread_mutex_unlock(&vq->lock);
+	return want;
+}

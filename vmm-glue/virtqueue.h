@@ -88,4 +88,11 @@ int vq_answer(struct virtqueue *vq, const struct vq_chain *chain,
 /* Chains popped and not yet returned. */
 unsigned int vq_inflight(struct virtqueue *vq);
 
+/*
+ * After an answer: whether the driver wants an interrupt for it. False
+ * only while it has them off (VRING_AVAIL_F_NO_INTERRUPT): it is reaping
+ * the used ring then and looks again before it turns them back on.
+ */
+bool vq_wants_interrupt(struct virtqueue *vq);
+
 #endif /* DEVCALL_VIRTQUEUE_H */

@@ -14,6 +14,7 @@ struct worker_pool {
 	pthread_cond_t more;
 	struct pool_job *head, **tail;
 	unsigned int nr_threads;
+	unsigned int nr_idle;		/* workers in pthread_cond_wait */
 	bool started;
 	char name[16];			/* thread name, as the kernel allows */
 };
@@ -34,12 +35,21 @@ struct worker_pool *pool_create(const char *name, unsigned int nr_threads)
 
 void pool_queue(struct worker_pool *p, struct pool_job *job)
 {
+	bool wake;
+
 	job->next = NULL;
 	pthread_mutex_lock(&p->lock);
 	*p->tail = job;
 	p->tail = &job->next;
-	pthread_cond_signal(&p->more);
+	wake = p->nr_idle > 0;
 	pthread_mutex_unlock(&p->lock);
+	/*
+	 * After the unlock: the worker we wake does not block on the lock
+	 * we still hold. With every worker busy no futex call is made at
+	 * all; the busy ones take the job before they sleep.
+	 */
+	if (wake)
+		pthread_cond_signal(&p->more);
 }
 
 static __attribute__((noreturn)) void *pool_worker(void *arg)
@@ -49,8 +59,11 @@ static __attribute__((noreturn)) void *pool_worker(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
-		while (!p->head)
+		while (!p->head) {
+			p->nr_idle++;
 			pthread_cond_wait(&p->more, &p->lock);
+			p->nr_idle--;
+		}
 		job = p->head;
 		p->head = job->next;
 		if (!p->head)

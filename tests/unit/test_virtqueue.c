@@ -284,6 +284,24 @@ static void test_stale_push_ignored(void **state)
 	assert_int_equal(le16toh(f->u->idx), 0);	/* not published */
 }
 
+/*
+ * The driver's VRING_AVAIL_F_NO_INTERRUPT is followed while it is set and
+ * only then; a reset queue (no ring) always gets its interrupt.
+ */
+static void test_interrupt_suppression(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_true(vq_wants_interrupt(&f->vq));
+	f->a->flags = htole16(VRING_AVAIL_F_NO_INTERRUPT);
+	assert_false(vq_wants_interrupt(&f->vq));
+	f->a->flags = htole16(0xffff & ~VRING_AVAIL_F_NO_INTERRUPT);
+	assert_true(vq_wants_interrupt(&f->vq));	/* other bits: no */
+	f->a->flags = htole16(VRING_AVAIL_F_NO_INTERRUPT);
+	vq_reset(&f->vq);
+	assert_true(vq_wants_interrupt(&f->vq));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -296,6 +314,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_head_out_of_range),
 	T(test_setup_validates),
 	T(test_stale_push_ignored),
+	T(test_interrupt_suppression),
 };
 
 TEST_MAIN("virtqueue", tests, NULL, NULL)
