@@ -253,3 +253,14 @@ bool vq_wants_interrupt(struct virtqueue *vq)
 	pthread_mutex_unlock(&vq->lock);
 	return want;
 }
+
+bool vq_pending(struct virtqueue *vq)
+{
+	bool more;
+
+	pthread_mutex_lock(&vq->lock);
+	more = vq->ready && !vq->broken && vq->avail &&
+	       rd16(&vq->avail->idx) != vq->last_avail;
+	pthread_mutex_unlock(&vq->lock);
+	return more;
+}

@@ -85,6 +85,9 @@ void vq_push(struct virtqueue *vq, uint32_t gen, uint16_t head, uint32_t len);
 int vq_answer(struct virtqueue *vq, const struct vq_chain *chain,
 	      const void *resp, size_t n);
 
+/* Whether the guest has published chains not yet popped (a hint). */
+bool vq_pending(struct virtqueue *vq);
+
 /* Chains popped and not yet returned. */
 unsigned int vq_inflight(struct virtqueue *vq);
 

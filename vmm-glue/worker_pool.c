@@ -3,73 +3,184 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "worker_pool.h"
 
+#define POOL_MAX_THREADS	64	/* config's workers limit */
+
+enum { POOL_EV_JOB, POOL_EV_DOORBELL };
+
+struct worker {
+	struct worker_pool *pool;
+	int epfd;			/* the job eventfd and the doorbell */
+};
+
 struct worker_pool {
 	pthread_mutex_t lock;
-	pthread_cond_t more;
 	struct pool_job *head, **tail;
 	unsigned int nr_threads;
-	unsigned int nr_idle;		/* workers in pthread_cond_wait */
+	unsigned int nr_idle;		/* workers in epoll_wait */
+	int job_fd;			/* rung when a job waits for an idle one */
+	void (*doorbell)(void *ctx);
+	void *ctx;
 	bool started;
 	char name[16];			/* thread name, as the kernel allows */
+	struct worker w[];
 };
+
+/*
+ * Every worker has an epoll instance of its own holding the job eventfd
+ * and the VM's doorbell, both EPOLLEXCLUSIVE: the kernel wakes one idle
+ * worker per event (the followers stay asleep), and the one it wakes
+ * serves what it found itself. There is no hand-off from a thread that
+ * only listens: that costs a context switch per call.
+ */
+static int worker_watch(struct worker *w, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,
+				  .data.u32 = tag };
+
+	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
 
 struct worker_pool *pool_create(const char *name, unsigned int nr_threads)
 {
-	struct worker_pool *p = calloc(1, sizeof(*p));
+	struct worker_pool *p;
+	unsigned int i;
 
+	if (!nr_threads)
+		nr_threads = 1;
+	if (nr_threads > POOL_MAX_THREADS)
+		nr_threads = POOL_MAX_THREADS;
+	p = calloc(1, sizeof(*p) + nr_threads * sizeof(p->w[0]));
 	if (!p)
 		return NULL;
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->more, NULL);
 	p->tail = &p->head;
-	p->nr_threads = nr_threads ? nr_threads : 1;
+	p->nr_threads = nr_threads;
 	snprintf(p->name, sizeof(p->name), "dc-%s", name);
+	for (i = 0; i < nr_threads; i++)
+		p->w[i].epfd = -1;
+	p->job_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->job_fd < 0)
+		goto fail;
+	for (i = 0; i < nr_threads; i++) {
+		p->w[i].pool = p;
+		p->w[i].epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (p->w[i].epfd < 0 ||
+		    worker_watch(&p->w[i], p->job_fd, POOL_EV_JOB))
+			goto fail;
+	}
 	return p;
+fail:
+	pool_free(p);
+	return NULL;
+}
+
+void pool_set_doorbell(struct worker_pool *p, void (*fn)(void *ctx),
+		       void *ctx)
+{
+	p->doorbell = fn;
+	p->ctx = ctx;
+}
+
+int pool_watch(struct worker_pool *p, int fd)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < p->nr_threads && !ret; i++)
+		ret = worker_watch(&p->w[i], fd, POOL_EV_DOORBELL);
+	if (ret)
+		pool_unwatch(p, fd);
+	return ret;
+}
+
+void pool_unwatch(struct worker_pool *p, int fd)
+{
+	unsigned int i;
+
+	/*
+	 * Explicitly: QEMU holds the same eventfd, so closing ours would
+	 * not take it out of the epoll sets.
+	 */
+	for (i = 0; i < p->nr_threads; i++)
+		epoll_ctl(p->w[i].epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+bool pool_has_idle(struct worker_pool *p)
+{
+	return __atomic_load_n(&p->nr_idle, __ATOMIC_RELAXED) > 0;
 }
 
 void pool_queue(struct worker_pool *p, struct pool_job *job)
 {
+	uint64_t one = 1;
 	bool wake;
 
 	job->next = NULL;
 	pthread_mutex_lock(&p->lock);
 	*p->tail = job;
 	p->tail = &job->next;
-	wake = p->nr_idle > 0;
+	wake = __atomic_load_n(&p->nr_idle, __ATOMIC_RELAXED) > 0;
 	pthread_mutex_unlock(&p->lock);
 	/*
-	 * After the unlock: the worker we wake does not block on the lock
-	 * we still hold. With every worker busy no futex call is made at
-	 * all; the busy ones take the job before they sleep.
+	 * With every worker busy no syscall is made at all: the busy ones
+	 * take the job before they sleep.
 	 */
-	if (wake)
-		pthread_cond_signal(&p->more);
+	if (wake && write(p->job_fd, &one, sizeof(one)) < 0)
+		return;		/* the counter is full: it is readable */
+}
+
+static struct pool_job *pool_take(struct worker_pool *p, bool idle)
+{
+	struct pool_job *job;
+
+	pthread_mutex_lock(&p->lock);
+	job = p->head;
+	if (job) {
+		p->head = job->next;
+		if (!p->head)
+			p->tail = &p->head;
+	} else if (idle) {
+		__atomic_fetch_add(&p->nr_idle, 1, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return job;
 }
 
 static __attribute__((noreturn)) void *pool_worker(void *arg)
 {
-	struct worker_pool *p = arg;
+	struct worker *w = arg;
+	struct worker_pool *p = w->pool;
+	struct epoll_event ev[2];
 	struct pool_job *job;
+	uint64_t n;
+	int i, nr;
 
 	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		while (!p->head) {
-			p->nr_idle++;
-			pthread_cond_wait(&p->more, &p->lock);
-			p->nr_idle--;
+		job = pool_take(p, true);
+		if (job) {
+			job->run(job);
+			continue;
 		}
-		job = p->head;
-		p->head = job->next;
-		if (!p->head)
-			p->tail = &p->head;
-		pthread_mutex_unlock(&p->lock);
-		job->run(job);
+		nr = epoll_wait(w->epfd, ev, 2, -1);
+		__atomic_fetch_sub(&p->nr_idle, 1, __ATOMIC_RELAXED);
+		for (i = 0; i < nr; i++) {
+			if (ev[i].data.u32 == POOL_EV_JOB) {
+				if (read(p->job_fd, &n, sizeof(n)) < 0)
+					continue;	/* another took it */
+			} else if (p->doorbell) {
+				p->doorbell(p->ctx);
+			}
+		}
 	}
 }
 
@@ -91,7 +202,7 @@ int pool_start(struct worker_pool *p)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 1u << 20);
 	for (i = 0; i < p->nr_threads && !ret; i++) {
-		ret = -pthread_create(&thread, &attr, pool_worker, p);
+		ret = -pthread_create(&thread, &attr, pool_worker, &p->w[i]);
 		if (!ret)
 			pthread_setname_np(thread, p->name);
 	}
@@ -102,9 +213,15 @@ int pool_start(struct worker_pool *p)
 
 void pool_free(struct worker_pool *p)
 {
+	unsigned int i;
+
 	if (!p || p->started)
 		return;
-	pthread_cond_destroy(&p->more);
+	for (i = 0; i < p->nr_threads; i++)
+		if (p->w[i].epfd >= 0)
+			close(p->w[i].epfd);
+	if (p->job_fd >= 0)
+		close(p->job_fd);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
