@@ -264,3 +264,39 @@ bool vq_pending(struct virtqueue *vq)
 	pthread_mutex_unlock(&vq->lock);
 	return more;
 }
+
+static void used_flags_set(struct virtqueue *vq, bool no_notify)
+{
+	if (vq->ready && vq->used)
+		__atomic_store_n(&vq->used->flags,
+				 htole16(no_notify ? VRING_USED_F_NO_NOTIFY : 0),
+				 __ATOMIC_RELAXED);
+}
+
+void vq_poll_enter(struct virtqueue *vq)
+{
+	pthread_mutex_lock(&vq->lock);
+	if (!vq->nr_pollers++)
+		used_flags_set(vq, true);
+	pthread_mutex_unlock(&vq->lock);
+}
+
+bool vq_poll_leave(struct virtqueue *vq)
+{
+	bool more = false;
+
+	pthread_mutex_lock(&vq->lock);
+	if (vq->nr_pollers && !--vq->nr_pollers) {
+		used_flags_set(vq, false);
+		/*
+		 * The flag we cleared before the index we read; the driver
+		 * writes its index before it reads the flag (a full barrier
+		 * on both sides): one of us sees the other.
+		 */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		more = vq->ready && !vq->broken && vq->avail &&
+		       rd16(&vq->avail->idx) != vq->last_avail;
+	}
+	pthread_mutex_unlock(&vq->lock);
+	return more;
+}

@@ -204,12 +204,34 @@ static struct session_call *session_pop(struct vm_session *s,
 }
 
 /*
+ * Calls that never wait long (reads and writes that would wait are
+ * parked in the wait set, not held): while one is served the driver need
+ * not ring, this worker looks at the ring when it is done. Any other
+ * (an open of a FIFO, a long ioctl, fsync, a tty close) turns the
+ * doorbell back on first, so the calls published meanwhile wake another
+ * worker.
+ */
+static bool scall_quick(const struct call *c)
+{
+	struct devcall_req h;
+	unsigned int op;
+
+	if (!c->wire || c->wire_len < sizeof(h))
+		return false;
+	memcpy(&h, c->wire, sizeof(h));
+	op = le16toh(h.op);
+	return op == DEVCALL_OP_READ || op == DEVCALL_OP_WRITE ||
+	       op == DEVCALL_OP_BLKINFO || op == DEVCALL_OP_LAYOUT;
+}
+
+/*
  * The guest rang the queue; this worker woke (the others sleep on):
- * serve what it published, here. With more chains waiting and a worker
- * asleep, ring our own doorbell first: that one takes the next chain
- * while this one serves, so a call that blocks holds one worker, not
- * the queue. At most SESSION_KICK_BUDGET chains per wake: with more,
- * ring again and look at the pool's own jobs (parked calls woken) first.
+ * serve what it published, here, with the doorbell off meanwhile
+ * (vq_poll_enter()). With more chains waiting and a worker asleep, ring
+ * our own doorbell first: that one takes the next chain while this one
+ * serves, so a call that blocks holds one worker, not the queue. At most
+ * SESSION_KICK_BUDGET chains per wake: with more, ring again and look at
+ * the pool's own jobs (parked calls woken) first.
  */
 static void session_ring(void *ctx)
 {
@@ -219,14 +241,21 @@ static void session_ring(void *ctx)
 	struct session_call *sc;
 	uint64_t wake;
 	unsigned int n;
+	bool quick;
 
 	if (!ivshmem_server_doorbell_read(&s->srv, vec))
 		return;
+	vq_poll_enter(&s->vq);
 	for (n = 0; n < SESSION_KICK_BUDGET; n++) {
 		wake = stages_now();
 		sc = session_pop(s, &env);
-		if (!sc)
-			return;
+		if (!sc) {
+			/* Published as we turned the doorbell on: take it. */
+			if (!vq_poll_leave(&s->vq))
+				return;
+			vq_poll_enter(&s->vq);
+			continue;
+		}
 		if (vq_pending(&s->vq) && pool_has_idle(s->pool))
 			ivshmem_server_rearm(&s->srv, vec);
 		sc->ts[TS_WAKE] = wake;
@@ -236,8 +265,14 @@ static void session_ring(void *ctx)
 			continue;
 		sc->ts[TS_QUEUED] = stages_now();
 		sc->ts[TS_RUN] = sc->ts[TS_QUEUED];
+		quick = scall_quick(&sc->call);
+		if (!quick && vq_poll_leave(&s->vq) && pool_has_idle(s->pool))
+			ivshmem_server_rearm(&s->srv, vec);
 		call_serve(&sc->call);
+		if (!quick)
+			vq_poll_enter(&s->vq);
 	}
+	vq_poll_leave(&s->vq);
 	/*
 	 * A guest that keeps the ring full keeps its workers running: let
 	 * the daemon's other threads (the heartbeat, the event loop, other
