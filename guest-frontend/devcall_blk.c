@@ -27,7 +27,7 @@
 
 #define DCB_QUEUE_DEPTH		32	/* requests in flight per disk */
 #define DCB_MAX_BYTES		(1u << 20)	/* largest read or write */
-#define DCB_MAX_SEGMENTS	256	/* a page each: DCB_MAX_BYTES in one */
+#define DCB_MAX_SEGMENTS	256	/* a page each: 1 MiB in one */
 #define DCB_ZEROES_MAX		(16u << 20)	/* write zeroes, host without */
 #define DCB_RESIZE_MS		1000	/* how often the host size is asked */
 #define DCB_BUSY_MS		10	/* requeue delay when the host is full */

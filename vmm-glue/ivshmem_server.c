@@ -163,7 +163,8 @@ static void server_store_put(struct ivshmem_server *srv)
 static int server_watch_db(struct ivshmem_server *srv, unsigned int i)
 {
 	if (!(srv->ops->direct_vecs & (1u << i)))
-		return event_watch(srv->epfd, srv->db_fd[i], &srv->ev_db[i].src);
+		return event_watch(srv->epfd, srv->db_fd[i],
+				   &srv->ev_db[i].src);
 	srv->ops->doorbell_fd(srv->ctx, i, srv->db_fd[i], true);
 	return 0;
 }

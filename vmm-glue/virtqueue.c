@@ -267,9 +267,10 @@ bool vq_pending(struct virtqueue *vq)
 
 static void used_flags_set(struct virtqueue *vq, bool no_notify)
 {
+	uint16_t f = no_notify ? VRING_USED_F_NO_NOTIFY : 0;
+
 	if (vq->ready && vq->used)
-		__atomic_store_n(&vq->used->flags,
-				 htole16(no_notify ? VRING_USED_F_NO_NOTIFY : 0),
+		__atomic_store_n(&vq->used->flags, htole16(f),
 				 __ATOMIC_RELAXED);
 }
 

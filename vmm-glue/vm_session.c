@@ -379,7 +379,8 @@ static int device_queue_enable(void *ctx, unsigned int q, uint32_t num,
 
 		struct ram_map *ram = NULL;
 
-		ret = s->cfg->memory_auto ? session_ram_discover(s, &ram, &policy) :
+		ret = s->cfg->memory_auto ?
+		      session_ram_discover(s, &ram, &policy) :
 		      ram_map_open(&ram, s->cfg->memory_path,
 				   s->cfg->machine, s->cfg->name, &policy,
 				   s->ram_broken_fd);

@@ -27,7 +27,7 @@ struct worker_pool {
 	struct pool_job *head, **tail;
 	unsigned int nr_threads;
 	unsigned int nr_idle;		/* workers in epoll_wait */
-	int job_fd;			/* rung when a job waits for an idle one */
+	int job_fd;			/* rung for a job when one idles */
 	void (*doorbell)(void *ctx);
 	void *ctx;
 	bool started;
