@@ -488,6 +488,20 @@ static long emu_ioctl(void *priv, uint32_t cmd, unsigned long arg)
 	case SCSI_IOCTL_GET_BUS_NUMBER:
 		*ip = 0;
 		return 0;
+	case SG_GET_SCSI_ID: {
+		struct sg_scsi_id id = { .scsi_type = TYPE_ROM,
+					 .h_cmd_per_lun = 1,
+					 .d_queue_depth = 1 };
+
+		memcpy((void *)arg, &id, sizeof(id));
+		return 0;
+	}
+	case SG_EMULATED_HOST:
+		*ip = 0;
+		return 0;
+	case SG_GET_SG_TABLESIZE:
+		*ip = 128;
+		return 0;
 	case SG_GET_NUM_WAITING:
 		pthread_mutex_lock(&f->qlock);
 		*ip = f->nr;

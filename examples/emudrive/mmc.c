@@ -355,7 +355,8 @@ static void invisible_track_info(const struct disc *d, uint8_t *b)
 	b[6] = 0x41;			/* blank, data mode 1 */
 	b[7] = 0x01;			/* NWA valid */
 	put32(b + 8, d->writing ? d->track_start : d->nwa);
-	put32(b + 12, d->nwa);
+	/* After a cue sheet: where the SAO stream goes on (the pregap). */
+	put32(b + 12, d->cue_sheet ? (uint32_t)d->sao_next : d->nwa);
 	put32(b + 16, free);
 	put32(b + 24, free + (d->writing ? d->nwa - d->track_start : 0));
 }
@@ -708,7 +709,7 @@ static int send_cue(struct disc *d, const uint8_t *cdb, const uint8_t *data,
 {
 	static struct disc_cue cue[DISC_MAX_CUE];
 	uint32_t n = get32(cdb + 5) & 0xffffff, i;
-	unsigned int nr = 0, tno = 0, index = 0;
+	unsigned int nr = 0, tno = 0, index = 0, j;
 	int64_t prev = INT64_MIN;
 
 	if (n > len || n % 8 || n < 24)
@@ -781,6 +782,16 @@ static int send_cue(struct disc *d, const uint8_t *cdb, const uint8_t *data,
 	cue[0].host_bytes = 0;
 	for (i = 1; i < nr && cue[i].index != 1; i++)
 		;
+	/*
+	 * wodim numbers a later session's times from its own start (track
+	 * 1 at 00:02:00), libburn from the disc's: the first is taken as
+	 * relative to the next writable address. The host then writes
+	 * where READ TRACK INFORMATION says the stream starts.
+	 */
+	if (cue[i].lba == 0 && d->nwa) {
+		for (j = 0; j < nr; j++)
+			cue[j].lba += d->nwa;
+	}
 	if (cue[i].lba != (int64_t)d->nwa || cue[1].lba < (int64_t)d->nwa -
 	    DISC_PREGAP || cue[nr - 1].lba > (int64_t)d->capacity)
 		return ILLEGAL(s, 0x26, 0);

@@ -337,8 +337,18 @@ static void test_mode_select_sao(void **state)
 }
 
 /* A SAO burn: cue sheet, pregap from -150, data, SYNCHRONIZE CACHE. */
+static void sao_burn_cue(struct fixture *f, int32_t start, int32_t cue_at,
+			 uint32_t sectors, uint8_t fill, uint8_t ms);
+
 static void sao_burn(struct fixture *f, int32_t start, uint32_t sectors,
 		     uint8_t fill, uint8_t ms)
+{
+	sao_burn_cue(f, start, start, sectors, fill, ms);
+}
+
+/* cue_at: where the cue sheet says the track starts (wodim: 0). */
+static void sao_burn_cue(struct fixture *f, int32_t start, int32_t cue_at,
+			 uint32_t sectors, uint8_t fill, uint8_t ms)
 {
 	static uint8_t data[150 * 2048];
 	uint8_t cue[32], cdb[10];
@@ -348,9 +358,9 @@ static void sao_burn(struct fixture *f, int32_t start, uint32_t sectors,
 
 	select05(f, 2, 8, ms, 0);
 	cue_entry(cue, 0x41, 0, 0, 0x14, -150);
-	cue_entry(cue + 8, 0x41, start ? 2 : 1, 0, 0x10, start - 150);
-	cue_entry(cue + 16, 0x41, start ? 2 : 1, 1, 0x10, start);
-	cue_entry(cue + 24, 0x41, 0xaa, 1, 0x14, start + sectors);
+	cue_entry(cue + 8, 0x41, start ? 2 : 1, 0, 0x10, cue_at - 150);
+	cue_entry(cue + 16, 0x41, start ? 2 : 1, 1, 0x10, cue_at);
+	cue_entry(cue + 24, 0x41, 0xaa, 1, 0x14, cue_at + sectors);
 	assert_int_equal(send_cue(f, &h, cue, sizeof(cue)), 0);
 	assert_int_equal(h.status, 0);
 	/* The stream starts at the pregap, nowhere else. */
@@ -467,6 +477,29 @@ static void test_sao_multisession(void **state)
 	assert_int_equal(sg(f, &h, cdb, 10, SG_DXFER_FROM_DEV, buf, 34), 0);
 	assert_int_equal(buf[2] & 3, 1);
 	assert_int_equal(buf[4], 2);
+}
+
+/* wodim's later-session cue sheet counts from the session's start. */
+static void test_sao_relative_cue(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t cdb[10], buf[36];
+	struct sg_io_hdr h;
+	uint32_t next = 300 + 11400;
+	int fd;
+
+	sao_burn(f, 0, 300, 0x33, 3);
+	sao_burn_cue(f, next, 0, 300, 0x44, 3);
+	cdb10(cdb, 0x52, 36);
+	cdb[1] = 1;
+	cdb[5] = 0xff;
+	assert_int_equal(sg(f, &h, cdb, 10, SG_DXFER_FROM_DEV, buf, 36), 0);
+	assert_int_equal(be32(buf + 12), next + 300 + 11400 - 11400 + 2250 +
+			 4500 + 150);
+	fd = open(f->path, O_RDONLY);
+	assert_int_equal(pread(fd, buf, 1, (off_t)next * 2048), 1);
+	assert_int_equal(buf[0], 0x44);
+	close(fd);
 }
 
 static void test_read_cd_and_read10(void **state)
@@ -737,6 +770,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_mode_select_sao, setup_rw,
 					teardown),
 	cmocka_unit_test_setup_teardown(test_sao_multisession, setup_rw,
+					teardown),
+	cmocka_unit_test_setup_teardown(test_sao_relative_cue, setup_rw,
 					teardown),
 	cmocka_unit_test_setup_teardown(test_read_cd_and_read10, setup_rw,
 					teardown),
