@@ -17,6 +17,8 @@ static pthread_mutex_t discs_lock = PTHREAD_MUTEX_INITIALIZER;
 static int parse_options(struct disc *d, const char *options)
 {
 	char buf[256], *tok, *save = NULL;
+	bool sized = false;
+	int ret = 0;
 
 	d->rewritable = true;
 	d->capacity = (650u << 20) / DISC_SECTOR;
@@ -36,17 +38,22 @@ static int parse_options(struct disc *d, const char *options)
 			return -EINVAL;
 		*v++ = '\0';
 		if (!strcmp(tok, "media")) {
+			d->dvd = false;
 			if (!strcmp(v, "cdr"))
 				d->rewritable = false;
+			else if (!strcmp(v, "dvd+rw"))
+				d->dvd = true;
 			else if (strcmp(v, "cdrw"))
 				return -EINVAL;
 		} else if (!strcmp(tok, "size")) {
 			n = strtoull(v, &end, 10);
 			if (*end == 'M')
 				n <<= 20, end++;
-			if (*end || n < (1u << 20) || n > (900ull << 20))
+			if (*end || n < (1u << 20) ||
+			    n > (uint64_t)DISC_DVD_SECTORS * DISC_SECTOR)
 				return -EINVAL;
 			d->capacity = n / DISC_SECTOR;
+			sized = true;
 		} else if (!strcmp(tok, "speed")) {
 			n = strtoull(v, &end, 10);
 			if (*end || !n || n > 52)
@@ -56,7 +63,12 @@ static int parse_options(struct disc *d, const char *options)
 			return -EINVAL;
 		}
 	}
-	return 0;
+	/* A CD holds at most 900 MB; a DVD's default is a whole one. */
+	if (d->dvd && !sized)
+		d->capacity = DISC_DVD_SECTORS;
+	if (!d->dvd && (uint64_t)d->capacity * DISC_SECTOR > (900ull << 20))
+		ret = -EINVAL;
+	return ret;
 }
 
 static void state_path(const struct disc *d, char *buf, size_t len)
@@ -75,8 +87,8 @@ int disc_save(struct disc *d)
 	f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "status %d\nsessions %u\ntracks %u\n", d->status,
-		d->sessions, d->nr_tracks);
+	fprintf(f, "status %d\nsessions %u\ntracks %u\nformatted %d\n",
+		d->status, d->sessions, d->nr_tracks, d->formatted);
 	for (i = 0; i < d->nr_tracks; i++)
 		fprintf(f, "track %u %u %u %u\n", d->tracks[i].start,
 			d->tracks[i].len, d->tracks[i].session,
@@ -103,6 +115,8 @@ static int disc_load(struct disc *d)
 			d->status = st;
 		else if (sscanf(line, "sessions %u", &a) == 1)
 			d->sessions = a;
+		else if (sscanf(line, "formatted %u", &a) == 1)
+			d->formatted = a && d->dvd;
 		else if ((k = sscanf(line, "track %u %u %u %u", &a, &b, &c,
 				     &m)) >= 3 && n < DISC_MAX_TRACKS &&
 			 a + b >= a && a + b <= d->capacity)
@@ -286,9 +300,33 @@ static int sao_write(struct disc *d, int64_t lba, const uint8_t *p,
 	return 0;
 }
 
+int disc_format(struct disc *d)
+{
+	if (!d->dvd)
+		return -EINVAL;
+	if (ftruncate(d->fd, 0))
+		return -EIO;
+	d->formatted = true;
+	d->status = DISC_COMPLETE;
+	d->sessions = d->nr_tracks = 1;
+	d->tracks[0] = (struct disc_track){ 0, d->capacity, 1, 1 };
+	return disc_save(d);
+}
+
 int disc_write(struct disc *d, int64_t lba, const void *buf, uint32_t count)
 {
 	int64_t end = lba + count;
+
+	/* DVD+RW: random access over the formatted disc. */
+	if (d->dvd) {
+		if (!d->formatted || lba < 0 || end > d->capacity)
+			return -EINVAL;
+		if (count && pwrite(d->fd, buf, (size_t)count * DISC_SECTOR,
+				    (off_t)lba * DISC_SECTOR) !=
+		    (ssize_t)count * DISC_SECTOR)
+			return -EIO;
+		return 0;
+	}
 
 	if (d->status == DISC_COMPLETE || end > d->capacity ||
 	    lba < -DISC_PREGAP)

@@ -48,7 +48,9 @@ struct disc_track {
 struct disc {
 	char path[4096];
 	int fd;				/* the image */
-	bool rewritable;		/* CD-RW */
+	bool rewritable;		/* CD-RW, DVD+RW */
+	bool dvd;			/* DVD+RW: random writes after format */
+	bool formatted;			/* DVD+RW: FORMAT UNIT done */
 	uint32_t capacity;		/* sectors */
 	unsigned int speed;		/* x (176.4 kB/s) */
 	enum disc_status status;
@@ -90,6 +92,8 @@ void disc_put(struct disc *d);
 /* Persist the state sidecar (after every change). */
 int disc_save(struct disc *d);
 
+#define DISC_DVD_SECTORS	2295104u	/* a single-layer DVD */
+
 /* Write count sectors at lba from buf (negative LBAs: pregap, dropped). */
 int disc_write(struct disc *d, int64_t lba, const void *buf, uint32_t count);
 int disc_read(struct disc *d, uint32_t lba, void *buf, uint32_t count);
@@ -114,6 +118,9 @@ enum disc_blank_type {
 	DISC_BLANK_FULL = 0, DISC_BLANK_MINIMAL = 1,
 	DISC_BLANK_UNCLOSE = 5, DISC_BLANK_SESSION = 6,
 };
+
+/* DVD+RW: FORMAT UNIT (full format, type 0x26). */
+int disc_format(struct disc *d);
 
 /*
  * Erase (CD-RW only): full writes zeros, minimal only forgets, unclose

@@ -315,6 +315,8 @@ static int disc_info(struct disc *d, const uint8_t *cdb, uint8_t *data,
 	b[5] = first;
 	b[6] = last;
 	b[7] = 0x20;			/* unrestricted use */
+	if (d->formatted)
+		b[7] |= 0x03;		/* DVD+RW background format done */
 	b[8] = 0x00;			/* CD-DA or CD-ROM */
 	if (d->status == DISC_COMPLETE) {
 		memset(b + 16, 0xff, 8);
@@ -482,13 +484,13 @@ static int read_toc(struct disc *d, const uint8_t *cdb, uint8_t *data,
 
 	if (!fmt && cdb[9] >> 6)
 		fmt = cdb[9] >> 6;
-	if (fmt == 4)
+	if (fmt == 4 && !d->dvd)
 		return atip(d, cdb, data, len, done);
 	/* The TOC holds the tracks of closed sessions. */
 	for (i = 0; i < d->nr_tracks; i++)
 		if (d->tracks[i].session <= d->sessions)
 			closed = i + 1;
-	if (fmt > 2 || !closed)		/* PMA, CD-TEXT; a blank disc */
+	if (fmt > 2 || !closed || (d->dvd && fmt == 2))	/* PMA, CD-TEXT */
 		return ILLEGAL(s, 0x24, 0);
 	if (fmt == 2)
 		return full_toc(d, cdb, data, len, done);
@@ -545,9 +547,11 @@ static int rw10(struct disc *d, const uint8_t *cdb, enum mmc_dir dir,
 	    dir != (write ? MMC_TO_DEV : MMC_FROM_DEV))
 		return ILLEGAL(s, 0x24, 0);
 	if (write) {
-		if (d->status == DISC_COMPLETE)
+		if (d->dvd && !d->formatted)
+			return check(s, 0x05, 0x2c, 0);	/* format it first */
+		if (d->status == DISC_COMPLETE && !d->dvd)
 			return ILLEGAL(s, 0x21, 0x02);
-		if (d->write_type == 2 && !d->cue_sheet)
+		if (d->write_type == 2 && !d->cue_sheet && !d->dvd)
 			return check(s, 0x05, 0x2c, 0);	/* sequence error */
 		ret = disc_write(d, lba, data, count);
 		if (ret == -EIO)
@@ -668,7 +672,7 @@ static int read_cd(struct disc *d, const uint8_t *cdb, enum mmc_dir dir,
 		if (lba >= d->tracks[i].start &&
 		    lba < d->tracks[i].start + d->tracks[i].len)
 			mode = d->tracks[i].mode;
-	if (type != 0 && type != (mode == 2 ? 4 : 2))
+	if (d->dvd || (type != 0 && type != (mode == 2 ? 4 : 2)))
 		return ILLEGAL(s, 0x64, 0);	/* illegal mode for track */
 	/* Mode 2 Form 1 sectors: their user data only. */
 	if (mode == 2 && sel != 0x10 && sel != 0)
@@ -714,7 +718,7 @@ static int send_cue(struct disc *d, const uint8_t *cdb, const uint8_t *data,
 
 	if (n > len || n % 8 || n < 24)
 		return ILLEGAL(s, 0x1a, 0);
-	if (d->writing)
+	if (d->writing || d->dvd)
 		return check(s, 0x05, 0x2c, 0);
 	if (d->status == DISC_COMPLETE)
 		return ILLEGAL(s, 0x21, 0x02);
@@ -823,25 +827,30 @@ static int get_config(struct disc *d, const uint8_t *cdb, uint8_t *data,
 	uint16_t start = get16(cdb + 2), profile = 0;
 	bool medium = !d->tray_open;
 	bool writable = medium && d->status != DISC_COMPLETE;
+	bool dvd = medium && d->dvd, cd = medium && !d->dvd;
 	struct {
 		uint16_t code;
 		uint8_t version;
 		bool current;
 		uint8_t n;
-		uint8_t body[12];
+		uint8_t body[20];
 	} feats[] = {
-		{ 0x0000, 0, true, 12, { 0x00, 0x0a, 0, 0, 0x00, 0x09, 0, 0,
+		{ 0x0000, 0, true, 20, { 0x00, 0x1a, 0, 0, 0x00, 0x10, 0, 0,
+					 0x00, 0x0a, 0, 0, 0x00, 0x09, 0, 0,
 					 0x00, 0x08, 0, 0 } },
 		{ 0x0001, 2, true, 8, { 0, 0, 0, 1, 0x01 } },	/* SCSI, DBE */
 		{ 0x0002, 1, true, 4, { 0x02 } },	/* OCEvent, polled */
 		{ 0x0003, 0, true, 4, { 0x29 } },	/* tray, eject, lock */
 		{ 0x0010, 0, medium, 8, { 0, 0, 0x08, 0, 0, 1 } },
-		{ 0x001d, 0, medium, 0, { 0 } },	/* multi-read */
-		{ 0x001e, 2, medium, 4, { 0 } },	/* CD read */
-		{ 0x0021, 1, writable, 8, { 0x05, 0x00, 0, 1, 7 } },
-		{ 0x002d, 2, writable, 4, { 0x06, 0, 0x05, 0x00 } },
-		{ 0x002e, 0, writable, 4, { 0x26, 0x00, 0x10, 0x00 } },
-		{ 0x0037, 0, writable && d->rewritable, 4, { 0, 0x02 } },
+		{ 0x001d, 0, cd, 0, { 0 } },		/* multi-read */
+		{ 0x001e, 2, cd, 4, { 0 } },		/* CD read */
+		{ 0x001f, 0, dvd, 0, { 0 } },		/* DVD read */
+		{ 0x0021, 1, cd && writable, 8, { 0x05, 0x00, 0, 1, 7 } },
+		{ 0x0023, 0, dvd, 0, { 0 } },		/* formattable */
+		{ 0x002a, 0, dvd, 4, { 0x01 } },	/* DVD+RW, writes */
+		{ 0x002d, 2, cd && writable, 4, { 0x06, 0, 0x05, 0x00 } },
+		{ 0x002e, 0, cd && writable, 4, { 0x26, 0x00, 0x10, 0x00 } },
+		{ 0x0037, 0, cd && writable && d->rewritable, 4, { 0, 0x02 } },
 		{ 0x0100, 0, true, 0, { 0 } },		/* power management */
 		{ 0x0105, 0, true, 4, { 0 } },		/* timeout */
 		{ 0x0107, 3, true, 4, { 0x0c } },	/* SCS, WSPD */
@@ -850,9 +859,9 @@ static int get_config(struct disc *d, const uint8_t *cdb, uint8_t *data,
 	if (rt == 3)
 		return ILLEGAL(s, 0x24, 0);
 	if (medium)
-		profile = d->rewritable ? 0x0a : 0x09;
+		profile = d->dvd ? 0x1a : d->rewritable ? 0x0a : 0x09;
 	/* The profile list marks the current profile. */
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 5; i++)
 		feats[0].body[i * 4 + 2] = get16(feats[0].body + i * 4) ==
 					   profile;
 	for (i = 0; i < sizeof(feats) / sizeof(feats[0]); i++) {
@@ -916,14 +925,66 @@ static int get_event(struct disc *d, const uint8_t *cdb, uint8_t *data,
 static int format_capacities(struct disc *d, const uint8_t *cdb,
 			     uint8_t *data, uint32_t len, uint32_t *done)
 {
-	uint8_t b[12] = { 0 };
+	uint8_t b[20] = { 0 };
 
+	if (d->dvd && !d->tray_open) {
+		/* Current: formatted or not; then the full format, 26h. */
+		b[3] = 16;
+		put32(b + 4, d->capacity);
+		b[8] = d->formatted ? 2 : 1;
+		b[10] = DISC_SECTOR >> 8;
+		put32(b + 12, d->capacity);
+		b[16] = 0x26 << 2;
+		return reply(b, sizeof(b), get16(cdb + 7), data, len, done);
+	}
 	b[3] = 8;
 	put32(b + 4, d->capacity);
 	/* blank: unformatted (1); written: formatted (2); no disc: 3 */
 	b[8] = d->tray_open ? 3 : d->status == DISC_BLANK ? 1 : 2;
 	b[10] = DISC_SECTOR >> 8;
-	return reply(b, sizeof(b), get16(cdb + 7), data, len, done);
+	return reply(b, 12, get16(cdb + 7), data, len, done);
+}
+
+/*
+ * FORMAT UNIT: DVD+RW full format (type 26h) only; the list is a 4-byte
+ * header and one 8-byte descriptor, each byte read once.
+ */
+static int format_unit(struct disc *d, const uint8_t *cdb, const uint8_t *data,
+		       uint32_t len, uint32_t *done, struct mmc_sense *s)
+{
+	uint8_t p[12];
+
+	if (!d->dvd)
+		return ILLEGAL(s, 0x24, 0);
+	if (!(cdb[1] & 0x10) || len < 12)	/* FmtData with a list */
+		return ILLEGAL(s, 0x24, 0);
+	memcpy(p, data, 12);
+	*done = 12;
+	if (get16(p + 2) != 8 || p[8] >> 2 != 0x26)
+		return ILLEGAL(s, 0x26, 0);
+	if (disc_format(d))
+		return check(s, 0x03, 0x31, 0);	/* format failed */
+	d->op_event = 2;
+	return 0;
+}
+
+/* READ DVD STRUCTURE format 0: the physical format of the DVD+RW. */
+static int dvd_structure(struct disc *d, const uint8_t *cdb, uint8_t *data,
+			 uint32_t len, uint32_t *done, struct mmc_sense *s)
+{
+	uint8_t b[4 + 2048] = { 0 };
+
+	if (!d->dvd)
+		return check(s, 0x05, 0x30, 0x02);	/* not a DVD */
+	if (cdb[7] != 0 || cdb[6] != 0)
+		return ILLEGAL(s, 0x24, 0);
+	put16(b, 2048 + 2);
+	b[4] = 0x92;			/* DVD+RW, version 2 */
+	b[5] = 0x0f;			/* 120 mm, no maximum rate */
+	b[6] = 0x04;			/* one layer, rewritable */
+	put32(b + 8, 0x30000);		/* data area: first, last PSN */
+	put32(b + 12, 0x30000 + d->capacity - 1);
+	return reply(b, sizeof(b), get16(cdb + 8), data, len, done);
 }
 
 static int mechanism_status(struct disc *d, const uint8_t *cdb,
@@ -1016,7 +1077,8 @@ static int start_stop(struct disc *d, const uint8_t *cdb,
 static bool needs_medium(uint8_t op)
 {
 	switch (op) {
-	case 0x00: case 0x25: case 0x28: case 0x2a: case 0x35: case 0x43:
+	case 0x00: case 0x04: case 0x25: case 0x28: case 0x2a: case 0x35:
+	case 0x43: case 0xad:
 	case 0x51: case 0x52: case 0x5b: case 0x5d: case 0xa1: case 0xa8:
 	case 0xaa: case 0xb9: case 0xbe:
 		return true;
@@ -1049,7 +1111,7 @@ static int blank(struct disc *d, const uint8_t *cdb, struct mmc_sense *s)
 	unsigned int type = cdb[1] & 7;
 	int ret;
 
-	if (!d->rewritable)
+	if (!d->rewritable || d->dvd)
 		return ILLEGAL(s, 0x30, 0x05);	/* not erasable */
 	if (type != DISC_BLANK_FULL && type != DISC_BLANK_MINIMAL &&
 	    type != DISC_BLANK_UNCLOSE && type != DISC_BLANK_SESSION)
@@ -1072,6 +1134,8 @@ static int close_track_session(struct disc *d, const uint8_t *cdb,
 {
 	int ret;
 
+	if (d->dvd)		/* DVD+RW: stop formatting, finalize: done */
+		return 0;
 	switch (cdb[2] & 7) {
 	case 1:
 		ret = disc_close_track(d);
@@ -1134,6 +1198,12 @@ static int execute(struct disc *d, const uint8_t *cdb, enum mmc_dir dir,
 		return mode_select(d, cdb, data, len, done, s);
 	case 0x23:
 		return format_capacities(d, cdb, data, len, done);
+	case 0x04:
+		if (dir != MMC_TO_DEV && (cdb[1] & 0x10))
+			return ILLEGAL(s, 0x24, 0);
+		return format_unit(d, cdb, data, len, done, s);
+	case 0xad:
+		return dvd_structure(d, cdb, data, len, done, s);
 	case 0x46:
 		return get_config(d, cdb, data, len, done, s);
 	case 0x4a:

@@ -583,12 +583,14 @@ static void test_get_configuration(void **state)
 	assert_int_equal(sizeof(b) - h.resid, n);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_int_not_equal(find_feature(b, n, want[i]), 0);
-	/* The profile list: 0A (current), 09, 08. */
-	assert_int_equal(b[8 + 3], 12);
-	assert_int_equal(b[12 + 1], 0x0a);
-	assert_int_equal(b[12 + 2] & 1, 1);
-	assert_int_equal(b[16 + 1], 0x09);
-	assert_int_equal(b[16 + 2] & 1, 0);
+	/* The profile list: 1A, 10, 0A (current), 09, 08. */
+	assert_int_equal(b[8 + 3], 20);
+	assert_int_equal(b[12 + 1], 0x1a);
+	assert_int_equal(b[12 + 2] & 1, 0);
+	assert_int_equal(b[20 + 1], 0x0a);
+	assert_int_equal(b[20 + 2] & 1, 1);
+	assert_int_equal(b[24 + 1], 0x09);
+	assert_int_equal(b[24 + 2] & 1, 0);
 	off = find_feature(b, n, 0x002e);		/* SAO, test write */
 	assert_int_equal(b[off + 4] & 0x24, 0x24);
 	/* RT 2: one feature. */
@@ -766,7 +768,70 @@ static void test_sg_read_write(void **state)
 	assert_int_equal(emudrive_ops.write(f->priv, &wv, 1, -1, true), -EIO);
 }
 
+static int setup_dvd(void **state)
+{
+	return setup_with(state, "media=dvd+rw,size=100M");
+}
+
+/* DVD+RW: format, then random writes anywhere; its structure. */
+static void test_dvd_plus_rw(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t cdb[12] = { 0 }, b[64], fmt[12] = { 0, 0x02, 0, 8 };
+	static uint8_t data[2 * 2048];
+	struct sg_io_hdr h;
+	int fd;
+
+	cdb10(cdb, 0x46, 8);
+	assert_int_equal(sg(f, &h, cdb, 10, SG_DXFER_FROM_DEV, b, 8), 0);
+	assert_int_equal(b[6] << 8 | b[7], 0x1a);
+	cdb10(cdb, 0x23, 20);			/* unformatted; 26h offered */
+	assert_int_equal(sg(f, &h, cdb, 10, SG_DXFER_FROM_DEV, b, 20), 0);
+	assert_int_equal(b[3], 16);
+	assert_int_equal(b[8], 1);
+	assert_int_equal(b[16] >> 2, 0x26);
+	memset(data, 0x77, sizeof(data));
+	write10(cdb, 1000, 2);			/* not before formatting */
+	assert_int_equal(sg(f, &h, cdb, 10, SG_DXFER_TO_DEV, data,
+			    sizeof(data)), 0);
+	assert_int_equal(f->sense[12], 0x2c);
+	memset(cdb, 0, 6);
+	cdb[0] = 0x04;
+	cdb[1] = 0x11;				/* FmtData, list format 1 */
+	fmt[8] = 0x26 << 2;
+	fmt[4] = 0xff; fmt[5] = 0xff; fmt[6] = 0xff; fmt[7] = 0xff;
+	assert_int_equal(sg(f, &h, cdb, 6, SG_DXFER_TO_DEV, fmt, 12), 0);
+	assert_int_equal(h.status, 0);
+	write10(cdb, 1000, 2);			/* anywhere, in any order */
+	assert_int_equal(sg(f, &h, cdb, 10, SG_DXFER_TO_DEV, data,
+			    sizeof(data)), 0);
+	assert_int_equal(h.status, 0);
+	write10(cdb, 16, 1);
+	assert_int_equal(sg(f, &h, cdb, 10, SG_DXFER_TO_DEV, data, 2048), 0);
+	assert_int_equal(h.status, 0);
+	fd = open(f->path, O_RDONLY);
+	assert_int_equal(pread(fd, b, 1, 1001 * 2048), 1);
+	assert_int_equal(b[0], 0x77);
+	close(fd);
+	cdb10(cdb, 0x51, 34);			/* formatted: complete */
+	assert_int_equal(sg(f, &h, cdb, 10, SG_DXFER_FROM_DEV, b, 34), 0);
+	assert_int_equal(b[2] & 3, 2);
+	assert_int_equal(b[7] & 3, 3);
+	memset(cdb, 0, 12);			/* READ DVD STRUCTURE 0 */
+	cdb[0] = 0xad;
+	cdb[9] = 64;
+	assert_int_equal(sg(f, &h, cdb, 12, SG_DXFER_FROM_DEV, b, 64), 0);
+	assert_int_equal(b[4], 0x92);
+	assert_int_equal(be32(b + 12) - be32(b + 8) + 1, 100 * 512);
+	memset(cdb, 0, 12);			/* READ CAPACITY */
+	cdb[0] = 0x25;
+	assert_int_equal(sg(f, &h, cdb, 10, SG_DXFER_FROM_DEV, b, 8), 0);
+	assert_int_equal(be32(b), 100 * 512 - 1);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup_teardown(test_dvd_plus_rw, setup_dvd,
+					teardown),
 	cmocka_unit_test_setup_teardown(test_mode_select_sao, setup_rw,
 					teardown),
 	cmocka_unit_test_setup_teardown(test_sao_multisession, setup_rw,
