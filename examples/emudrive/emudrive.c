@@ -26,6 +26,8 @@
 #define EMU_MAX_DXFER		(16u << 20)
 #define EMU_MAX_RESERVED	(1u << 20)
 
+/* Replies a file may hold, in bytes: a guest cannot pin more memory. */
+#define EMU_MAX_QUEUED		(32u << 20)
 /* The sg driver's queue depth (SG_MAX_QUEUE) and old header size. */
 #define EMU_MAX_QUEUE		16u
 #define EMU_SG_HEADER		36u	/* struct sg_header */
@@ -56,6 +58,7 @@ struct emu_file {
 	pthread_mutex_t qlock;
 	struct emu_reply queue[EMU_MAX_QUEUE];
 	unsigned int head, nr;
+	size_t queued;			/* data bytes of the replies */
 	bool cmd_q;			/* SG_SET_COMMAND_Q: more than one */
 	int evfd;
 };
@@ -177,6 +180,7 @@ static ssize_t emu_read(void *priv, const struct iovec *iov, int iovcnt,
 	r = f->queue[f->head];
 	f->head = (f->head + 1) % EMU_MAX_QUEUE;
 	f->nr--;
+	f->queued -= r.data_len;
 	emu_ready(f);
 	pthread_mutex_unlock(&f->qlock);
 
@@ -292,11 +296,14 @@ static ssize_t emu_write(void *priv, const struct iovec *iov, int iovcnt,
 	r.reply_len = reply_len;
 
 	pthread_mutex_lock(&f->qlock);
-	if (f->nr >= emu_queue_max(f)) {
+	if (f->nr >= emu_queue_max(f) || f->queued + mx > EMU_MAX_QUEUED) {
+		/* a command is outstanding already; or too much data */
+		int ret = f->nr >= emu_queue_max(f) ? -EDOM : -ENOMEM;
+
 		pthread_mutex_unlock(&f->qlock);
 		free(r.data);
 		free(buf);
-		return -EDOM;	/* a command is outstanding already */
+		return ret;
 	}
 	pthread_mutex_lock(&f->disc->lock);
 	check = mmc_execute(f->disc, cdb, clen, dir, r.data,
@@ -322,6 +329,7 @@ static ssize_t emu_write(void *priv, const struct iovec *iov, int iovcnt,
 		memset(r.data + done, 0, mx - done);
 	f->queue[(f->head + f->nr) % EMU_MAX_QUEUE] = r;
 	f->nr++;
+	f->queued += r.data_len;
 	emu_ready(f);
 	pthread_mutex_unlock(&f->qlock);
 	free(buf);

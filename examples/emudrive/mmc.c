@@ -4,6 +4,7 @@
  * shared/cdrecord.md for what wodim sends and checks.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "mmc.h"
@@ -422,11 +423,10 @@ static unsigned int toc_desc(uint8_t *p, uint8_t session, uint8_t point,
 static int full_toc(struct disc *d, const uint8_t *cdb, uint8_t *data,
 		    uint32_t len, uint32_t *done)
 {
-	static uint8_t b[4 + 11 * (DISC_MAX_TRACKS + 4 * DISC_MAX_TRACKS)];
+	uint8_t b[4 + 11 * (DISC_MAX_TRACKS + 4 * DISC_MAX_TRACKS)] = { 0 };
 	unsigned int n = 4, i;
 	uint32_t sess;
 
-	memset(b, 0, sizeof(b));
 	b[2] = 1;
 	b[3] = d->sessions;
 	for (sess = 1; sess <= d->sessions; sess++) {
@@ -569,13 +569,12 @@ static int rw10(struct disc *d, const uint8_t *cdb, enum mmc_dir dir,
 /* ECMA-130 EDC (CRC-32, poly 0x8001801b reflected) and ECC (RS P/Q). */
 static uint32_t edc_table[256];
 static uint8_t ecc_f[256], ecc_b[256];
+static pthread_once_t ecc_once = PTHREAD_ONCE_INIT;
 
-static void ecc_init(void)
+static void ecc_tables(void)
 {
 	uint32_t i, j, e;
 
-	if (edc_table[1])
-		return;
 	for (i = 0; i < 256; i++) {
 		j = (i << 1) ^ (i & 0x80 ? 0x11d : 0);
 		ecc_f[i] = j;
@@ -619,7 +618,7 @@ static void raw_sector(uint8_t *raw, int64_t lba)
 	uint32_t edc = 0;
 	unsigned int i;
 
-	ecc_init();
+	pthread_once(&ecc_once, ecc_tables);
 	raw[0] = 0;
 	memset(raw + 1, 0xff, 10);
 	raw[11] = 0;
@@ -711,7 +710,7 @@ static int read_cd(struct disc *d, const uint8_t *cdb, enum mmc_dir dir,
 static int send_cue(struct disc *d, const uint8_t *cdb, const uint8_t *data,
 		    uint32_t len, uint32_t *done, struct mmc_sense *s)
 {
-	static struct disc_cue cue[DISC_MAX_CUE];
+	struct disc_cue cue[DISC_MAX_CUE];	/* per call: drives run at once */
 	uint32_t n = get32(cdb + 5) & 0xffffff, i;
 	unsigned int nr = 0, tno = 0, index = 0, j;
 	int64_t prev = INT64_MIN;
