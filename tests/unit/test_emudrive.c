@@ -766,6 +766,12 @@ static void test_sg_read_write(void **state)
 			 -ENOSYS);
 	wv.iov_len = 20;
 	assert_int_equal(emudrive_ops.write(f->priv, &wv, 1, -1, true), -EIO);
+	/* A reply larger than the driver would buffer: ENOMEM. */
+	wv.iov_len = sizeof(w);
+	v = 0x7fffffff;
+	memcpy(w + 4, &v, 4);
+	assert_int_equal(emudrive_ops.write(f->priv, &wv, 1, -1, true),
+			 -ENOMEM);
 }
 
 static int setup_dvd(void **state)
