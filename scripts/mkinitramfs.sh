@@ -6,11 +6,14 @@
 #
 #   scripts/mkinitramfs.sh -o OUT -m MODDIR [-k MOD.ko]... [-s SCRIPT]
 #                          [-f SRC:DEST]... [-p PACKAGE]... [-b PROGRAM]...
-#                          [--shell]
-# -b copies a host program to the same path, with the libraries ldd names.
+#                          [--shell] [-q] [--tag NAME]
+# -p installs a Debian package and what it depends on, as apt resolves it
+# (scripts/guest-packages.sh); -b copies a host program to the same path,
+# with the libraries ldd names. Progress lines go to stderr as "NAME: ..."
+# (-q: none).
 set -euo pipefail
 
-out= moddir= script= shell=0
+out= moddir= script= shell=0 quiet=0 tag=mkinitramfs
 mods=() files=() pkgs=() bins=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -22,6 +25,8 @@ while [ $# -gt 0 ]; do
 	-p) pkgs+=("$2"); shift 2 ;;
 	-b) bins+=("$2"); shift 2 ;;
 	--shell) shell=1; shift ;;
+	-q) quiet=1; shift ;;
+	--tag) tag=$2; shift 2 ;;
 	*) echo "mkinitramfs: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -66,32 +71,36 @@ for f in "${files[@]}"; do
 	cp -a "$src" "$root/$dst"
 done
 
-# Host programs, and the shared libraries they need.
+# Debian packages with their dependencies, resolved and fetched by apt
+# (scripts/guest-packages.sh). A package's command wins over busybox's
+# applet of that name: a link to it where busybox would install the
+# applet, which busybox --install then leaves alone.
+if [ ${#pkgs[@]} -gt 0 ]; then
+	gp=("$(dirname "$0")/guest-packages.sh" --tag "$tag")
+	[ $quiet = 1 ] && gp+=(-q)
+	"${gp[@]}" "$root" "${pkgs[@]}"
+	/bin/busybox --list-full | while read -r a; do
+		[ -e "$root/$a" ] || [ -L "$root/$a" ] && continue
+		for d in usr/sbin usr/bin sbin bin; do
+			if [ -f "$root/$d/${a##*/}" ]; then
+				ln -s "/$d/${a##*/}" "$root/$a"
+				break
+			fi
+		done
+	done
+fi
+
+# Host programs, and the shared libraries they need (a package's copy of
+# a library, from the same release, stays).
 for b in "${bins[@]}"; do
 	mkdir -p "$root$(dirname "$b")"
 	cp -L "$b" "$root$b"
 	{ ldd "$b" 2>/dev/null || true; } |
 		awk '/=> \//{print $3} /^\t\/lib64/{print $1}' | while read -r lib; do
 		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
+		[ -e "$root$lib" ] || cp -L "$lib" "$root$lib"
 	done
 done
-
-# Debian packages, and the shared libraries their programs need.
-if [ ${#pkgs[@]} -gt 0 ]; then
-	dl=$(mktemp -d)
-	(cd "$dl" && apt-get download -qq "${pkgs[@]}" 2>/dev/null) ||
-		{ apt-get update -qq; (cd "$dl" && apt-get download -qq "${pkgs[@]}"); }
-	for deb in "$dl"/*.deb; do dpkg-deb -x "$deb" "$root"; done
-	rm -rf "$dl"
-	find "$root"/usr/bin "$root"/usr/sbin "$root"/bin "$root"/sbin -type f \
-		! -name busybox -perm -u+x 2>/dev/null | while read -r exe; do
-		{ ldd "$exe" 2>/dev/null || true; } | awk '/=> \//{print $3} /^\t\/lib64/{print $1}'
-	done | sort -u | while read -r lib; do
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
-fi
 
 [ -n "$script" ] && install -m 0755 "$script" "$root/guest-cmd"
 cat > "$root/init" <<INIT
