@@ -123,6 +123,7 @@ if [ $shell = 1 ]; then
 	setsid cttyhack sh
 	rc=0
 elif [ -x /guest-cmd ]; then
+	echo "DEVCALL-READY"
 	/guest-cmd
 	rc=\$?
 else
