@@ -1,0 +1,109 @@
+#!/bin/bash
+# The launcher: --package brings a package's whole apt dependency closure
+# into the guest (cdrskin and xorriso need libburn, which the host does not
+# have), progress lines and -q, and the errors for a bogus package and a
+# missing library. Two guests; the rest needs no boot.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD:-$top/build}
+out=$build/e2e/launcher
+vm=$top/vmm-glue/devcall-vm
+gp=$top/scripts/guest-packages.sh
+cache=${DEVCALL_CACHE:-/var/cache/devcall}
+rm -rf "$out"
+mkdir -p "$out"
+. "$top/tests/e2e/lib.sh"
+
+installed() { dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q 'ok installed$'; }
+
+# A package the host does not have, and a command that uses the drive.
+extra= extra_cmd=
+for c in "sg3-utils:sg_inq /dev/sg0" "lsscsi:lsscsi --version" "hdparm:hdparm -V"; do
+	installed "${c%%:*}" && continue
+	extra=${c%%:*} extra_cmd=${c#*:}
+	break
+done
+result host-lacks-a-test-package "$([ -n "$extra" ] && echo ok || echo fail)" "$extra"
+
+# The emulated CD-RW drive as sg0 (sg's major 21), where libburn looks.
+: > "$out/disc.img"
+drive="cdrw=$out/disc.img,backend=emudrive,options=media=cdrw,exclusive,scsi=passthrough,guest-name=sg0,guest-devnum=21:0"
+boot() {	# boot NAME [OPTION...] -- COMMAND: stdout, stderr and status kept
+	local name=$1
+	shift
+	"$vm" --name "la-$name" --timeout 400 \
+		--plugin "$build/examples/devcall-emudrive.so" --export "$drive" \
+		--log "$out/$name-console.log" --daemon-log "$out/$name-devcalld.log" \
+		"$@" > "$out/$name.out" 2> "$out/$name.err"
+	echo $? > "$out/$name.rc"
+}
+has() { grep -q -- "$2" "$out/$1"; }
+
+boot pkgs --package xorriso --package cdrskin --package "$extra" -- sh -c "
+	echo CDRSKIN_PATH=\$(command -v cdrskin); echo XORRISO_PATH=\$(command -v xorriso)
+	cdrskin --version; echo VERSION=\$?
+	xorriso -version; echo XVERSION=\$?
+	cdrskin --devices; echo DEVICES=\$?
+	cdrskin -scanbus; echo SCANBUS=\$?
+	cdrskin dev=/dev/sg0 -checkdrive; echo CHECKDRIVE=\$?
+	$extra_cmd; echo EXTRA=\$?"
+st() { sed -n "s/^$1=//p" "$out/pkgs.out" | tr -d '\r'; }
+result guest-ran "$([ "$(cat "$out/pkgs.rc")" = 0 ] && echo ok || echo fail)" "status $(cat "$out/pkgs.rc")"
+result package-commands-on-path "$([ "$(st CDRSKIN_PATH)" = /usr/bin/cdrskin ] && [ "$(st XORRISO_PATH)" = /usr/bin/xorriso ] && echo ok || echo fail)"
+result cdrskin-version "$([ "$(st VERSION)" = 0 ] && has pkgs.out 'cdrskin 1\.[0-9.]* : limited cdrecord compatibility wrapper for libburn' && echo ok || echo fail)"
+result xorriso-version "$([ "$(st XVERSION)" = 0 ] && has pkgs.out '^xorriso [0-9][0-9.]*' && ! has pkgs.out 'cannot open shared object' && echo ok || echo fail)"
+result cdrskin-devices-scans "$([ "$(st DEVICES)" = 0 ] && has pkgs.out 'scanning for devices done' && has pkgs.out 'Overview of accessible drives' && echo ok || echo fail)" \
+	"$(grep -o 'accessible drives ([0-9]* found)' "$out/pkgs.out")"
+result cdrskin-scanbus "$([ "$(st SCANBUS)" = 0 ] && has pkgs.out 'Using libburn version' && echo ok || echo fail)"
+result cdrskin-checkdrive-emudrive "$([ "$(st CHECKDRIVE)" = 0 ] && has pkgs.out "Vendor_info    : 'DEVCALL'" && echo ok || echo fail)"
+result not-on-host-package-runs "$([ "$(st EXTRA)" = 0 ] && echo ok || echo fail)" "$extra: $extra_cmd"
+# The progress lines, in order.
+want=("building initramfs" "resolving packages: xorriso cdrskin $extra"
+      "downloading [0-9]* .debs (cached [0-9]*)" "unpacking [0-9]* packages"
+      "starting devcalld" "booting guest (\(TCG\|KVM\))" "guest ready after [0-9.]*s")
+at=0 ok=ok
+for w in "${want[@]}"; do
+	n=$(grep -n "^devcall-vm: $w" "$out/pkgs.err" | head -n 1 | cut -d: -f1)
+	if [ -z "$n" ] || [ "$n" -le "$at" ]; then ok=fail; echo "  missing or out of order: $w"; break; fi
+	at=$n
+done
+result progress-lines "$ok" "$(grep -c '^devcall-vm: ' "$out/pkgs.err") lines"
+
+# -q: the same steps without a word.
+boot quiet -q --package cdrskin -- cdrskin --version
+result quiet-boots "$([ "$(cat "$out/quiet.rc")" = 0 ] && has quiet.out 'limited cdrecord compatibility' && echo ok || echo fail)"
+result quiet-is-silent "$([ ! -s "$out/quiet.err" ] && echo ok || echo fail)" "$(wc -l < "$out/quiet.err") stderr lines"
+
+# A second resolution of the same packages comes from the cache: no
+# download, no apt solve.
+mkdir -p "$out/root"
+DEVCALL_CACHE=$cache "$gp" --tag t "$out/root" xorriso cdrskin "$extra" 2> "$out/again.err"
+result cache-reused "$(grep -q '^t: resolving packages: .* (cached)$' "$out/again.err" &&
+	grep -q '^t: downloading 0 .debs (cached [1-9][0-9]*)$' "$out/again.err" && echo ok || echo fail)" \
+	"$(grep downloading "$out/again.err")"
+result cache-holds-libburn "$(ls "$cache"/debs/libburn4_*.deb >/dev/null 2>&1 && echo ok || echo fail)"
+
+# A bogus name fails before anything starts, naming the package.
+bogus=devcall-no-such-package
+boot bogus --package "$bogus" -- true
+result bogus-package-fails "$([ "$(cat "$out/bogus.rc")" = 125 ] && ! has bogus.err 'starting devcalld' && echo ok || echo fail)" \
+	"status $(cat "$out/bogus.rc")"
+result bogus-package-named "$(has bogus.err "Unable to locate package $bogus" && echo ok || echo fail)" \
+	"$(grep -m 1 "Unable" "$out/bogus.err")"
+
+# A closure that lacks a library fails the check, naming it: a private
+# cache whose stored resolution has lost libburn4.
+priv=$out/cache
+mkdir -p "$priv/resolved" "$out/root2"
+ln -s "$cache/debs" "$priv/debs"
+cp "$cache"/resolved/* "$priv/resolved/" 2>/dev/null
+DEVCALL_CACHE=$priv "$gp" -q "$out/root2" xorriso 2>/dev/null
+sed -i '/^libburn4 /d' "$priv"/resolved/*
+rm -rf "$out/root2" && mkdir -p "$out/root2"
+DEVCALL_CACHE=$priv "$gp" -q --tag t "$out/root2" xorriso 2> "$out/missing.err"
+rc=$?
+result missing-library-fails "$([ $rc != 0 ] && grep -q '^t: xorriso: .*libisoburn.so.1 needs libburn.so.4, which no package in the initramfs provides$' "$out/missing.err" && echo ok || echo fail)" \
+	"$(head -n 1 "$out/missing.err")"
+
+echo "launcher: $pass passed, $fail failed"
+[ "$fail" = 0 ]
