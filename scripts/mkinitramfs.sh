@@ -73,12 +73,17 @@ done
 
 # Debian packages with their dependencies, resolved and fetched by apt
 # (scripts/guest-packages.sh). A package's command wins over busybox's
-# applet of that name: a link to it where busybox would install the
-# applet, which busybox --install then leaves alone.
+# applet of that name: busybox-static's shell runs its own applets before
+# it looks at PATH (mke2fs would be busybox's, not e2fsprogs'), so /bin/sh
+# is then Debian's busybox package, whose shell searches PATH; and where
+# busybox would install the applet there is a link to the package's
+# command, which busybox --install leaves alone.
 if [ ${#pkgs[@]} -gt 0 ]; then
 	gp=("$(dirname "$0")/guest-packages.sh" --tag "$tag")
 	[ $quiet = 1 ] && gp+=(-q)
-	"${gp[@]}" "$root" "${pkgs[@]}"
+	"${gp[@]}" "$root" "${pkgs[@]}" busybox
+	mv "$root/bin/busybox" "$root/bin/sh"
+	cp /bin/busybox "$root/bin/busybox"
 	/bin/busybox --list-full | while read -r a; do
 		[ -e "$root/$a" ] || [ -L "$root/$a" ] && continue
 		for d in usr/sbin usr/bin sbin bin; do
