@@ -39,8 +39,9 @@ boot() {	# boot NAME [OPTION...] -- COMMAND: stdout, stderr and status kept
 }
 has() { grep -q -- "$2" "$out/$1"; }
 
-boot pkgs --package xorriso --package cdrskin --package "$extra" -- sh -c "
+boot pkgs --package xorriso --package cdrskin --package "$extra" --package e2fsprogs -- sh -c "
 	echo CDRSKIN_PATH=\$(command -v cdrskin); echo XORRISO_PATH=\$(command -v xorriso)
+	echo MKE2FS_PATH=\$(command -v mke2fs); mke2fs -V 2>&1 | head -n 1
 	cdrskin --version; echo VERSION=\$?
 	xorriso -version; echo XVERSION=\$?
 	cdrskin --devices; echo DEVICES=\$?
@@ -50,6 +51,8 @@ boot pkgs --package xorriso --package cdrskin --package "$extra" -- sh -c "
 st() { sed -n "s/^$1=//p" "$out/pkgs.out" | tr -d '\r'; }
 result guest-ran "$([ "$(cat "$out/pkgs.rc")" = 0 ] && echo ok || echo fail)" "status $(cat "$out/pkgs.rc")"
 result package-commands-on-path "$([ "$(st CDRSKIN_PATH)" = /usr/bin/cdrskin ] && [ "$(st XORRISO_PATH)" = /usr/bin/xorriso ] && echo ok || echo fail)"
+# busybox has a mke2fs applet too: the package's must win.
+result package-beats-applet "$([ "$(st MKE2FS_PATH)" = /sbin/mke2fs ] && has pkgs.out '^mke2fs 1\.[0-9]' && echo ok || echo fail)" "$(st MKE2FS_PATH)"
 result cdrskin-version "$([ "$(st VERSION)" = 0 ] && has pkgs.out 'cdrskin 1\.[0-9.]* : limited cdrecord compatibility wrapper for libburn' && echo ok || echo fail)"
 result xorriso-version "$([ "$(st XVERSION)" = 0 ] && has pkgs.out '^xorriso [0-9][0-9.]*' && ! has pkgs.out 'cannot open shared object' && echo ok || echo fail)"
 result cdrskin-devices-scans "$([ "$(st DEVICES)" = 0 ] && has pkgs.out 'scanning for devices done' && has pkgs.out 'Overview of accessible drives' && echo ok || echo fail)" \
@@ -58,7 +61,7 @@ result cdrskin-scanbus "$([ "$(st SCANBUS)" = 0 ] && has pkgs.out 'Using libburn
 result cdrskin-checkdrive-emudrive "$([ "$(st CHECKDRIVE)" = 0 ] && has pkgs.out "Vendor_info    : 'DEVCALL'" && echo ok || echo fail)"
 result not-on-host-package-runs "$([ "$(st EXTRA)" = 0 ] && echo ok || echo fail)" "$extra: $extra_cmd"
 # The progress lines, in order.
-want=("building initramfs" "resolving packages: xorriso cdrskin $extra"
+want=("building initramfs" "resolving packages: xorriso cdrskin $extra e2fsprogs"
       "downloading [0-9]* .debs (cached [0-9]*)" "unpacking [0-9]* packages"
       "starting devcalld" "booting guest (\(TCG\|KVM\))" "guest ready after [0-9.]*s")
 at=0 ok=ok
