@@ -12,6 +12,10 @@ gp=$top/scripts/guest-packages.sh
 cache=${DEVCALL_CACHE:-/var/cache/devcall}
 rm -rf "$out"
 mkdir -p "$out"
+# Package trees outside the build directory: the Makefile reads every
+# "*.d" under it as dependencies, and a tree has /etc/ld.so.conf.d.
+trees=$(mktemp -d)
+trap 'rm -rf "$trees"' EXIT
 . "$top/tests/e2e/lib.sh"
 
 installed() { dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q 'ok installed$'; }
@@ -79,8 +83,8 @@ result quiet-is-silent "$([ ! -s "$out/quiet.err" ] && echo ok || echo fail)" "$
 
 # A second resolution of the same packages comes from the cache: no
 # download, no apt solve.
-mkdir -p "$out/root"
-DEVCALL_CACHE=$cache "$gp" --tag t "$out/root" xorriso cdrskin "$extra" 2> "$out/again.err"
+mkdir -p "$trees/root"
+DEVCALL_CACHE=$cache "$gp" --tag t "$trees/root" xorriso cdrskin "$extra" 2> "$out/again.err"
 result cache-reused "$(grep -q '^t: resolving packages: .* (cached)$' "$out/again.err" &&
 	grep -q '^t: downloading 0 .debs (cached [1-9][0-9]*)$' "$out/again.err" && echo ok || echo fail)" \
 	"$(grep downloading "$out/again.err")"
@@ -96,14 +100,14 @@ result bogus-package-named "$(has bogus.err "Unable to locate package $bogus" &&
 
 # A closure that lacks a library fails the check, naming it: a private
 # cache whose stored resolution has lost libburn4.
-priv=$out/cache
-mkdir -p "$priv/resolved" "$out/root2"
+priv=$trees/cache
+mkdir -p "$priv/resolved" "$trees/root2"
 ln -s "$cache/debs" "$priv/debs"
 cp "$cache"/resolved/* "$priv/resolved/" 2>/dev/null
-DEVCALL_CACHE=$priv "$gp" -q "$out/root2" xorriso 2>/dev/null
+DEVCALL_CACHE=$priv "$gp" -q "$trees/root2" xorriso 2>/dev/null
 sed -i '/^libburn4 /d' "$priv"/resolved/*
-rm -rf "$out/root2" && mkdir -p "$out/root2"
-DEVCALL_CACHE=$priv "$gp" -q --tag t "$out/root2" xorriso 2> "$out/missing.err"
+rm -rf "$trees/root2" && mkdir -p "$trees/root2"
+DEVCALL_CACHE=$priv "$gp" -q --tag t "$trees/root2" xorriso 2> "$out/missing.err"
 rc=$?
 result missing-library-fails "$([ $rc != 0 ] && grep -q '^t: xorriso: .*libisoburn.so.1 needs libburn.so.4, which no package in the initramfs provides$' "$out/missing.err" && echo ok || echo fail)" \
 	"$(head -n 1 "$out/missing.err")"
