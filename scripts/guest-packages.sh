@@ -29,6 +29,8 @@ done
 root=$1
 shift
 named=("$@")
+# The package names without apt's =VERSION, /RELEASE or :ARCH.
+names=("${named[@]%%[=/:]*}")
 
 say() { [ $quiet = 1 ] || echo "$tag: $*" >&2; }
 die() { echo "$tag: $*" >&2; exit 1; }
@@ -105,7 +107,7 @@ records() {
 }
 
 is_named() {
-	case " ${named[*]} " in *" $1 "*) return 0 ;; esac
+	case " ${names[*]} " in *" $1 "*) return 0 ;; esac
 	return 1
 }
 
@@ -275,8 +277,11 @@ check_elf() {	# check_elf TREE-PATH PACKAGE
 declare -A applet
 for a in $(/bin/busybox --list); do applet[$a]=1; done
 declare -A noint
-for p in "${named[@]}"; do
-	deb=$(deb_of $(awk -v p="$p" '$1 == p {print $1, $2, $3}' "$tmp/records"))
+for p in "${names[@]}"; do
+	# (a virtual package named is installed under its provider's name)
+	rec=$(awk -v p="$p" '$1 == p {print $1, $2, $3}' "$tmp/records")
+	[ -n "$rec" ] || continue
+	deb=$(deb_of $rec)
 	while read -r f; do
 		f=${f#.}
 		[ -f "$root$f" ] && [ ! -L "$root$f" ] || continue
