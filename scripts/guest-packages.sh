@@ -29,6 +29,8 @@ done
 root=$1
 shift
 named=("$@")
+# The package names without apt's =VERSION, /RELEASE or :ARCH.
+names=("${named[@]%%[=/:]*}")
 
 say() { [ $quiet = 1 ] || echo "$tag: $*" >&2; }
 die() { echo "$tag: $*" >&2; exit 1; }
@@ -77,7 +79,9 @@ closure() {
 		done
 		die "cannot resolve --package ${named[*]} (a Debian package name? 'apt-get update' refreshes the lists)"
 	fi
-	sed -n 's/^Inst \([^ ]*\) \(\[[^]]*\] \)\{0,1\}(\([^ ]*\) .*\[\([^]]*\)\])$/\1 \3 \4/p' \
+	# "Inst NAME [OLD] (VERSION ORIGINS [ARCH]) []": the trailing [] marks
+	# a package in a dependency loop.
+	sed -n 's/^Inst \([^ ]*\) \(\[[^]]*\] \)\{0,1\}(\([^ ]*\) [^[]*\[\([^]]*\)\]).*/\1 \3 \4/p' \
 		"$tmp/sim"
 }
 
@@ -103,7 +107,7 @@ records() {
 }
 
 is_named() {
-	case " ${named[*]} " in *" $1 "*) return 0 ;; esac
+	case " ${names[*]} " in *" $1 "*) return 0 ;; esac
 	return 1
 }
 
@@ -240,6 +244,7 @@ find_lib() {
 	for dir in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /lib /usr/lib; do
 		[ -e "$root$dir/$2" ] && { echo "$dir/$2"; return; }
 	done
+	return 0
 }
 
 is_elf() { [ "$(head -c 4 "$1" 2>/dev/null | tr -d '\0')" = $'\x7fELF' ]; }
@@ -271,8 +276,12 @@ check_elf() {	# check_elf TREE-PATH PACKAGE
 }
 declare -A applet
 for a in $(/bin/busybox --list); do applet[$a]=1; done
-for p in "${named[@]}"; do
-	deb=$(deb_of $(awk -v p="$p" '$1 == p {print $1, $2, $3}' "$tmp/records"))
+declare -A noint
+for p in "${names[@]}"; do
+	# (a virtual package named is installed under its provider's name)
+	rec=$(awk -v p="$p" '$1 == p {print $1, $2, $3}' "$tmp/records")
+	[ -n "$rec" ] || continue
+	deb=$(deb_of $rec)
 	while read -r f; do
 		f=${f#.}
 		[ -f "$root$f" ] && [ ! -L "$root$f" ] || continue
@@ -284,10 +293,20 @@ for p in "${named[@]}"; do
 		# A script's interpreter: busybox has sh, the rest must be here.
 		read -r interp arg < <(head -n 1 "$root$f" | sed -n 's/^#! *//p') || true
 		[ -n "${interp:-}" ] || continue
-		[ "${interp##*/}" = env ] && interp=${arg%% *}
+		if [ "${interp##*/}" = env ]; then
+			interp=${arg%% *}
+			for d in /usr/sbin /usr/bin /sbin /bin; do
+				[ -e "$root$d/$interp" ] && interp=$d/$interp && break
+			done
+		fi
 		[ -e "$root$interp" ] || [ -n "${applet[${interp##*/}]:-}" ] ||
-			echo "$tag: warning: $p: $f runs ${interp}, which is not in the initramfs (add --package for it)" >&2
-	done < <(dpkg-deb --fsys-tarfile "$deb" | tar -t)
+			noint[$interp]="${noint[$interp]:-} ${f##*/}"
+	done < <(dpkg-deb --fsys-tarfile "$deb" | tar -t | grep -v '^\./usr/share/')
+	for interp in "${!noint[@]}"; do
+		set -- ${noint[$interp]}
+		[ $quiet = 1 ] || echo "$tag: note: $p: $# scripts need $interp, not in the initramfs (add its package with --package): $*" >&2
+	done
+	noint=()
 done
 [ $missing = 0 ] || die "$missing librar$([ $missing = 1 ] && echo y || echo ies) missing for ${named[*]}"
 exit 0

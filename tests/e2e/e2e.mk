@@ -51,6 +51,7 @@ e2e: e2e-deps
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_hotplug.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_ram_discover.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_libvirt.sh
+	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_launcher.sh
 
 CHECK_EXTRA += e2e
 .PHONY: e2e e2e-deps
