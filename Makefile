@@ -94,4 +94,4 @@ clean:
 
 .PHONY: all deps build-all unit check clean
 .SECONDARY:
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -55,6 +55,8 @@ install: install-sdk $(INSTALL_BINS) $(BUILD)/systemd/devcall.service \
 		$(DESTDIR)$(BINDIR)/devcall-vm
 	$(Q)$(INSTALL) -m 0755 scripts/mkinitramfs.sh \
 		$(DESTDIR)$(LIBEXECDIR)/devcall/mkinitramfs.sh
+	$(Q)$(INSTALL) -m 0755 scripts/guest-packages.sh \
+		$(DESTDIR)$(LIBEXECDIR)/devcall/guest-packages.sh
 	$(Q)$(INSTALL) -m 0644 $(BUILD)/systemd/devcall.service \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/devcall.service
 	$(Q)$(INSTALL) -m 0644 systemd/devcall.conf \
@@ -84,6 +86,7 @@ uninstall:
 	$(Q)rm -f $(DESTDIR)$(SBINDIR)/devcalld $(DESTDIR)$(BINDIR)/devcallctl \
 		$(DESTDIR)$(BINDIR)/devcall-vm \
 		$(DESTDIR)$(LIBEXECDIR)/devcall/mkinitramfs.sh \
+		$(DESTDIR)$(LIBEXECDIR)/devcall/guest-packages.sh \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/devcall.service
 	$(Q)rm -rf $(DESTDIR)$(LIBDIR)/devcall/guest \
 		$(DESTDIR)$(LIBDIR)/devcall/guest-kernel.env

@@ -24,7 +24,7 @@ for group in "${@:-build}"; do
 	service) want+=(systemd man-db) ;;
 	e2e)   want+=(qemu-system-x86 busybox-static cpio kmod gzip
 		      util-linux fdisk e2fsprogs python3 genisoimage
-		      gcc-multilib jq) ;;
+		      gcc-multilib jq binutils) ;;
 	libvirt) want+=(libvirt-daemon-system libvirt-clients) ;;
 	*) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
 	esac
