@@ -93,6 +93,17 @@ int privilege_reload_check(const struct config *started,
 			   const struct config *next, char *why, size_t len);
 
 /*
+ * May a VM be added now (a reload, devcallctl vm add) to the daemon
+ * started with started? After privilege_drop(): not with a default RAM
+ * directory (made for QEMU's user as root), nor with a socket group
+ * unless cap_chown was kept ([daemon] live-vms = yes). 0, or -EPERM with
+ * the reason in why. Capabilities and ioctls: privilege_reload_check().
+ */
+struct vm_config;
+int privilege_vm_add_check(const struct config *started,
+			   const struct vm_config *vm, char *why, size_t len);
+
+/*
  * Install the SIGSYS handler and the seccomp filter (all threads, TSYNC)
  * allowing the daemon's system calls and ioctls' numbers. 0 or -errno.
  */
