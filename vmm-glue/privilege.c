@@ -368,6 +368,14 @@ static int seccomp_add_rules(scmp_filter_ctx ctx,
 	if (!ret)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 				       SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	/*
+	 * glibc's NSS tries nscd's socket when a reload looks the socket
+	 * group up again (config_finish()): "no nscd", quietly, and it
+	 * reads /etc/group. The daemon connects nowhere once serving.
+	 */
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOENT),
+				       SCMP_SYS(connect), 0);
 	/* raise(3) and abort(3), to this process only. */
 	if (!ret)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
