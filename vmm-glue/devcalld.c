@@ -981,8 +981,6 @@ int main(int argc, char **argv)
 
 			src->handle(src, evs[k].events);
 		}
-		/* VMs removed in this batch may be freed now. */
-		__atomic_add_fetch(&loop_gen, 1, __ATOMIC_RELEASE);
 		if (notify_watchdog_ms() > 0 && now_ms() >= watchdog_next) {
 			notify_send("WATCHDOG=1");
 			watchdog_next = now_ms() + notify_watchdog_ms();
@@ -991,6 +989,11 @@ int main(int argc, char **argv)
 			reload = false;
 			config_reload(opts, &cfg, err, sizeof(err));
 		}
+		/*
+		 * Every event epoll gave is handled: VMs removed in this
+		 * iteration may be freed now (no wait for the next event).
+		 */
+		__atomic_add_fetch(&loop_gen, 1, __ATOMIC_RELEASE);
 	}
 	notify_send("STOPPING=1\nSTATUS=shutting down");
 	ret = quit ? 0 : 1;
