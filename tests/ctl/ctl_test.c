@@ -4,7 +4,9 @@
  * fake QEMU and guest (tests/hostile/fakeqemu.h) open files, claim an
  * exclusive export and make an ioctl, and each subcommand must show it:
  * status, trace, stats, export add/remove (seen in the guest's config
- * table), reload, --json, and a client outside the control group refused.
+ * table), vm add/remove (a second fake QEMU served, then let go; 50
+ * cycles with no descriptor or memory growth), reload, --json, and a
+ * client outside the control group refused.
  * Ends with "N passed, N failed".
  */
 #include <errno.h>
