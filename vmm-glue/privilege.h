@@ -26,7 +26,10 @@
  * - Accept QEMU's ivshmem and QMP connections, pass eventfds (SCM_RIGHTS),
  *   ask SO_PEERCRED, talk to the fd keeper over its open socket: the
  *   listening sockets exist already; none of this needs a capability.
- * - Nothing else: no new sockets, no exec, no fork (the fd keepers were
+ * - A VM added at run time (a reload, devcallctl vm add): its listening
+ *   Unix sockets and shared memory; a socket group takes CAP_CHOWN
+ *   (kept with [daemon] live-vms = yes, as memory = auto's two are).
+ * - Nothing else: no other sockets, no exec, no fork (the fd keepers were
  *   forked before; they keep root, and only hold descriptors).
  *
  * The seccomp filter's default action traps (SIGSYS): a handler writes one
