@@ -13,9 +13,11 @@ struct worker_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t more;
 	struct pool_job *head, **tail;
-	unsigned int nr_threads;
+	unsigned int nr_threads, nr_started;
 	unsigned int nr_idle;		/* workers in pthread_cond_wait */
+	pthread_t *threads;
 	bool started;
+	bool stop;			/* pool_stop(): exit once idle */
 	char name[16];			/* thread name, as the kernel allows */
 };
 
@@ -29,6 +31,11 @@ struct worker_pool *pool_create(const char *name, unsigned int nr_threads)
 	pthread_cond_init(&p->more, NULL);
 	p->tail = &p->head;
 	p->nr_threads = nr_threads ? nr_threads : 1;
+	p->threads = calloc(p->nr_threads, sizeof(*p->threads));
+	if (!p->threads) {
+		free(p);
+		return NULL;
+	}
 	snprintf(p->name, sizeof(p->name), "dc-%s", name);
 	return p;
 }
@@ -52,17 +59,21 @@ void pool_queue(struct worker_pool *p, struct pool_job *job)
 		pthread_cond_signal(&p->more);
 }
 
-static __attribute__((noreturn)) void *pool_worker(void *arg)
+static void *pool_worker(void *arg)
 {
 	struct worker_pool *p = arg;
 	struct pool_job *job;
 
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
-		while (!p->head) {
+		while (!p->head && !p->stop) {
 			p->nr_idle++;
 			pthread_cond_wait(&p->more, &p->lock);
 			p->nr_idle--;
+		}
+		if (!p->head) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
 		}
 		job = p->head;
 		p->head = job->next;
@@ -76,7 +87,6 @@ static __attribute__((noreturn)) void *pool_worker(void *arg)
 int pool_start(struct worker_pool *p)
 {
 	pthread_attr_t attr;
-	pthread_t thread;
 	unsigned int i;
 	int ret = 0;
 
@@ -84,26 +94,45 @@ int pool_start(struct worker_pool *p)
 		return 0;
 	pthread_attr_init(&attr);
 	/*
-	 * Never joined: at exit a worker may still sit in a host driver for
-	 * as long as the driver likes. Stacks are smaller than glibc's 8 MiB
-	 * default: the dispatcher needs a few KiB, plugins get room.
+	 * Joined only by pool_stop() (a VM removed): at exit a worker may
+	 * still sit in a host driver for as long as the driver likes. Stacks
+	 * are smaller than glibc's 8 MiB default: the dispatcher needs a few
+	 * KiB, plugins get room.
 	 */
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 1u << 20);
 	for (i = 0; i < p->nr_threads && !ret; i++) {
-		ret = -pthread_create(&thread, &attr, pool_worker, p);
-		if (!ret)
-			pthread_setname_np(thread, p->name);
+		ret = -pthread_create(&p->threads[i], &attr, pool_worker, p);
+		if (!ret) {
+			pthread_setname_np(p->threads[i], p->name);
+			p->nr_started++;
+		}
 	}
 	pthread_attr_destroy(&attr);
-	p->started = !ret || i > 1;
+	p->started = p->nr_started > 0;
 	return ret;
+}
+
+void pool_stop(struct worker_pool *p)
+{
+	unsigned int i;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->more);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < p->nr_started; i++)
+		pthread_join(p->threads[i], NULL);
+	p->started = false;
+	pool_free(p);
 }
 
 void pool_free(struct worker_pool *p)
 {
 	if (!p || p->started)
 		return;
+	free(p->threads);
 	pthread_cond_destroy(&p->more);
 	pthread_mutex_destroy(&p->lock);
 	free(p);

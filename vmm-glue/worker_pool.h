@@ -28,6 +28,12 @@ int pool_start(struct worker_pool *p);
 /* Queue a job; a worker runs job->run(job). */
 void pool_queue(struct worker_pool *p, struct pool_job *job);
 
+/*
+ * Let the workers finish the jobs queued, join them and free the pool
+ * (a VM removed). Blocks as long as a job runs: not on the event loop.
+ */
+void pool_stop(struct worker_pool *p);
+
 /* Free a pool that was never started (error paths). */
 void pool_free(struct worker_pool *p);
 
