@@ -1,15 +1,29 @@
 #!/bin/bash
-# Fetch the Debian cloud kernel the guests boot, and install the matching
-# headers the guest modules build against. The version comes from the
-# linux-image-cloud-amd64 metapackage at run time, never from this file.
+# Fetch a Debian cloud kernel the guests boot, and install the matching
+# headers the guest modules build against. The version comes from a
+# metapackage at run time, never from this file: linux-image-cloud-amd64
+# (Debian 12's own 6.1) by default, linux-image-SERIES-cloud-amd64 for
+# another series Debian 12 carries (6.12).
 # Prints shell assignments: KVER=, VMLINUZ=, MODDIR=, KDIR=.
-#   scripts/guest-kernel.sh [DEST]      (DEST defaults to build/guest-kernel)
+#   scripts/guest-kernel.sh [DEST [SERIES]]  (DEST: build/guest-kernel)
+#   scripts/guest-kernel.sh --version [SERIES]  print the version only
 set -euo pipefail
 
-dest=${1:-build/guest-kernel}
+only_version=0
+if [ "${1:-}" = --version ]; then
+	only_version=1
+	shift
+	dest=
+	series=${1:-}
+else
+	dest=${1:-build/guest-kernel}
+	series=${2:-}
+fi
+meta=linux-image-cloud-amd64
+[ -n "$series" ] && meta=linux-image-$series-cloud-amd64
 
 resolve() {
-	apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+	apt-cache depends "$meta" 2>/dev/null |
 		sed -n 's/^ *Depends: linux-image-\(.*-cloud-amd64\)$/\1/p' |
 		head -n 1
 }
@@ -20,8 +34,12 @@ if [ -z "$kver" ]; then
 	kver=$(resolve)
 fi
 if [ -z "$kver" ]; then
-	echo "guest-kernel: cannot resolve linux-image-cloud-amd64" >&2
+	echo "guest-kernel: cannot resolve $meta" >&2
 	exit 1
+fi
+if [ $only_version = 1 ]; then
+	echo "$kver"
+	exit 0
 fi
 
 root="$dest/$kver"
@@ -35,7 +53,7 @@ fi
 
 if [ ! -d "/usr/src/linux-headers-$kver" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		"linux-headers-$kver" >&2
+		-o DPkg::Lock::Timeout=600 "linux-headers-$kver" >&2
 fi
 
 echo "KVER=$kver"
