@@ -59,6 +59,7 @@ include tests/unit/unit.mk
 -include tests/hostile/hostile.mk
 -include tests/e2e/e2e.mk
 -include examples/examples.mk
+-include packaging.mk
 
 LIB_SRCS := $(MEMMAP_SRCS) $(HOST_SRCS)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)

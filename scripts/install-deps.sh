@@ -6,6 +6,7 @@
 #   build  compiler, libinih, libcmocka, json-c, libcap-ng, libseccomp
 #          (host daemon, unit tests)
 #   fuzz   clang with libFuzzer
+#   deb    dpkg-buildpackage, debhelper, dh-dkms, lintian (make deb)
 #   e2e    QEMU, busybox, cpio, kmod, python3 (QEMU monitor), gcc-multilib
 #          (static -m32 guest tools); the Debian
 #          cloud kernel and headers come from scripts/guest-kernel.sh
@@ -17,6 +18,7 @@ for group in "${@:-build}"; do
 	build) want+=(gcc make pkg-config libc6-dev libinih-dev libcmocka-dev
 		      libjson-c-dev libcap-ng-dev libseccomp-dev) ;;
 	fuzz)  want+=(clang) ;;
+	deb)   want+=(dpkg-dev debhelper dh-dkms lintian) ;;
 	e2e)   want+=(qemu-system-x86 busybox-static cpio kmod gzip
 		      util-linux fdisk e2fsprogs python3 genisoimage
 		      gcc-multilib) ;;
