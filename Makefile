@@ -59,6 +59,9 @@ include tests/unit/unit.mk
 -include tests/hostile/hostile.mk
 -include tests/e2e/e2e.mk
 -include examples/examples.mk
+-include man/man.mk
+-include tests/service/service.mk
+-include install.mk
 -include packaging.mk
 
 LIB_SRCS := $(MEMMAP_SRCS) $(HOST_SRCS)

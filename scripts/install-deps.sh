@@ -4,8 +4,10 @@
 #   scripts/install-deps.sh [build] [fuzz] [e2e] ...
 # Groups:
 #   build  compiler, libinih, libcmocka, json-c, libcap-ng, libseccomp
-#          (host daemon, unit tests)
+#          (host daemon, unit tests), scdoc (man pages)
 #   fuzz   clang with libFuzzer
+#   service  systemd (systemd-analyze verify of the unit), man-db (the
+#          man pages it names are looked up with man)
 #   deb    dpkg-buildpackage, debhelper, dh-dkms, lintian (make deb)
 #   e2e    QEMU, busybox, cpio, kmod, python3 (QEMU monitor), gcc-multilib
 #          (static -m32 guest tools); the Debian
@@ -16,8 +18,9 @@ want=()
 for group in "${@:-build}"; do
 	case "$group" in
 	build) want+=(gcc make pkg-config libc6-dev libinih-dev libcmocka-dev
-		      libjson-c-dev libcap-ng-dev libseccomp-dev) ;;
+		      libjson-c-dev libcap-ng-dev libseccomp-dev scdoc) ;;
 	fuzz)  want+=(clang) ;;
+	service) want+=(systemd man-db) ;;
 	deb)   want+=(dpkg-dev debhelper dh-dkms lintian) ;;
 	e2e)   want+=(qemu-system-x86 busybox-static cpio kmod gzip
 		      util-linux fdisk e2fsprogs python3 genisoimage

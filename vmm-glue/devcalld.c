@@ -27,6 +27,7 @@
 #include "policy.h"
 #include "sock.h"
 #include "privilege.h"
+#include "sd_notify.h"
 #include "vm_session.h"
 #include "waitset.h"
 
@@ -194,6 +195,14 @@ static __attribute__((noreturn)) void *heartbeat_thread(void *arg)
 	}
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -210,6 +219,8 @@ static void usage(FILE *f)
 "  --user NAME, --group NAME  run as (docs/config.md, [daemon])\n"
 "  --no-seccomp          no system call filter (debugging)\n"
 "  --list-layouts        print the known ioctl layouts and exit\n"
+"  --fd-store            under systemd: QEMU's descriptors in the service's\n"
+"                        fd store (FileDescriptorStoreMax=), not fd keepers\n"
 "  --qemu-user NAME, --socket-group NAME, --socket-mode MODE, --ram-dir DIR\n"
 "                        who may connect, and where guest RAM lives\n");
 }
@@ -245,6 +256,7 @@ int main(int argc, char **argv)
 		{ "socket-mode", required_argument, NULL, 'M' },
 		{ "ram-dir", required_argument, NULL, 'R' },
 		{ "list-layouts", no_argument, NULL, 'L' },
+		{ "fd-store", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -257,6 +269,8 @@ int main(int argc, char **argv)
 	struct loop_src waitset_src = { { on_waitset }, -1, NULL, NULL, NULL };
 	struct heartbeat hb = { sessions, 0 };
 	bool quit = false, reload = false, list_layouts = false;
+	bool want_fdstore = false;
+	int64_t watchdog_next = 0;
 	struct host *host;
 	char err[512];
 	unsigned int i;
@@ -323,6 +337,9 @@ int main(int argc, char **argv)
 		case 'L':
 			list_layouts = true;
 			break;
+		case 'F':
+			want_fdstore = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -340,6 +357,8 @@ int main(int argc, char **argv)
 	}
 	if (config_finish(&cfg, err, sizeof(err)))
 		goto bad_config;
+	/* LISTEN_FDS are 3 and up: still untouched, nothing closed them. */
+	notify_init(want_fdstore);
 	if (!cfg.nr_vms) {
 		fprintf(stderr, "devcalld: no VM configured\n");
 		return 2;
@@ -388,6 +407,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* Every VM took what systemd kept for it; the rest is stale. */
+	fdstore_release_unclaimed();
 	if (pidfile) {
 		FILE *f = fopen(pidfile, "w");
 
@@ -419,10 +440,13 @@ int main(int argc, char **argv)
 			 "arguments from 64 KiB up are refused",
 			 strerror(-low_reserved));
 	log_info("ready: %u VM(s)", cfg.nr_vms);
+	notify_send("READY=1\nSTATUS=serving %u VM(s)%s", cfg.nr_vms,
+		    fdstore_enabled() ? ", QEMU's descriptors in the fd store" :
+		    "");
 
 	while (!quit) {
 		struct epoll_event evs[32];
-		int n = epoll_wait(epfd, evs, 32, -1), k;
+		int n = epoll_wait(epfd, evs, 32, notify_watchdog_ms()), k;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -433,11 +457,21 @@ int main(int argc, char **argv)
 
 			src->handle(src, evs[k].events);
 		}
+		if (notify_watchdog_ms() > 0 && now_ms() >= watchdog_next) {
+			notify_send("WATCHDOG=1");
+			watchdog_next = now_ms() + notify_watchdog_ms();
+		}
 		if (reload && !quit) {
 			reload = false;
+			notify_send("RELOADING=1\nMONOTONIC_USEC=%lld\n"
+				    "STATUS=reloading the configuration",
+				    (long long)now_ms() * 1000);
 			config_reload(opts, &cfg, sessions);
+			notify_send("READY=1\nSTATUS=serving %u VM(s), "
+				    "configuration reloaded", cfg.nr_vms);
 		}
 	}
+	notify_send("STOPPING=1\nSTATUS=shutting down");
 	ret = quit ? 0 : 1;
 out_workers:
 	/*

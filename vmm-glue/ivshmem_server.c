@@ -13,8 +13,9 @@
 #include "fd_keeper.h"
 #include "ivshmem_server.h"
 #include "log.h"
+#include "sd_notify.h"
 
-#define KEEP_NR_FDS	(2 + 2 * DEVCALL_NR_VECTORS)
+#define KEEP_NR_FDS	((int)(2 + 2 * DEVCALL_NR_VECTORS))
 
 static void close_fd(int *fd)
 {
@@ -24,24 +25,90 @@ static void close_fd(int *fd)
 }
 
 /*
- * Start or reach this VM's keeper; if it holds a QEMU a killed daemon
- * served, take that QEMU's connection, shared memory and eventfds back.
+ * Descriptor i of what QEMU holds, as the store names it: "VM-ivshmem"
+ * (the connection), "VM-shm", "VM-db0".. (doorbells), "VM-irq0"..
  */
-static int server_keeper_open(struct ivshmem_server *srv)
+static void store_name(const struct ivshmem_server *srv, int i, char *buf,
+		       size_t size)
+{
+	if (i == 0)
+		snprintf(buf, size, "%s-ivshmem", srv->name);
+	else if (i == 1)
+		snprintf(buf, size, "%s-shm", srv->name);
+	else if (i < 2 + (int)DEVCALL_NR_VECTORS)
+		snprintf(buf, size, "%s-db%d", srv->name, i - 2);
+	else
+		snprintf(buf, size, "%s-irq%d", srv->name,
+			 i - 2 - (int)DEVCALL_NR_VECTORS);
+}
+
+/* Forget what is stored: QEMU went away, or it was refused. */
+static void store_drop(struct ivshmem_server *srv)
+{
+	char name[64];
+	int i;
+
+	if (!fdstore_enabled()) {
+		if (srv->keeper >= 0)
+			keeper_drop(srv->keeper);
+		return;
+	}
+	for (i = 0; i < KEEP_NR_FDS; i++) {
+		store_name(srv, i, name, sizeof(name));
+		fdstore_remove(name);
+	}
+}
+
+/*
+ * What systemd handed back for this VM (LISTEN_FDS): all of it, in
+ * keeper order, or nothing (n = 0, the pieces closed).
+ */
+static int store_take_systemd(struct ivshmem_server *srv, int *fds)
+{
+	char name[64];
+	int i, n = 0;
+
+	for (i = 0; i < KEEP_NR_FDS; i++) {
+		store_name(srv, i, name, sizeof(name));
+		fds[i] = fdstore_take(name);
+		n += fds[i] >= 0;
+	}
+	if (n == KEEP_NR_FDS || !n)
+		return n;
+	log_warn("vm %s: systemd handed back %d of QEMU's %d descriptors: "
+		 "refused", srv->name, n, KEEP_NR_FDS);
+	for (i = 0; i < KEEP_NR_FDS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	store_drop(srv);
+	return 0;
+}
+
+/*
+ * Take back a QEMU a killed (or restarted) daemon served: its
+ * connection, shared memory and eventfds, from systemd's fd store when
+ * systemd runs us with one, else from this VM's fd keeper (started here
+ * if there is none).
+ */
+static int server_store_open(struct ivshmem_server *srv)
 {
 	struct keeper_expect expect;
 	const char *why = NULL;
 	char path[PATH_MAX];
 	int fds[KEEPER_MAX_FDS], n, i;
 
-	snprintf(path, sizeof(path), "%s.keep", srv->socket_path);
-	srv->keeper = keeper_open(path);
-	if (srv->keeper < 0) {
-		log_err("vm %s: fd keeper %s: %s", srv->name, path,
-			strerror(-srv->keeper));
-		return srv->keeper;
+	if (fdstore_enabled()) {
+		n = store_take_systemd(srv, fds);
+	} else {
+		snprintf(path, sizeof(path), "%s.keep", srv->socket_path);
+		srv->keeper = keeper_open(path);
+		if (srv->keeper < 0) {
+			log_err("vm %s: fd keeper %s: %s", srv->name, path,
+				strerror(-srv->keeper));
+			return srv->keeper;
+		}
+		n = keeper_take(srv->keeper, fds, KEEPER_MAX_FDS);
 	}
-	n = keeper_take(srv->keeper, fds, KEEPER_MAX_FDS);
 	if (n <= 0)
 		return 0;
 	/* Whatever a keeper hands back is checked like a guest's bytes. */
@@ -49,11 +116,12 @@ static int server_keeper_open(struct ivshmem_server *srv)
 	expect.shm_size = DEVCALL_SHM_SIZE;
 	expect.qemu = srv->access.peer;
 	if (keeper_check_fds(fds, n, &expect, &why)) {
-		log_warn("vm %s: keeper's descriptors refused: %s", srv->name,
+		log_warn("vm %s: %s descriptors refused: %s", srv->name,
+			 fdstore_enabled() ? "systemd's" : "keeper's",
 			 why ? why : "unexpected");
 		for (i = 0; i < n; i++)
 			close(fds[i]);
-		keeper_drop(srv->keeper);
+		store_drop(srv);
 		return 0;
 	}
 	srv->client_fd = fds[0];
@@ -65,10 +133,11 @@ static int server_keeper_open(struct ivshmem_server *srv)
 	return 0;
 }
 
-/* Hand the keeper what QEMU holds, so a new daemon can take it back. */
-static void server_keeper_put(struct ivshmem_server *srv)
+/* Hand the store what QEMU holds, so a new daemon can take it back. */
+static void server_store_put(struct ivshmem_server *srv)
 {
-	int fds[KEEP_NR_FDS], i, ret;
+	int fds[KEEP_NR_FDS], i, ret = 0;
+	char name[64];
 
 	fds[0] = srv->client_fd;
 	fds[1] = srv->shm_fd;
@@ -76,10 +145,18 @@ static void server_keeper_put(struct ivshmem_server *srv)
 		fds[2 + i] = srv->db_fd[i];
 		fds[2 + DEVCALL_NR_VECTORS + i] = srv->irq_fd[i];
 	}
-	ret = keeper_put(srv->keeper, fds, KEEP_NR_FDS);
+	if (!fdstore_enabled()) {
+		ret = keeper_put(srv->keeper, fds, KEEP_NR_FDS);
+	} else {
+		for (i = 0; i < KEEP_NR_FDS && !ret; i++) {
+			store_name(srv, i, name, sizeof(name));
+			ret = fdstore_put(name, fds[i]);
+		}
+	}
 	if (ret)
-		log_warn("vm %s: fd keeper: %s: a daemon restart will lose "
-			 "this QEMU", srv->name, strerror(-ret));
+		log_warn("vm %s: %s: %s: a daemon restart will lose this QEMU",
+			 srv->name, fdstore_enabled() ? "systemd's fd store" :
+			 "fd keeper", strerror(-ret));
 }
 
 static void server_on_listen(struct event_src *src, uint32_t events);
@@ -112,7 +189,7 @@ int ivshmem_server_init(struct ivshmem_server *srv, const char *name,
 		srv->ev_db[i] = (struct ivshmem_server_ev){
 			{ server_on_doorbell }, srv, i };
 	}
-	ret = server_keeper_open(srv);
+	ret = server_store_open(srv);
 	if (ret)
 		return ret;
 	if (srv->shm_fd < 0) {
@@ -149,7 +226,9 @@ int ivshmem_server_start(struct ivshmem_server *srv)
 		ret = server_adopt(srv);
 		if (ret)
 			return ret;
-		log_info("vm %s: QEMU taken back from the fd keeper", srv->name);
+		log_info("vm %s: QEMU taken back from %s", srv->name,
+			 fdstore_enabled() ? "systemd's fd store" :
+			 "the fd keeper");
 		srv->ops->connected(srv->ctx);
 	}
 	srv->listen_fd = sock_listen(srv->socket_path,
@@ -161,7 +240,8 @@ int ivshmem_server_start(struct ivshmem_server *srv)
 	return event_watch(srv->epfd, srv->listen_fd, &srv->ev_listen.src);
 }
 
-void ivshmem_server_disconnect(struct ivshmem_server *srv)
+/* Let the client go; drop: and what is stored for a next daemon. */
+static void server_disconnect(struct ivshmem_server *srv, bool drop)
 {
 	unsigned int i;
 
@@ -169,8 +249,8 @@ void ivshmem_server_disconnect(struct ivshmem_server *srv)
 		return;
 	event_unwatch(srv->epfd, srv->client_fd);
 	close_fd(&srv->client_fd);
-	if (srv->keeper >= 0)
-		keeper_drop(srv->keeper);
+	if (drop)
+		store_drop(srv);
 	pthread_mutex_lock(&srv->lock);
 	for (i = 0; i < DEVCALL_NR_VECTORS; i++) {
 		event_unwatch(srv->epfd, srv->db_fd[i]);
@@ -181,9 +261,19 @@ void ivshmem_server_disconnect(struct ivshmem_server *srv)
 	srv->ops->disconnected(srv->ctx);
 }
 
+void ivshmem_server_disconnect(struct ivshmem_server *srv)
+{
+	server_disconnect(srv, true);
+}
+
 void ivshmem_server_fini(struct ivshmem_server *srv)
 {
-	ivshmem_server_disconnect(srv);
+	/*
+	 * A daemon that failed to start leaves systemd's store as it was:
+	 * the next start (Restart=on-failure) takes QEMU back. A keeper
+	 * is ended below all the same, as it always was.
+	 */
+	server_disconnect(srv, !fdstore_enabled());
 	if (srv->listen_fd >= 0) {
 		event_unwatch(srv->epfd, srv->listen_fd);
 		unlink(srv->socket_path);
@@ -290,7 +380,7 @@ static void server_on_listen(struct event_src *src, uint32_t events)
 		ivshmem_server_disconnect(srv);
 		return;
 	}
-	server_keeper_put(srv);
+	server_store_put(srv);
 	log_info("vm %s: QEMU connected", srv->name);
 	srv->ops->connected(srv->ctx);
 }

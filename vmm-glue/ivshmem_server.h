@@ -3,7 +3,8 @@
  * The server end of QEMU's ivshmem-doorbell device for one VM (QEMU
  * docs/specs/ivshmem-spec.rst): a listening socket, the one QEMU client
  * it serves, the shared memory and the eventfds of both directions, and
- * the fd keeper that holds them across a daemon restart. The server only
+ * the fd keeper (or systemd's fd store, sd_notify.h) that holds them
+ * across a daemon restart. The server only
  * ever sends little-endian int64 messages, some with a descriptor; any
  * byte from QEMU is a protocol error. Nothing here knows what the shared
  * memory holds.
@@ -80,7 +81,10 @@ int ivshmem_server_init(struct ivshmem_server *srv, const char *name,
  */
 int ivshmem_server_start(struct ivshmem_server *srv);
 
-/* Close everything; the keeper lets go of QEMU only with stop. */
+/*
+ * Close everything (a start that failed). A keeper lets go of QEMU;
+ * systemd's store keeps it for the next start.
+ */
 void ivshmem_server_fini(struct ivshmem_server *srv);
 
 /* A clean stop: the keeper lets go of QEMU too. */

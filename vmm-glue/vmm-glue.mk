@@ -3,7 +3,7 @@ VMM_SRCS	:= vmm-glue/virtqueue.c vmm-glue/vm_session.c vmm-glue/fd_keeper.c \
 		   vmm-glue/qmp_events.c vmm-glue/ivshmem_server.c \
 		   vmm-glue/shm_transport.c vmm-glue/ram_map.c \
 		   vmm-glue/worker_pool.c vmm-glue/guest_ram.c vmm-glue/sock.c \
-		   vmm-glue/privilege.c
+		   vmm-glue/privilege.c vmm-glue/sd_notify.c
 LDLIBS_JSON	:= $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 LDLIBS_PRIV	:= $(shell pkg-config --libs libcap-ng libseccomp 2>/dev/null || \
 		     echo -lcap-ng -lseccomp)
