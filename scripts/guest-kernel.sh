@@ -25,16 +25,25 @@ meta=linux-image-cloud-amd64
 resolve() {
 	apt-cache depends "$meta" 2>/dev/null |
 		sed -n 's/^ *Depends: linux-image-\(.*-cloud-amd64\)$/\1/p' |
-		head -n 1
+		head -n 1 || true	# no such metapackage: empty
 }
 
-kver=$(resolve)
-if [ -z "$kver" ]; then
-	apt-get update -qq >&2
+# The series Debian 12 ships as its own (6.1) has no series metapackage:
+# the default one's version tells whether SERIES is that one.
+lookup() {
 	kver=$(resolve)
+	if [ -z "$kver" ] && [ -n "$series" ]; then
+		kver=$(meta=linux-image-cloud-amd64 resolve)
+		case "$kver" in "$series".*) ;; *) kver= ;; esac
+	fi
+}
+lookup
+if [ -z "$kver" ]; then
+	apt-get update -qq >&2 || true
+	lookup
 fi
 if [ -z "$kver" ]; then
-	echo "guest-kernel: cannot resolve $meta" >&2
+	echo "guest-kernel: no kernel for series ${series:-default} ($meta)" >&2
 	exit 1
 fi
 if [ $only_version = 1 ]; then
