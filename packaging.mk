@@ -55,3 +55,13 @@ deb-dkms: deb-deps
 	$(Q)$(MAKE) --no-print-directory $(DKMS_DEB)
 
 .PHONY: install-dkms deb deb-deps deb-dkms
+
+# The .deb in real Debian 12 guests (6.1 and 6.12): DKMS builds, udev
+# loads, wodim burns. Root filesystems are cached in DEVCALL_CACHE.
+e2e-dkms: e2e-deps deb-deps
+	$(Q)$(MAKE) -s --no-print-directory $(DEVCALLD) $(EMUDRIVE) $(DKMS_DEB)
+	$(Q)BUILD=$(abspath $(BUILD)) DEVCALL_CACHE=$(DEVCALL_CACHE) \
+		tests/e2e/test_dkms.sh
+
+CHECK_EXTRA += e2e-dkms
+.PHONY: e2e-dkms

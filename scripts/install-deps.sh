@@ -10,7 +10,8 @@
 #          man pages it names are looked up with man)
 #   deb    dpkg-buildpackage, debhelper, dh-dkms, lintian (make deb)
 #   e2e    QEMU, busybox, cpio, kmod, python3 (QEMU monitor), gcc-multilib
-#          (static -m32 guest tools); the Debian
+#          (static -m32 guest tools), mmdebstrap (test_dkms.sh
+#          root filesystems); the Debian
 #          cloud kernel and headers come from scripts/guest-kernel.sh
 set -euo pipefail
 
@@ -24,7 +25,7 @@ for group in "${@:-build}"; do
 	deb)   want+=(dpkg-dev debhelper dh-dkms lintian) ;;
 	e2e)   want+=(qemu-system-x86 busybox-static cpio kmod gzip
 		      util-linux fdisk e2fsprogs python3 genisoimage
-		      gcc-multilib) ;;
+		      gcc-multilib mmdebstrap) ;;
 	*) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done
