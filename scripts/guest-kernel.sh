@@ -61,8 +61,11 @@ if [ ! -f "$root/boot/vmlinuz-$kver" ]; then
 fi
 
 if [ ! -d "/usr/src/linux-headers-$kver" ]; then
+	# The headers depend on their image: it lands in the host's /boot
+	# (no bootloader runs it); no recommends, or apparmor comes too.
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		-o DPkg::Lock::Timeout=600 "linux-headers-$kver" >&2
+		--no-install-recommends -o DPkg::Lock::Timeout=600 \
+		"linux-headers-$kver" >&2
 fi
 
 echo "KVER=$kver"
