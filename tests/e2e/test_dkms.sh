@@ -28,7 +28,10 @@ dpkg -i /payload/devcall-dkms.deb > /tmp/dpkg.log 2>&1
 echo "DPKG=$?"
 echo "DKMS_SECONDS=$(( $(date +%s) - t0 ))"
 sed 's/^/dpkg: /' /tmp/dpkg.log | tail -n 15
-echo "DKMS_STATUS=$(dkms status devcall 2>&1 | tr '\n' ' ')"
+echo "DKMS_STATUS=$(dkms status devcall 2>/dev/null | tr '\n' ' ')"
+log=$(find /var/lib/dkms/devcall -name make.log 2>/dev/null | head -n 1)
+echo "BUILD_WARNINGS=$([ -f "$log" ] && grep -c -i 'warning:' "$log" || echo none)"
+grep -i 'warning:' "$log" 2>/dev/null | sed 's/^/build: /' | head -n 5
 for i in $(seq 120); do
 	[ -c /dev/devcall/cdrw ] && break
 	sleep 0.5
@@ -82,6 +85,7 @@ for series in "$@"; do
 	result "booted-$series-kernel" "$([ "$(o KERNEL)" = "$kver" ] && echo ok || echo fail)" "$(o KERNEL)"
 	result "dpkg-i-dkms-builds-$series" "$([ "$(o DPKG)" = 0 ] && o DKMS_STATUS | grep -q "devcall/.*$kver.*installed" && echo ok || echo fail)" \
 		"dpkg+dkms $(o DKMS_SECONDS) s; $(o DKMS_STATUS)"
+	result "dkms-build-warning-free-$series" "$([ "$(o BUILD_WARNINGS)" = 0 ] && echo ok || echo fail)" "$(o BUILD_WARNINGS) warnings"
 	result "modules-from-dkms-$series" "$([ "$(o FROM | grep -o "/lib/modules/$kver/updates/dkms/devcall[a-z_]*.ko" | wc -l)" = 4 ] && echo ok || echo fail)" "$(o FROM)"
 	result "udev-autoload-$series" "$([ "$(o NODE)" = char ] && o LOADED | grep -q devcall_frontend && o LOADED | grep -q devcall_ivshmem && echo ok || echo fail)" \
 		"node $(o NODE), loaded $(o LOADED)"
