@@ -66,6 +66,7 @@ include tests/unit/unit.mk
 -include tests/service/service.mk
 -include install.mk
 -include examples/bench/bench.mk
+-include packaging.mk
 
 LIB_SRCS := $(MEMMAP_SRCS) $(HOST_SRCS)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
