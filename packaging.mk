@@ -3,6 +3,7 @@
 #                                the udev rule in D/lib/udev/rules.d
 #   make deb                     devcall and devcall-dkms .debs in build/deb
 #   make deb-dkms                devcall-dkms alone (what guests install)
+#   make deb-check               make deb, then check what it built
 # The version is debian/changelog's, without a Debian revision.
 VERSION	?= ${shell sed -n '1s/^[^(]*(\([^)-]*\).*/\1/p' debian/changelog}
 DEB_DIR	:= $(BUILD)/deb
@@ -55,6 +56,13 @@ deb-dkms: deb-deps
 	$(Q)$(MAKE) --no-print-directory $(DKMS_DEB)
 
 .PHONY: install-dkms deb deb-deps deb-dkms
+
+# make deb, then what it built: contents, no overlaps, lintian clean.
+deb-check: deb
+	$(Q)tests/packaging/check-deb.sh $(DEB_DIR)
+
+CHECK_EXTRA += deb-check
+.PHONY: deb-check
 
 # The .deb in real Debian 12 guests (6.1 and 6.12): DKMS builds, udev
 # loads, wodim burns. Root filesystems are cached in DEVCALL_CACHE.
