@@ -66,6 +66,7 @@ include tests/unit/unit.mk
 -include tests/service/service.mk
 -include install.mk
 -include examples/bench/bench.mk
+-include packaging.mk
 
 LIB_SRCS := $(MEMMAP_SRCS) $(HOST_SRCS)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -94,4 +95,4 @@ clean:
 
 .PHONY: all deps build-all unit check clean
 .SECONDARY:
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

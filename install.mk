@@ -55,6 +55,10 @@ install: install-sdk $(INSTALL_BINS) $(BUILD)/systemd/devcall.service \
 		$(DESTDIR)$(BINDIR)/devcall-vm
 	$(Q)$(INSTALL) -m 0755 scripts/mkinitramfs.sh \
 		$(DESTDIR)$(LIBEXECDIR)/devcall/mkinitramfs.sh
+	$(Q)$(INSTALL) -m 0755 scripts/guest-packages.sh \
+		$(DESTDIR)$(LIBEXECDIR)/devcall/guest-packages.sh
+	$(Q)$(INSTALL) -m 0755 libvirt/devcall-hook \
+		$(DESTDIR)$(LIBEXECDIR)/devcall/devcall-hook
 	$(Q)$(INSTALL) -m 0644 $(BUILD)/systemd/devcall.service \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/devcall.service
 	$(Q)$(INSTALL) -m 0644 systemd/devcall.conf \
@@ -84,6 +88,8 @@ uninstall:
 	$(Q)rm -f $(DESTDIR)$(SBINDIR)/devcalld $(DESTDIR)$(BINDIR)/devcallctl \
 		$(DESTDIR)$(BINDIR)/devcall-vm \
 		$(DESTDIR)$(LIBEXECDIR)/devcall/mkinitramfs.sh \
+		$(DESTDIR)$(LIBEXECDIR)/devcall/guest-packages.sh \
+		$(DESTDIR)$(LIBEXECDIR)/devcall/devcall-hook \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/devcall.service
 	$(Q)rm -rf $(DESTDIR)$(LIBDIR)/devcall/guest \
 		$(DESTDIR)$(LIBDIR)/devcall/guest-kernel.env

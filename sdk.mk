@@ -1,13 +1,15 @@
 # The plugin SDK: include/devcall-plugin.h and its pkg-config file.
 #   make install-sdk [PREFIX=/usr/local] [DESTDIR=]
-#                     header to $(PREFIX)/include, devcall-plugin.pc to
-#                     $(PREFIX)/lib/pkgconfig
+#                     header to $(INCLUDEDIR), devcall-plugin.pc to
+#                     $(PKGCONFIGDIR) (Debian: /usr/lib/<multiarch>/pkgconfig)
 #   make sdk-check    install to a staging DESTDIR, build the mock sensor
 #                     example from it with pkg-config only, unit-test the
 #                     loader's ABI check
 #   make mock-sensor-check   (root, QEMU) the sensor test in a guest
 PREFIX		?= /usr/local
 DESTDIR		?=
+INCLUDEDIR	?= $(PREFIX)/include
+PKGCONFIGDIR	?= $(PREFIX)/lib/pkgconfig
 SDK_VERSION	:= $(shell sed -n 's/^\#define DEVCALL_PLUGIN_VERSION[^"]*"\(.*\)"/\1/p' \
 		     include/devcall-plugin.h)
 SDK_PC		:= $(BUILD)/sdk/devcall-plugin.pc
@@ -19,10 +21,10 @@ $(SDK_PC): include/devcall-plugin.pc.in include/devcall-plugin.h FORCE
 	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 install-sdk: $(SDK_PC)
-	$(quiet) INSTALL $(DESTDIR)$(PREFIX)/include/devcall-plugin.h
-	$(Q)install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	$(Q)install -m 0644 include/devcall-plugin.h $(DESTDIR)$(PREFIX)/include/
-	$(Q)install -m 0644 $(SDK_PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	$(quiet) INSTALL $(DESTDIR)$(INCLUDEDIR)/devcall-plugin.h
+	$(Q)install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(Q)install -m 0644 include/devcall-plugin.h $(DESTDIR)$(INCLUDEDIR)/
+	$(Q)install -m 0644 $(SDK_PC) $(DESTDIR)$(PKGCONFIGDIR)/
 
 # The example, built as a user would: from a staged install, nothing else
 # of this tree on its include path.

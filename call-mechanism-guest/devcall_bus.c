@@ -16,6 +16,7 @@
 #include <linux/string.h>
 
 #include "devcall_bus.h"
+#include "devcall_compat.h"
 
 #define to_devcall_frontend(drv) \
 	container_of(drv, struct devcall_frontend, driver)
@@ -32,7 +33,8 @@ static const char *devcall_kind_name(enum devcall_export_kind kind)
 	return devcall_kind_names[kind];
 }
 
-static int devcall_bus_match(struct device *dev, struct device_driver *drv)
+static int devcall_bus_match(struct device *dev,
+			     DEVCALL_MATCH_CONST struct device_driver *drv)
 {
 	struct devcall_export *exp = to_devcall_export(dev);
 	struct devcall_frontend *fe = to_devcall_frontend(drv);
@@ -42,7 +44,8 @@ static int devcall_bus_match(struct device *dev, struct device_driver *drv)
 	return !fe->match || fe->match(exp);
 }
 
-static int devcall_bus_uevent(struct device *dev, struct kobj_uevent_env *env)
+static int devcall_bus_uevent(DEVCALL_UEVENT_CONST struct device *dev,
+			      struct kobj_uevent_env *env)
 {
 	struct devcall_export *exp = to_devcall_export(dev);
 

@@ -20,6 +20,7 @@
 #include <linux/virtio_ring.h>
 #include <linux/workqueue.h>
 
+#include "devcall_compat.h"
 #include "devcall_ivshmem.h"
 
 #define IVSHMEM_VENDOR		0x1af4
@@ -279,43 +280,79 @@ static struct virtqueue *dc_setup_vq(struct virtio_device *vdev,
 	return vq;
 }
 
+static bool dc_nvqs_ok(struct dc_ivshmem *dc, unsigned int nvqs)
+{
+	return nvqs <= min_t(u32, shm_read32(&dc->shm->num_queues),
+			     DEVCALL_SHM_MAX_QUEUES);
+}
+
+/* Queue i and its interrupt; on an error dc_del_vqs undoes all so far. */
+static int dc_find_vq(struct virtio_device *vdev, unsigned int i,
+		      vq_callback_t *callback, const char *name,
+		      struct virtqueue **vqp)
+{
+	struct dc_ivshmem *dc = to_dc(vdev);
+	struct virtqueue *vq;
+	int ret;
+
+	*vqp = NULL;
+	if (!name)
+		return 0;
+	vq = dc_setup_vq(vdev, i, callback, name);
+	if (IS_ERR(vq))
+		return PTR_ERR(vq);
+	*vqp = vq;
+	dc->vqs[i] = vq;
+	dc->nr_vqs = i + 1;
+	ret = request_irq(pci_irq_vector(dc->pdev, DEVCALL_MSIX_VEC_QUEUE(i)),
+			  dc_queue_irq, 0, name, vq);
+	if (ret)
+		return ret;
+	dc->irqs_requested[DEVCALL_MSIX_VEC_QUEUE(i)] = true;
+	return 0;
+}
+
+#ifdef DEVCALL_VQ_INFO
+static int dc_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
+		       struct virtqueue *vqs[], struct virtqueue_info info[],
+		       struct irq_affinity *desc)
+{
+	unsigned int i;
+	int ret;
+
+	if (!dc_nvqs_ok(to_dc(vdev), nvqs))
+		return -EINVAL;
+	for (i = 0; i < nvqs; i++) {
+		ret = dc_find_vq(vdev, i, info[i].callback, info[i].name,
+				 &vqs[i]);
+		if (ret) {
+			dc_del_vqs(vdev);
+			return ret;
+		}
+	}
+	return 0;
+}
+#else
 static int dc_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
 		       struct virtqueue *vqs[], vq_callback_t *callbacks[],
 		       const char * const names[], const bool *ctx,
 		       struct irq_affinity *desc)
 {
-	struct dc_ivshmem *dc = to_dc(vdev);
 	unsigned int i;
 	int ret;
 
-	if (nvqs > min_t(u32, shm_read32(&dc->shm->num_queues),
-			 DEVCALL_SHM_MAX_QUEUES))
+	if (!dc_nvqs_ok(to_dc(vdev), nvqs))
 		return -EINVAL;
 	for (i = 0; i < nvqs; i++) {
-		if (!names[i]) {
-			vqs[i] = NULL;
-			continue;
+		ret = dc_find_vq(vdev, i, callbacks[i], names[i], &vqs[i]);
+		if (ret) {
+			dc_del_vqs(vdev);
+			return ret;
 		}
-		vqs[i] = dc_setup_vq(vdev, i, callbacks[i], names[i]);
-		if (IS_ERR(vqs[i])) {
-			ret = PTR_ERR(vqs[i]);
-			goto out_del;
-		}
-		dc->vqs[i] = vqs[i];
-		dc->nr_vqs = i + 1;
-		ret = request_irq(pci_irq_vector(dc->pdev,
-						 DEVCALL_MSIX_VEC_QUEUE(i)),
-				  dc_queue_irq, 0, names[i], vqs[i]);
-		if (ret)
-			goto out_del;
-		dc->irqs_requested[DEVCALL_MSIX_VEC_QUEUE(i)] = true;
 	}
 	return 0;
-
-out_del:
-	dc_del_vqs(vdev);
-	return ret;
 }
+#endif
 
 static const struct virtio_config_ops dc_config_ops = {
 	.get			= dc_get,

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -135,10 +136,15 @@ static bool ring_push(struct sub *s, const struct calltrace_event *ev)
 
 void calltrace_emit(const char *vm, const struct call_record *r)
 {
-	struct calltrace_event ev = { .vm = vm, .rec = *r };
+	struct calltrace_event ev = { .rec = *r };
 	struct timespec ts;
 	bool pushed = false;
 	unsigned int i;
+
+	snprintf(ev.vm, sizeof(ev.vm), "%s", vm);
+	if (r->exp)
+		snprintf(ev.exp, sizeof(ev.exp), "%s", r->exp->name);
+	ev.rec.exp = NULL;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ev.time_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;

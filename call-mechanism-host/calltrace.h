@@ -18,9 +18,14 @@
 #define CALLTRACE_MAX_SUBS	8
 #define CALLTRACE_RING		1024	/* events per subscriber, power of 2 */
 
+/*
+ * Names are copied: an event may outlive its VM (removed at run time)
+ * in a ring; rec.exp is NULL in an event, its name is in exp.
+ */
 struct calltrace_event {
 	uint64_t time_ns;		/* CLOCK_REALTIME when answered */
-	const char *vm;			/* the VM's name (its config's) */
+	char vm[CONFIG_VM_NAME_MAX];	/* the VM's name */
+	char exp[DEVCALL_NAME_MAX];	/* the export's, "" if none */
 	struct call_record rec;
 };
 

@@ -712,6 +712,14 @@ static int set_daemon_key(struct config *cfg, const char *key,
 		/* memmap/layout_file.c; loaded by devcalld at start. */
 		if (!*val || copy_str(cfg->layouts, sizeof(cfg->layouts), val))
 			return fail(e, "layouts: bad path '%s'", val);
+	} else if (!strcmp(key, "live-vms")) {
+		/* vmm-glue/privilege.c: what VMs added later need. */
+		if (!strcmp(val, "yes"))
+			cfg->live_vms = true;
+		else if (!strcmp(val, "no"))
+			cfg->live_vms = false;
+		else
+			return fail(e, "live-vms: '%s' is not yes or no", val);
 	} else if (!strcmp(key, "seccomp")) {
 		if (!strcmp(val, "on"))
 			cfg->seccomp_off = false;

@@ -163,6 +163,8 @@ struct config {
 	char user[64];			/* [daemon] user: run as (empty: stay) */
 	char group[64];			/* [daemon] group (empty: user's) */
 	bool seccomp_off;		/* [daemon] seccomp = off, --no-seccomp */
+	bool live_vms;			/* [daemon] live-vms = yes: keep what
+					 * VMs added at run time need */
 	char layouts[PATH_MAX];		/* [daemon] layouts: a layout file */
 };
 

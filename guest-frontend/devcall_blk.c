@@ -24,6 +24,7 @@
 #include <linux/workqueue.h>
 
 #include "devcall_call.h"
+#include "devcall_compat.h"
 
 #define DCB_QUEUE_DEPTH		32	/* requests in flight per disk */
 #define DCB_MAX_BYTES		(1u << 20)	/* largest read or write */
@@ -249,7 +250,7 @@ static const struct blk_mq_ops dcb_mq_ops = {
  * 32-bit process's go as the char frontend's do: by the layout the host
  * publishes for its ABI, the host converting the argument.
  */
-static int dcb_do_ioctl(struct block_device *bdev, fmode_t mode,
+static int dcb_do_ioctl(struct block_device *bdev, devcall_blk_mode_t mode,
 			unsigned int cmd, unsigned long arg, bool compat)
 {
 	struct dcb_disk *dd = bdev->bd_disk->private_data;
@@ -258,7 +259,7 @@ static int dcb_do_ioctl(struct block_device *bdev, fmode_t mode,
 
 	if (bdev_is_partition(bdev))
 		return -ENOTTY;
-	if (mode & FMODE_NDELAY)
+	if (mode & DEVCALL_BLK_NDELAY)
 		flags |= DEVCALL_REQ_F_NONBLOCK;
 	if (compat)
 		flags |= DEVCALL_REQ_F_COMPAT;
@@ -272,7 +273,7 @@ static int dcb_do_ioctl(struct block_device *bdev, fmode_t mode,
 	return ret;
 }
 
-static int dcb_ioctl(struct block_device *bdev, fmode_t mode,
+static int dcb_ioctl(struct block_device *bdev, devcall_blk_mode_t mode,
 		     unsigned int cmd, unsigned long arg)
 {
 	return dcb_do_ioctl(bdev, mode, cmd, arg, false);
@@ -280,7 +281,7 @@ static int dcb_ioctl(struct block_device *bdev, fmode_t mode,
 
 #ifdef CONFIG_COMPAT
 /* What the block layer's compat path left over (BLKGETSIZE64 it answers). */
-static int dcb_compat_ioctl(struct block_device *bdev, fmode_t mode,
+static int dcb_compat_ioctl(struct block_device *bdev, devcall_blk_mode_t mode,
 			    unsigned int cmd, unsigned long arg)
 {
 	return dcb_do_ioctl(bdev, mode, cmd,
@@ -421,9 +422,12 @@ static int dcb_open(struct dcb_disk *dd, bool ro, u64 *size)
 	return 0;
 }
 
-/* The host's queue limits, or a plain 512-byte disk where it has none. */
-static void dcb_set_limits(struct dcb_disk *dd, struct request_queue *q,
-			   const struct devcall_blkinfo *bi, bool ro)
+/*
+ * The host's queue limits, or a plain 512-byte disk where it has none.
+ * Returns whether the disk rotates.
+ */
+static bool dcb_limits(struct dcb_disk *dd, struct queue_limits *lim,
+		       const struct devcall_blkinfo *bi, bool ro)
 {
 	unsigned int lbs = le32_to_cpu(bi->logical_block_size);
 	unsigned int pbs = le32_to_cpu(bi->physical_block_size);
@@ -444,27 +448,19 @@ static void dcb_set_limits(struct dcb_disk *dd, struct request_queue *q,
 	 */
 	max = max(round_down(max, PAGE_SIZE), (u32)PAGE_SIZE);
 
-	blk_queue_logical_block_size(q, lbs);
-	blk_queue_physical_block_size(q, pbs);
-	blk_queue_io_min(q, le32_to_cpu(bi->io_min));
-	blk_queue_io_opt(q, le32_to_cpu(bi->io_opt));
+	lim->logical_block_size = lbs;
+	lim->physical_block_size = pbs;
+	lim->io_min = le32_to_cpu(bi->io_min);
+	lim->io_opt = le32_to_cpu(bi->io_opt);
 	/* Buffers as the host's O_DIRECT wants them: block-aligned. */
-	blk_queue_dma_alignment(q, lbs - 1);
-	blk_queue_max_hw_sectors(q, max >> SECTOR_SHIFT);
-	blk_queue_max_segments(q, DCB_MAX_SEGMENTS);
-	blk_queue_max_segment_size(q, max);
-	/* A volatile cache as far as the guest knows: flushes reach the host. */
-	blk_queue_write_cache(q, true, false);
-	if (le32_to_cpu(bi->flags) & DEVCALL_BLKINFO_F_ROTATIONAL)
-		blk_queue_flag_clear(QUEUE_FLAG_NONROT, q);
-	else
-		blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
-	if (ro)
-		return;
-	if (discard >= lbs) {
-		blk_queue_max_discard_sectors(q, min_t(u64, discard >>
-						       SECTOR_SHIFT, UINT_MAX));
-		q->limits.discard_granularity =
+	lim->dma_alignment = lbs - 1;
+	lim->max_hw_sectors = max >> SECTOR_SHIFT;
+	lim->max_segments = DCB_MAX_SEGMENTS;
+	lim->max_segment_size = max;
+	if (!ro && discard >= lbs) {
+		lim->max_hw_discard_sectors = min_t(u64, discard >> SECTOR_SHIFT,
+						    UINT_MAX);
+		lim->discard_granularity =
 			max(le32_to_cpu(bi->discard_granularity), lbs);
 	}
 	/*
@@ -472,8 +468,11 @@ static void dcb_set_limits(struct dcb_disk *dd, struct request_queue *q,
 	 * zeroes where the device cannot): always offered, in pieces the
 	 * host's own size where it has one.
 	 */
-	blk_queue_max_write_zeroes_sectors(q, min_t(u64, zeroes ?: DCB_ZEROES_MAX,
-						    UINT_MAX) >> SECTOR_SHIFT);
+	if (!ro)
+		lim->max_write_zeroes_sectors =
+			min_t(u64, zeroes ?: DCB_ZEROES_MAX, UINT_MAX) >>
+			SECTOR_SHIFT;
+	return le32_to_cpu(bi->flags) & DEVCALL_BLKINFO_F_ROTATIONAL;
 }
 
 /*
@@ -494,10 +493,12 @@ static void dcb_disk_name(struct dcb_disk *dd, char *name)
 static int dcb_probe(struct devcall_export *exp)
 {
 	bool ro = exp->flags & DEVCALL_EXPORT_F_RO;
+	struct queue_limits lim = { };
 	struct devcall_blkinfo bi;
 	struct dcb_disk *dd;
 	struct gendisk *disk;
 	u64 size = 0;
+	bool rot;
 	int ret;
 
 	dd = kzalloc(sizeof(*dd), GFP_KERNEL);
@@ -539,13 +540,14 @@ static int dcb_probe(struct devcall_export *exp)
 	if (ret)
 		goto out_close;
 
-	disk = blk_mq_alloc_disk(&dd->tag_set, dd);
+	/* A volatile cache as far as the guest knows: flushes reach the host. */
+	rot = dcb_limits(dd, &lim, &bi, ro);
+	disk = devcall_blk_alloc_disk(&dd->tag_set, &lim, rot, dd);
 	if (IS_ERR(disk)) {
 		ret = PTR_ERR(disk);
 		goto out_tags;
 	}
 	dd->disk = disk;
-	dcb_set_limits(dd, disk->queue, &bi, ro);
 	/* major 0, minors 0: dynamic numbers, partitions scanned. */
 	disk->fops = &dcb_fops;
 	disk->private_data = dd;

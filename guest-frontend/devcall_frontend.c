@@ -26,6 +26,7 @@
 #include <linux/xarray.h>
 
 #include "devcall_call.h"
+#include "devcall_compat.h"
 
 #define DCF_MAX_MINORS		256	/* nodes across all devices */
 #define DCF_CHUNK		(4u << 20)	/* bytes per call */
@@ -563,8 +564,8 @@ static const struct file_operations dcf_fops = {
  * DEVUID, DEVGID) to udev. Names of users and groups are udev's to apply
  * (60-devcall.rules): the kernel knows only numbers.
  */
-static char *dcf_devnode(struct device *dev, umode_t *mode, kuid_t *uid,
-			 kgid_t *gid)
+static char *dcf_devnode(DEVCALL_DEVNODE_CONST struct device *dev,
+			 umode_t *mode, kuid_t *uid, kgid_t *gid)
 {
 	struct dcf_export *e = dev_get_drvdata(dev);
 	const struct devcall_node_info *n = &e->exp->node;
@@ -725,7 +726,7 @@ static int __init dcf_init(void)
 {
 	int ret;
 
-	dcf_class = class_create(THIS_MODULE, "devcall");
+	dcf_class = devcall_class_create("devcall");
 	if (IS_ERR(dcf_class))
 		return PTR_ERR(dcf_class);
 	ret = alloc_chrdev_region(&dcf_devt, 0, DCF_MAX_MINORS, "devcall");

@@ -8,8 +8,10 @@
 #   fuzz   clang with libFuzzer
 #   service  systemd (systemd-analyze verify of the unit), man-db (the
 #          man pages it names are looked up with man)
+#   deb    dpkg-buildpackage, debhelper, dh-dkms, lintian (make deb)
 #   e2e    QEMU, busybox, cpio, kmod, python3 (QEMU monitor), gcc-multilib
-#          (static -m32 guest tools); the Debian
+#          (static -m32 guest tools), mmdebstrap (test_dkms.sh
+#          root filesystems); the Debian
 #          cloud kernel and headers come from scripts/guest-kernel.sh;
 #          jq (test_mockscript.sh reads the JSON-lines record)
 #   libvirt libvirt-daemon-system, libvirt-clients (test_libvirt.sh)
@@ -22,9 +24,10 @@ for group in "${@:-build}"; do
 		      libjson-c-dev libcap-ng-dev libseccomp-dev scdoc) ;;
 	fuzz)  want+=(clang) ;;
 	service) want+=(systemd man-db) ;;
+	deb)   want+=(dpkg-dev debhelper dh-dkms lintian) ;;
 	e2e)   want+=(qemu-system-x86 busybox-static cpio kmod gzip
 		      util-linux fdisk e2fsprogs python3 genisoimage
-		      gcc-multilib jq) ;;
+		      gcc-multilib jq binutils mmdebstrap) ;;
 	libvirt) want+=(libvirt-daemon-system libvirt-clients) ;;
 	*) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
 	esac

@@ -6,11 +6,14 @@
 #
 #   scripts/mkinitramfs.sh -o OUT -m MODDIR [-k MOD.ko]... [-s SCRIPT]
 #                          [-f SRC:DEST]... [-p PACKAGE]... [-b PROGRAM]...
-#                          [--shell]
-# -b copies a host program to the same path, with the libraries ldd names.
+#                          [--shell] [-q] [--tag NAME]
+# -p installs a Debian package and what it depends on, as apt resolves it
+# (scripts/guest-packages.sh); -b copies a host program to the same path,
+# with the libraries ldd names. Progress lines go to stderr as "NAME: ..."
+# (-q: none).
 set -euo pipefail
 
-out= moddir= script= shell=0
+out= moddir= script= shell=0 quiet=0 tag=mkinitramfs
 mods=() files=() pkgs=() bins=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -22,6 +25,8 @@ while [ $# -gt 0 ]; do
 	-p) pkgs+=("$2"); shift 2 ;;
 	-b) bins+=("$2"); shift 2 ;;
 	--shell) shell=1; shift ;;
+	-q) quiet=1; shift ;;
+	--tag) tag=$2; shift 2 ;;
 	*) echo "mkinitramfs: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -66,32 +71,71 @@ for f in "${files[@]}"; do
 	cp -a "$src" "$root/$dst"
 done
 
-# Host programs, and the shared libraries they need.
+# Debian packages with their dependencies, resolved and fetched by apt
+# (scripts/guest-packages.sh), in a tree of their own that becomes a cpio
+# archive of its own, cached, first in the initramfs: the kernel unpacks
+# concatenated archives in turn, so what follows (-f files, -b programs)
+# wins over a package's file of the same path.
+# A package's command wins over busybox's applet of that name: busybox-
+# static's shell runs its own applets before it looks at PATH (mke2fs
+# would be busybox's, not e2fsprogs'), so /bin/sh is then Debian's busybox
+# package, whose shell searches PATH; and where busybox would install the
+# applet there is a link to the package's command, which busybox --install
+# leaves alone.
+say() { [ $quiet = 1 ] || echo "$tag: $*" >&2; }
+package_key() {
+	local dir
+	eval "$(apt-config shell dir Dir::State::lists/d)"
+	{ printf '%s\n' "${pkgs[@]}" | sort -u
+	  sha256sum < "$0"; sha256sum < "$(dirname "$0")/guest-packages.sh"
+	  /bin/busybox --list-full
+	  stat -c '%n %s %Y' "$dir"*_Packages* 2>/dev/null; } |
+		sha256sum | cut -c1-32
+}
+pkgpart= pkglist=/dev/null
+if [ ${#pkgs[@]} -gt 0 ]; then
+	cache=${DEVCALL_CACHE:-/var/cache/devcall}
+	part=$cache/initramfs/$(package_key)
+	if [ -f "$part.cpio.gz" ] && [ -f "$part.list" ]; then
+		say "packages: ${pkgs[*]} (cached, $(du -k "$part.cpio.gz" | cut -f1) KiB)"
+	else
+		pkgroot=$(mktemp -d)
+		trap 'rm -rf "$root" "$pkgroot"' EXIT
+		gp=("$(dirname "$0")/guest-packages.sh" --tag "$tag")
+		[ $quiet = 1 ] && gp+=(-q)
+		"${gp[@]}" "$pkgroot" "${pkgs[@]}" busybox
+		mv "$pkgroot/bin/busybox" "$pkgroot/bin/sh"
+		/bin/busybox --list-full | while read -r a; do
+			[ -e "$pkgroot/$a" ] || [ -L "$pkgroot/$a" ] && continue
+			for d in usr/sbin usr/bin sbin bin; do
+				if [ -f "$pkgroot/$d/${a##*/}" ]; then
+					mkdir -p "$pkgroot/${a%/*}"
+					ln -s "/$d/${a##*/}" "$pkgroot/$a"
+					break
+				fi
+			done
+		done
+		mkdir -p "$cache/initramfs"
+		(cd "$pkgroot" && find . > "$part.list.$$" &&
+		 cpio -o -H newc --quiet < "$part.list.$$" | gzip -1) > "$part.cpio.gz.$$"
+		mv -f "$part.cpio.gz.$$" "$part.cpio.gz"
+		mv -f "$part.list.$$" "$part.list"
+		rm -rf "$pkgroot"
+	fi
+	pkgpart=$part.cpio.gz pkglist=$part.list
+fi
+
+# Host programs, and the shared libraries they need (a package's copy of
+# a library, from the same release, stays).
 for b in "${bins[@]}"; do
 	mkdir -p "$root$(dirname "$b")"
 	cp -L "$b" "$root$b"
 	{ ldd "$b" 2>/dev/null || true; } |
 		awk '/=> \//{print $3} /^\t\/lib64/{print $1}' | while read -r lib; do
 		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
+		grep -qxF ".$lib" "$pkglist" || cp -L "$lib" "$root$lib"
 	done
 done
-
-# Debian packages, and the shared libraries their programs need.
-if [ ${#pkgs[@]} -gt 0 ]; then
-	dl=$(mktemp -d)
-	(cd "$dl" && apt-get download -qq "${pkgs[@]}" 2>/dev/null) ||
-		{ apt-get update -qq; (cd "$dl" && apt-get download -qq "${pkgs[@]}"); }
-	for deb in "$dl"/*.deb; do dpkg-deb -x "$deb" "$root"; done
-	rm -rf "$dl"
-	find "$root"/usr/bin "$root"/usr/sbin "$root"/bin "$root"/sbin -type f \
-		! -name busybox -perm -u+x 2>/dev/null | while read -r exe; do
-		{ ldd "$exe" 2>/dev/null || true; } | awk '/=> \//{print $3} /^\t\/lib64/{print $1}'
-	done | sort -u | while read -r lib; do
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
-fi
 
 [ -n "$script" ] && install -m 0755 "$script" "$root/guest-cmd"
 cat > "$root/init" <<INIT
@@ -114,6 +158,7 @@ if [ $shell = 1 ]; then
 	setsid cttyhack sh
 	rc=0
 elif [ -x /guest-cmd ]; then
+	echo "DEVCALL-READY"
 	/guest-cmd
 	rc=\$?
 else
@@ -123,4 +168,5 @@ echo "DEVCALL-EXIT: \$rc"
 poweroff -f
 INIT
 chmod 0755 "$root/init"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+{ [ -z "$pkgpart" ] || cat "$pkgpart"
+  (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1); } > "$out"

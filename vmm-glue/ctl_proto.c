@@ -18,6 +18,8 @@ static const char *const cmd_names[] = {
 	[CTL_RELOAD] = "reload",
 	[CTL_EXPORT_ADD] = "export-add",
 	[CTL_EXPORT_REMOVE] = "export-remove",
+	[CTL_VM_ADD] = "vm-add",
+	[CTL_VM_REMOVE] = "vm-remove",
 };
 
 const char *ctl_cmd_name(enum ctl_cmd cmd)
@@ -207,6 +209,20 @@ int ctl_parse(const char *line, size_t len, struct ctl_req *req, char *err,
 			goto out;
 		}
 		break;
+	case CTL_VM_ADD:
+		/* The daemon reads it, from its own directory. */
+		if (req->path[0] && req->path[0] != '/') {
+			bad(err, errlen, ret, "vm-add: \"path\" must be "
+			    "absolute");
+			goto out;
+		}
+		/* fall through */
+	case CTL_VM_REMOVE:
+		if (!req->vm[0]) {
+			bad(err, errlen, ret, "%s needs \"vm\"", cmd);
+			goto out;
+		}
+		break;
 	default:
 		break;
 	}
@@ -216,13 +232,12 @@ out:
 	return ret;
 }
 
-int ctl_export_flag(const struct ctl_req *req, char *buf, size_t len)
+static int flag_opts(const struct ctl_req *req, char *buf, size_t len,
+		     int r)
 {
-	size_t n;
 	unsigned int i;
-	int r;
+	size_t n;
 
-	r = snprintf(buf, len, "%s:%s=%s", req->vm, req->name, req->path);
 	if (r < 0 || (size_t)r >= len)
 		return -ENAMETOOLONG;
 	n = (size_t)r;
@@ -233,4 +248,16 @@ int ctl_export_flag(const struct ctl_req *req, char *buf, size_t len)
 		n += (size_t)r;
 	}
 	return 0;
+}
+
+int ctl_export_flag(const struct ctl_req *req, char *buf, size_t len)
+{
+	return flag_opts(req, buf, len, snprintf(buf, len, "%s:%s=%s",
+						 req->vm, req->name,
+						 req->path));
+}
+
+int ctl_vm_flag(const struct ctl_req *req, char *buf, size_t len)
+{
+	return flag_opts(req, buf, len, snprintf(buf, len, "%s", req->vm));
 }

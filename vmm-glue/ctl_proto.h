@@ -25,15 +25,17 @@ enum ctl_cmd {
 	CTL_RELOAD,
 	CTL_EXPORT_ADD,
 	CTL_EXPORT_REMOVE,
+	CTL_VM_ADD,
+	CTL_VM_REMOVE,
 };
 
 struct ctl_req {
 	enum ctl_cmd cmd;
 	char vm[CONFIG_VM_NAME_MAX];	/* "": every VM (status, stats, trace) */
 	char name[DEVCALL_NAME_MAX];	/* the export (add, remove, trace) */
-	char path[PATH_MAX];		/* export add */
+	char path[PATH_MAX];		/* export add; vm add: its file */
 	int op;				/* trace: DEVCALL_OP_*, -1 any */
-	unsigned int nr_opts;		/* export add: "key=value" */
+	unsigned int nr_opts;		/* export, vm add: "key=value" */
 	char opts[CTL_MAX_OPTS][CTL_OPT_MAX];
 };
 
@@ -52,5 +54,11 @@ int ctl_parse(const char *line, size_t len, struct ctl_req *req, char *err,
  * request (config_apply_flag() reads it). 0 or -ENAMETOOLONG.
  */
 int ctl_export_flag(const struct ctl_req *req, char *buf, size_t len);
+
+/*
+ * The --vm flag value "NAME,key=value..." for a vm add request. 0 or
+ * -ENAMETOOLONG.
+ */
+int ctl_vm_flag(const struct ctl_req *req, char *buf, size_t len);
 
 #endif /* DEVCALL_CTL_PROTO_H */

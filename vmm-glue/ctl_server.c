@@ -47,7 +47,7 @@ struct ctl_server {
 	char path[PATH_MAX];
 	struct sock_peer_policy peer;
 	struct vm_session **sessions;
-	unsigned int nr;
+	const unsigned int *nr;		/* the daemon's: VMs come and go */
 	const struct ctl_ops *ops;
 	void *ctx;
 	struct log_ratelimit rl;	/* refused peers may knock often */
@@ -193,7 +193,7 @@ static struct vm_session *session_named(struct ctl_server *cs,
 {
 	unsigned int i;
 
-	for (i = 0; i < cs->nr; i++)
+	for (i = 0; i < *cs->nr; i++)
 		if (!strcmp(cs->sessions[i]->cfg->name, name))
 			return cs->sessions[i];
 	return NULL;
@@ -368,7 +368,7 @@ static void do_vms(struct ctl_client *c, const struct ctl_req *req,
 	}
 	o = reply_new(true);
 	a = json_object_new_array();
-	for (i = 0; i < cs->nr; i++)
+	for (i = 0; i < *cs->nr; i++)
 		if (!req->vm[0] || !strcmp(req->vm, cs->sessions[i]->cfg->name))
 			json_object_array_add(a, one(cs, cs->sessions[i]));
 	json_object_object_add(o, "vms", a);
@@ -402,8 +402,8 @@ static struct json_object *trace_event(const struct calltrace_event *ev)
 		 (unsigned int)(ev->time_ns % 1000000000ull / 1000));
 	add_str(o, "time", buf);
 	add_str(o, "vm", ev->vm);
-	json_object_object_add(o, "export", r->exp ?
-			       json_object_new_string(r->exp->name) : NULL);
+	json_object_object_add(o, "export", ev->exp[0] ?
+			       json_object_new_string(ev->exp) : NULL);
 	add_str(o, "op", r->op ? callstats_op_name(r->op) : "undecoded");
 	if (r->op == DEVCALL_OP_IOCTL || r->op == DEVCALL_OP_LAYOUT) {
 		const struct ioctl_layout *l = layout_find(r->cmd);
@@ -528,6 +528,10 @@ static void do_change(struct ctl_client *c, const struct ctl_req *req)
 		ret = cs->ops->reload(cs->ctx, msg, sizeof(msg));
 	else if (req->cmd == CTL_EXPORT_ADD)
 		ret = cs->ops->export_add(cs->ctx, req, msg, sizeof(msg));
+	else if (req->cmd == CTL_VM_ADD)
+		ret = cs->ops->vm_add(cs->ctx, req, msg, sizeof(msg));
+	else if (req->cmd == CTL_VM_REMOVE)
+		ret = cs->ops->vm_remove(cs->ctx, req->vm, msg, sizeof(msg));
 	else
 		ret = cs->ops->export_remove(cs->ctx, req->vm, req->name, msg,
 					     sizeof(msg));
@@ -562,6 +566,8 @@ static void client_request(struct ctl_client *c, const char *line, size_t n)
 	case CTL_RELOAD:
 	case CTL_EXPORT_ADD:
 	case CTL_EXPORT_REMOVE:
+	case CTL_VM_ADD:
+	case CTL_VM_REMOVE:
 		do_change(c, req);
 		break;
 	}
@@ -681,8 +687,9 @@ static void on_accept(struct event_src *src, uint32_t events)
 }
 
 int ctl_server_create(struct ctl_server **out, const char *path, gid_t gid,
-		      int epfd, struct vm_session **sessions, unsigned int nr,
-		      const struct ctl_ops *ops, void *ctx)
+		      int epfd, struct vm_session **sessions,
+		      const unsigned int *nr, const struct ctl_ops *ops,
+		      void *ctx)
 {
 	struct ctl_server *cs = calloc(1, sizeof(*cs));
 	int ret, tfd;

@@ -33,16 +33,23 @@ struct ctl_ops {
 			     char *msg, size_t len);
 	/* Was this export added at run time (devcallctl export add)? */
 	int (*export_runtime)(void *ctx, const char *vm, const char *name);
+	/* devcallctl vm add / vm remove: as export_add, export_remove. */
+	int (*vm_add)(void *ctx, const struct ctl_req *req, char *msg,
+		      size_t len);
+	int (*vm_remove)(void *ctx, const char *vm, char *msg, size_t len);
 };
 
 struct ctl_server;
 
 /*
- * Listen on path for the daemon's sessions[0..nr). gid: the socket
+ * Listen on path for the daemon's sessions[0..*nr). The array and *nr
+ * follow VMs added and removed; both change only on the event loop's
+ * thread, which is the one serving the control socket. gid: the socket
  * group, or (gid_t)-1. ops run on the event loop's thread. 0 or -errno.
  */
 int ctl_server_create(struct ctl_server **out, const char *path, gid_t gid,
-		      int epfd, struct vm_session **sessions, unsigned int nr,
+		      int epfd, struct vm_session **sessions,
+		      const unsigned int *nr,
 		      const struct ctl_ops *ops, void *ctx);
 
 /* Close every client and the socket; the path is removed. */

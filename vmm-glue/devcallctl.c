@@ -6,6 +6,7 @@
  * printed as it came (--json) or for a person.
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -33,6 +34,9 @@ static void usage(FILE *f)
 "  trace [VM] [--export NAME] [--op OP]  forwarded calls as they end\n"
 "  export add VM NAME PATH [key=value ...]  a new export, live\n"
 "  export remove VM NAME         take an export away, live\n"
+"  vm add NAME [--config FILE] [key=value ...]  serve a new VM, live: its\n"
+"                                [vm NAME] keys, its sections in FILE\n"
+"  vm remove NAME                stop serving a VM: its files closed\n"
 "  reload                        read the configuration again (as SIGHUP)\n"
 "  --socket PATH   the daemon's control socket (%s)\n"
 "  --run-dir DIR   the daemon's --run-dir: the socket is DIR/control\n"
@@ -287,11 +291,13 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "export", required_argument, NULL, 'e' },
 		{ "op", required_argument, NULL, 'o' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *sock = DEFAULT_SOCKET, *exp = NULL, *op = NULL, *cmd;
-	static char run_sock[4096];
+	const char *config = NULL;
+	static char run_sock[4096], config_path[PATH_MAX];
 	struct json_object *req;
 	bool stream = false;
 	int c, ret;
@@ -316,6 +322,9 @@ int main(int argc, char **argv)
 		case 'o':
 			op = optarg;
 			break;
+		case 'c':
+			config = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -334,6 +343,9 @@ int main(int argc, char **argv)
 	req = json_object_new_object();
 	json_object_object_add(req, "v",
 			       json_object_new_int(CTL_PROTO_VERSION));
+	if (config && (strcmp(cmd, "vm") || argc < 2 ||
+		       strcmp(argv[1], "add")))
+		goto bad;
 	if (!strcmp(cmd, "status") || !strcmp(cmd, "stats") ||
 	    !strcmp(cmd, "trace")) {
 		if (argc > 2 || ((exp || op) && strcmp(cmd, "trace")))
@@ -377,6 +389,36 @@ int main(int argc, char **argv)
 				       json_object_new_string(argv[2]));
 		json_object_object_add(req, "export",
 				       json_object_new_string(argv[3]));
+	} else if (!strcmp(cmd, "vm") && argc >= 3 &&
+		   !strcmp(argv[1], "add")) {
+		struct json_object *o = json_object_new_array();
+		int i;
+
+		json_object_object_add(req, "cmd",
+				       json_object_new_string("vm-add"));
+		json_object_object_add(req, "vm",
+				       json_object_new_string(argv[2]));
+		/* The daemon reads it, from another directory. */
+		if (config && !realpath(config, config_path)) {
+			fprintf(stderr, "devcallctl: %s: %s\n", config,
+				strerror(errno));
+			json_object_put(o);
+			json_object_put(req);
+			return 1;
+		}
+		if (config)
+			json_object_object_add(req, "path",
+					json_object_new_string(config_path));
+		for (i = 3; i < argc; i++)
+			json_object_array_add(o,
+					      json_object_new_string(argv[i]));
+		json_object_object_add(req, "options", o);
+	} else if (!strcmp(cmd, "vm") && argc == 3 &&
+		   !strcmp(argv[1], "remove")) {
+		json_object_object_add(req, "cmd",
+				       json_object_new_string("vm-remove"));
+		json_object_object_add(req, "vm",
+				       json_object_new_string(argv[2]));
 	} else {
 		goto bad;
 	}

@@ -90,13 +90,81 @@ static const char *flag_name(const struct option *opts, int c)
 
 struct runtime_change {
 	bool remove;
+	bool is_vm;			/* a VM (vm add, remove), not an export */
 	char vm[CONFIG_VM_NAME_MAX];
 	char name[DEVCALL_NAME_MAX];
-	char flag[2 * PATH_MAX];	/* add: the --export value */
+	char flag[2 * PATH_MAX];	/* add: the --export or --vm value */
+	char file[PATH_MAX];		/* vm add: its --config file, or "" */
 };
 
 static struct runtime_change runtime_changes[MAX_RUNTIME_CHANGES];
 static unsigned int nr_runtime_changes;
+
+/* --workers: for every VM without a workers = of its own. */
+static int nr_workers;
+
+/*
+ * The VMs served now, in the order they came. Changed on the event
+ * loop's thread only (config_apply()), under live_lock: the heartbeat
+ * thread reads them under it. The control socket reads them on the loop.
+ */
+static struct vm_session *live[CONFIG_MAX_VMS];
+static unsigned int nr_live;
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool started;		/* privileges dropped, threads running */
+
+/*
+ * Event loop iterations done. A removed VM is freed only after the one
+ * it was removed in: the events that iteration took from epoll may
+ * still point at the VM's sources.
+ */
+static uint64_t loop_gen;
+
+static struct vm_session *live_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_live; i++)
+		if (!strcmp(live[i]->cfg->name, name))
+			return live[i];
+	return NULL;
+}
+
+/*
+ * A vm add, as config_build() replays it: the --vm value, then its file
+ * (only that VM's sections: another VM's is refused), into ncfg. 0 or
+ * -errno with the reason in err.
+ */
+static int vm_add_build(struct config *ncfg, const struct runtime_change *rc,
+			char *err, size_t errlen)
+{
+	struct config *tmp = malloc(sizeof(*tmp));
+	int ret = -EINVAL;
+
+	if (!tmp) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	config_init(tmp);
+	if (config_apply_flag(tmp, "--vm", rc->flag, err, errlen) ||
+	    (rc->file[0] && config_load_file(tmp, rc->file, err, errlen)))
+		goto out;
+	if (tmp->nr_vms != 1 || strcmp(tmp->vms[0].name, rc->vm)) {
+		snprintf(err, errlen, "%s: vm add %s: the file may hold only "
+			 "[vm %s] and [export %s ...] sections", rc->file,
+			 rc->vm, rc->vm, rc->vm);
+		goto out;
+	}
+	if (ncfg->nr_vms == CONFIG_MAX_VMS) {
+		snprintf(err, errlen, "more than %u VMs", CONFIG_MAX_VMS);
+		goto out;
+	}
+	ncfg->vms[ncfg->nr_vms++] = tmp->vms[0];
+	ret = 0;
+out:
+	free(tmp);
+	return ret;
+}
 
 static struct export *vm_config_export(struct vm_config *vm, const char *name)
 {
@@ -139,8 +207,23 @@ static int config_build(const struct option *opts, const struct config *cur,
 	for (i = 0; i < nr_runtime_changes; i++) {
 		const struct runtime_change *rc = &runtime_changes[i];
 		struct vm_config *vm = config_find_vm(ncfg, rc->vm);
-		struct export *exp = vm ? vm_config_export(vm, rc->name) : NULL;
+		struct export *exp;
 
+		if (rc->is_vm) {
+			keep[i] = rc->remove ? vm != NULL : vm == NULL;
+			if (!keep[i])
+				continue;
+			if (!rc->remove) {
+				if (vm_add_build(ncfg, rc, err, errlen))
+					return -EINVAL;
+				continue;
+			}
+			memmove(vm, vm + 1, (size_t)(ncfg->vms + ncfg->nr_vms -
+				vm - 1) * sizeof(*vm));
+			ncfg->nr_vms--;
+			continue;
+		}
+		exp = vm ? vm_config_export(vm, rc->name) : NULL;
 		keep[i] = vm && (rc->remove ? exp != NULL : exp == NULL);
 		if (!keep[i])
 			continue;
@@ -159,9 +242,19 @@ static int config_build(const struct option *opts, const struct config *cur,
 			return -EINVAL;
 		}
 	}
+	for (i = 0; nr_workers && i < ncfg->nr_vms; i++)
+		if (!ncfg->vms[i].workers_set)
+			ncfg->vms[i].limits.workers = (unsigned int)nr_workers;
 	if (config_finish(ncfg, err, errlen))
 		return -EINVAL;
-	return privilege_reload_check(cur, ncfg, err, errlen) ? -EINVAL : 0;
+	if (privilege_reload_check(cur, ncfg, err, errlen))
+		return -EINVAL;
+	/* A VM new to the daemon: can it still make what it needs? */
+	for (i = 0; i < ncfg->nr_vms; i++)
+		if (!live_find(ncfg->vms[i].name) &&
+		    privilege_vm_add_check(cur, &ncfg->vms[i], err, errlen))
+			return -EINVAL;
+	return 0;
 }
 
 /* Forget the runtime changes build found the configuration overrides. */
@@ -174,29 +267,151 @@ static void runtime_changes_keep(const bool *keep)
 			runtime_changes[n++] = runtime_changes[i];
 			continue;
 		}
-		log_warn("reload: the configuration now %s export %s/%s: "
-			 "runtime %s forgotten",
-			 runtime_changes[i].remove ? "lacks" : "has",
-			 runtime_changes[i].vm, runtime_changes[i].name,
-			 runtime_changes[i].remove ? "removal" : "export");
+		if (runtime_changes[i].is_vm && runtime_changes[i].remove)
+			continue;	/* a runtime VM's: nothing to undo */
+		if (runtime_changes[i].is_vm)
+			log_warn("reload: the configuration now %s vm %s: "
+				 "runtime %s forgotten",
+				 runtime_changes[i].remove ? "lacks" : "has",
+				 runtime_changes[i].vm,
+				 runtime_changes[i].remove ? "removal" : "add");
+		else
+			log_warn("reload: the configuration now %s export "
+				 "%s/%s: runtime %s forgotten",
+				 runtime_changes[i].remove ? "lacks" : "has",
+				 runtime_changes[i].vm, runtime_changes[i].name,
+				 runtime_changes[i].remove ? "removal" :
+				 "export");
 	}
 	nr_runtime_changes = n;
 }
 
+/* Context of the daemon that config_apply() needs. */
+struct daemon_ctx {
+	struct host *host;
+	const char *run_dir;
+	int epfd;
+};
+
+static struct daemon_ctx dctx;
+
+struct reaper {
+	struct vm_session *s;
+	uint64_t gen;		/* loop iteration it was retired in */
+};
+
+static void *reaper_thread(void *arg)
+{
+	struct reaper *r = arg;
+	const struct timespec tick = { 0, 1000000L };
+
+	while (__atomic_load_n(&loop_gen, __ATOMIC_ACQUIRE) <= r->gen)
+		nanosleep(&tick, NULL);
+	session_reap(r->s);
+	free(r);
+	return NULL;
+}
+
 /*
- * Read the configuration again (SIGHUP, devcallctl reload, export add or
- * remove) and apply what can change live: each VM's exports
- * (session_reload()). The new configuration is checked whole first; one
- * that does not load changes nothing. VMs added or removed, and every
- * other setting, need a restart: said in the log. 0, or -errno with the
- * reason in msg; msg sums up what changed.
+ * Stop serving live[i]: out of the lists (the heartbeat's under its
+ * lock), its QEMU, files, claims and sockets let go now, its memory
+ * freed on a thread of its own once its calls are done.
+ */
+static void live_remove(unsigned int i)
+{
+	struct vm_session *s = live[i];
+	struct reaper *r = malloc(sizeof(*r));
+	pthread_attr_t attr;
+	pthread_t t;
+
+	pthread_mutex_lock(&live_lock);
+	memmove(&live[i], &live[i + 1], (nr_live - i - 1) * sizeof(*live));
+	nr_live--;
+	pthread_mutex_unlock(&live_lock);
+	session_retire(s);
+	if (!r) {
+		log_err("vm %s: %s: its memory is not freed", s->cfg->name,
+			strerror(ENOMEM));
+		return;
+	}
+	r->s = s;
+	r->gen = __atomic_load_n(&loop_gen, __ATOMIC_ACQUIRE);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256u << 10);
+	if (pthread_create(&t, &attr, reaper_thread, r)) {
+		log_err("vm %s: no thread to free it: its memory is not freed",
+			s->cfg->name);
+		free(r);
+	}
+	pthread_attr_destroy(&attr);
+}
+
+/*
+ * Serve the VMs of ncfg the daemon does not serve yet: all or none (a
+ * session that cannot be made undoes the others). 0 or -errno with the
+ * reason in err.
+ */
+static int live_add_new(const struct config *cur, const struct config *ncfg,
+			unsigned int *added, char *err, size_t errlen)
+{
+	struct vm_session *made[CONFIG_MAX_VMS];
+	unsigned int i, n = 0;
+	int ret = 0;
+
+	for (i = 0; i < ncfg->nr_vms && !ret; i++) {
+		if (live_find(ncfg->vms[i].name))
+			continue;
+		ret = session_create(&made[n], dctx.host, &cur->daemon,
+				     &ncfg->vms[i], dctx.run_dir, dctx.epfd,
+				     started);
+		if (ret) {
+			snprintf(err, errlen, "vm %s: %s", ncfg->vms[i].name,
+				 strerror(-ret));
+			break;
+		}
+		n++;
+		ret = started ? session_start_workers(made[n - 1]) : 0;
+		if (ret)
+			snprintf(err, errlen, "vm %s: workers: %s",
+				 ncfg->vms[i].name, strerror(-ret));
+	}
+	if (ret) {
+		while (n) {
+			/* Never served: no call, no QEMU. Its workers, if
+			 * started, are joined by reaping it. */
+			session_retire(made[--n]);
+			session_reap(made[n]);
+		}
+		return ret;
+	}
+	pthread_mutex_lock(&live_lock);
+	for (i = 0; i < n; i++)
+		live[nr_live++] = made[i];
+	pthread_mutex_unlock(&live_lock);
+	for (i = 0; i < n; i++)
+		log_info("vm %s: served", made[i]->cfg->name);
+	*added = n;
+	return 0;
+}
+
+/*
+ * Read the configuration again (SIGHUP, devcallctl reload, export or vm
+ * add or remove) and apply what can change live: the VMs served (a new
+ * one is served, one gone is let go: its QEMU disconnected, its files
+ * closed) and each VM's exports (session_reload()). The new
+ * configuration is checked whole first; one that does not load, or a
+ * new VM that cannot be served, changes nothing. Every other setting
+ * needs a restart. 0, or -errno with the reason in msg; msg sums up
+ * what changed.
  */
 static int config_apply(const struct option *opts, const struct config *cur,
-			struct vm_session **sessions, char *msg, size_t len)
+			char *msg, size_t len)
 {
 	bool keep[MAX_RUNTIME_CHANGES];
 	struct config *ncfg;
-	unsigned int i, j, added = 0, removed = 0;
+	unsigned int i, j, added = 0, removed = 0, vms_added = 0;
+	unsigned int vms_removed = 0;
 	char err[512];
 	int ret;
 
@@ -207,6 +422,8 @@ static int config_apply(const struct option *opts, const struct config *cur,
 		return -ENOMEM;
 	}
 	ret = config_build(opts, cur, ncfg, keep, err, sizeof(err));
+	if (!ret)
+		ret = live_add_new(cur, ncfg, &vms_added, err, sizeof(err));
 	if (ret) {
 		log_err("reload: %s: configuration unchanged", err);
 		snprintf(msg, len, "%s: configuration unchanged", err);
@@ -214,33 +431,24 @@ static int config_apply(const struct option *opts, const struct config *cur,
 		return ret;
 	}
 	runtime_changes_keep(keep);
+	for (j = nr_live; j-- > 0;) {
+		if (config_find_vm(ncfg, live[j]->cfg->name))
+			continue;
+		live_remove(j);
+		vms_removed++;
+	}
 	for (i = 0; i < ncfg->nr_vms; i++) {
 		struct vm_reload_stats st;
+		struct vm_session *s = live_find(ncfg->vms[i].name);
 
-		for (j = 0; j < cur->nr_vms; j++)
-			if (!strcmp(cur->vms[j].name, ncfg->vms[i].name))
-				break;
-		if (j == cur->nr_vms) {
-			log_warn("reload: vm %s is new: not served until a "
-				 "restart", ncfg->vms[i].name);
-			continue;
-		}
-		if (session_reload(sessions[j], &ncfg->vms[i], &st) == 0) {
+		if (s && session_reload(s, &ncfg->vms[i], &st) == 0) {
 			added += st.added;
 			removed += st.removed;
 		}
 	}
-	for (j = 0; j < cur->nr_vms; j++) {
-		for (i = 0; i < ncfg->nr_vms; i++)
-			if (!strcmp(cur->vms[j].name, ncfg->vms[i].name))
-				break;
-		if (i == ncfg->nr_vms)
-			log_warn("reload: vm %s is gone from the "
-				 "configuration: still served until a restart",
-				 cur->vms[j].name);
-	}
 	log_info("reload: done");
-	snprintf(msg, len, "reloaded: %u export(s) added, %u removed", added,
+	snprintf(msg, len, "reloaded: %u VM(s) added, %u removed; %u "
+		 "export(s) added, %u removed", vms_added, vms_removed, added,
 		 removed);
 	free(ncfg);
 	return 0;
@@ -256,15 +464,15 @@ static int64_t now_ms(void)
 
 /* config_apply(), told to systemd (RELOADING=1, then READY=1 again). */
 static int config_reload(const struct option *opts, const struct config *cur,
-			 struct vm_session **sessions, char *msg, size_t len)
+			 char *msg, size_t len)
 {
 	int ret;
 
 	notify_send("RELOADING=1\nMONOTONIC_USEC=%lld\n"
 		    "STATUS=reloading the configuration",
 		    (long long)now_ms() * 1000);
-	ret = config_apply(opts, cur, sessions, msg, len);
-	notify_send("READY=1\nSTATUS=serving %u VM(s), %s", cur->nr_vms,
+	ret = config_apply(opts, cur, msg, len);
+	notify_send("READY=1\nSTATUS=serving %u VM(s), %s", nr_live,
 		    ret ? "reload refused" : "configuration reloaded");
 	return ret;
 }
@@ -273,7 +481,6 @@ static int config_reload(const struct option *opts, const struct config *cur,
 struct ctl_ctx {
 	const struct option *opts;
 	const struct config *cfg;
-	struct vm_session **sessions;
 };
 
 static int ctl_reload(void *ctx, char *msg, size_t len)
@@ -281,17 +488,13 @@ static int ctl_reload(void *ctx, char *msg, size_t len)
 	struct ctl_ctx *x = ctx;
 
 	log_info("reload: asked on the control socket");
-	return config_reload(x->opts, x->cfg, x->sessions, msg, len);
+	return config_reload(x->opts, x->cfg, msg, len);
 }
 
 static struct vm_session *ctl_session(struct ctl_ctx *x, const char *vm)
 {
-	unsigned int i;
-
-	for (i = 0; i < x->cfg->nr_vms; i++)
-		if (!strcmp(x->cfg->vms[i].name, vm))
-			return x->sessions[i];
-	return NULL;
+	(void)x;
+	return live_find(vm);
 }
 
 static bool vm_has_export(struct vm_session *s, const char *name)
@@ -314,26 +517,34 @@ static int ctl_change(struct ctl_ctx *x, const struct runtime_change *rc,
 	int ret;
 
 	memcpy(saved, runtime_changes, sizeof(saved));
-	/* Undoing a runtime add or remove: the two cancel out. */
+	/*
+	 * Undoing a runtime export add or remove: the two cancel out. A
+	 * VM's remove replaces every runtime change of that VM (a VM only
+	 * added at run time leaves nothing: its remove is forgotten, unlogged,
+	 * once applied); a VM's add comes after its remove, if any.
+	 */
 	for (i = 0; i < nr_runtime_changes; i++) {
 		const struct runtime_change *o = &runtime_changes[i];
 
-		if (!strcmp(o->vm, rc->vm) && !strcmp(o->name, rc->name) &&
-		    o->remove != rc->remove)
+		if (rc->is_vm && rc->remove && !strcmp(o->vm, rc->vm))
+			continue;
+		if (!rc->is_vm && !o->is_vm && !strcmp(o->vm, rc->vm) &&
+		    !strcmp(o->name, rc->name) && o->remove != rc->remove)
 			continue;
 		runtime_changes[n++] = *o;
 	}
-	if (n == nr_runtime_changes) {
+	if (n == nr_runtime_changes || rc->is_vm) {
 		if (n == MAX_RUNTIME_CHANGES) {
-			snprintf(msg, len, "more than %u runtime export "
-				 "changes: put them in the configuration",
+			snprintf(msg, len, "more than %u runtime changes: put "
+				 "them in the configuration",
 				 MAX_RUNTIME_CHANGES);
+			memcpy(runtime_changes, saved, sizeof(saved));
 			return -ENOSPC;
 		}
 		runtime_changes[n++] = *rc;
 	}
 	nr_runtime_changes = n;
-	ret = config_reload(x->opts, x->cfg, x->sessions, msg, len);
+	ret = config_reload(x->opts, x->cfg, msg, len);
 	if (ret) {
 		memcpy(runtime_changes, saved, sizeof(saved));
 		nr_runtime_changes = nr_saved;
@@ -401,11 +612,48 @@ static int ctl_export_runtime(void *ctx, const char *vm, const char *name)
 	return 0;
 }
 
+static int ctl_vm_add(void *ctx, const struct ctl_req *req, char *msg,
+		      size_t len)
+{
+	struct ctl_ctx *x = ctx;
+	struct runtime_change rc = { .is_vm = true };
+
+	if (ctl_session(x, req->vm)) {
+		snprintf(msg, len, "VM %s is served already", req->vm);
+		return -EEXIST;
+	}
+	snprintf(rc.vm, sizeof(rc.vm), "%s", req->vm);
+	snprintf(rc.file, sizeof(rc.file), "%s", req->path);
+	if (ctl_vm_flag(req, rc.flag, sizeof(rc.flag))) {
+		snprintf(msg, len, "vm options too long");
+		return -ENAMETOOLONG;
+	}
+	log_info("control: vm add %s%s%s", rc.flag, rc.file[0] ?
+		 " --config " : "", rc.file);
+	return ctl_change(x, &rc, msg, len);
+}
+
+static int ctl_vm_remove(void *ctx, const char *vm, char *msg, size_t len)
+{
+	struct ctl_ctx *x = ctx;
+	struct runtime_change rc = { .is_vm = true, .remove = true };
+
+	if (!ctl_session(x, vm)) {
+		snprintf(msg, len, "no VM '%s'", vm);
+		return -ENOENT;
+	}
+	snprintf(rc.vm, sizeof(rc.vm), "%s", vm);
+	log_info("control: vm remove %s", vm);
+	return ctl_change(x, &rc, msg, len);
+}
+
 static const struct ctl_ops daemon_ctl_ops = {
 	.reload = ctl_reload,
 	.export_add = ctl_export_add,
 	.export_remove = ctl_export_remove,
 	.export_runtime = ctl_export_runtime,
+	.vm_add = ctl_vm_add,
+	.vm_remove = ctl_vm_remove,
 };
 
 static void on_signal(struct event_src *src, uint32_t events)
@@ -434,17 +682,12 @@ static void on_waitset(struct event_src *src, uint32_t events)
  * its own: however busy the event loop is with a guest that publishes as
  * fast as it can, every other guest sees the daemon alive on time.
  */
-struct heartbeat {
-	struct vm_session **sessions;
-	unsigned int nr;
-};
-
 static __attribute__((noreturn)) void *heartbeat_thread(void *arg)
 {
-	const struct heartbeat *hb = arg;
 	struct timespec next;
 	unsigned int i;
 
+	(void)arg;
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (;;) {
 		next.tv_nsec += DEVCALL_HEARTBEAT_MS * 1000000L;
@@ -455,8 +698,11 @@ static __attribute__((noreturn)) void *heartbeat_thread(void *arg)
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next,
 				       NULL) == EINTR)
 			;
-		for (i = 0; i < hb->nr; i++)
-			session_heartbeat(hb->sessions[i]);
+		/* A VM removed is out of live[] before it is let go. */
+		pthread_mutex_lock(&live_lock);
+		for (i = 0; i < nr_live; i++)
+			session_heartbeat(live[i]);
+		pthread_mutex_unlock(&live_lock);
 	}
 }
 
@@ -519,15 +765,12 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	static struct config cfg;
-	/* Static: the heartbeat thread reads them while exit() runs. */
-	static struct vm_session *sessions[CONFIG_MAX_VMS];
-	static struct heartbeat hb = { sessions, 0 };
 	const char *run_dir = "/run/devcall", *pidfile = NULL;
 	pthread_t thread;
-	int nr_workers = 0, epfd, sfd, c, level, low_reserved;
+	int epfd, sfd, c, level, low_reserved;
 	struct loop_src sig_src = { { on_signal }, -1, NULL, NULL, NULL };
 	struct loop_src waitset_src = { { on_waitset }, -1, NULL, NULL, NULL };
-	struct ctl_ctx ctl_ctx = { opts, &cfg, sessions };
+	struct ctl_ctx ctl_ctx = { opts, &cfg };
 	struct ctl_server *ctl = NULL;
 	char ctl_path[PATH_MAX];
 	bool quit = false, reload = false, list_layouts = false;
@@ -621,10 +864,6 @@ int main(int argc, char **argv)
 		goto bad_config;
 	/* LISTEN_FDS are 3 and up: still untouched, nothing closed them. */
 	notify_init(want_fdstore);
-	if (!cfg.nr_vms) {
-		fprintf(stderr, "devcalld: no VM configured\n");
-		return 2;
-	}
 	for (i = 0; nr_workers && i < cfg.nr_vms; i++)
 		if (!cfg.vms[i].workers_set)
 			cfg.vms[i].limits.workers = nr_workers;
@@ -667,21 +906,26 @@ int main(int argc, char **argv)
 	waitset_src.ws = host_waitset(host);
 	event_watch(epfd, waitset_fd(waitset_src.ws), &waitset_src.src);
 
+	dctx = (struct daemon_ctx){ host, run_dir, epfd };
 	for (i = 0; i < cfg.nr_vms; i++) {
-		int r = session_create(&sessions[i], host, &cfg.daemon,
-				       &cfg.vms[i], run_dir, epfd);
+		int r = session_create(&live[i], host, &cfg.daemon,
+				       &cfg.vms[i], run_dir, epfd, false);
 
 		if (r) {
 			log_err("vm %s: %s", cfg.vms[i].name, strerror(-r));
 			goto out;
 		}
+		nr_live = i + 1;
 	}
+	if (!nr_live)
+		log_info("no VM configured: serving none until one is added "
+			 "(devcallctl vm add, a reload)");
 	/* Every VM took what systemd kept for it; the rest is stale. */
 	fdstore_release_unclaimed();
 	/* devcallctl's socket: root and control-group only. */
 	snprintf(ctl_path, sizeof(ctl_path), "%s/control", run_dir);
 	ret = ctl_server_create(&ctl, ctl_path, cfg.daemon.control_gid, epfd,
-				sessions, cfg.nr_vms, &daemon_ctl_ops,
+				live, &nr_live, &daemon_ctl_ops,
 				&ctl_ctx);
 	if (ret) {
 		log_err("control socket %s: %s", ctl_path, strerror(-ret));
@@ -701,9 +945,8 @@ int main(int argc, char **argv)
 	if (privilege_drop(&cfg))
 		goto out_workers;
 	/* Threads only now: the fd keepers were forked from one thread. */
-	hb.nr = cfg.nr_vms;
-	for (i = 0; i < cfg.nr_vms; i++) {
-		int r = session_start_workers(sessions[i]);
+	for (i = 0; i < nr_live; i++) {
+		int r = session_start_workers(live[i]);
 
 		if (r) {
 			log_err("vm %s: workers: %s", cfg.vms[i].name,
@@ -711,7 +954,8 @@ int main(int argc, char **argv)
 			goto out_workers;
 		}
 	}
-	if (pthread_create(&thread, NULL, heartbeat_thread, &hb)) {
+	started = true;
+	if (pthread_create(&thread, NULL, heartbeat_thread, NULL)) {
 		log_err("heartbeat: %s", strerror(errno));
 		goto out_workers;
 	}
@@ -719,8 +963,8 @@ int main(int argc, char **argv)
 		log_warn("low address space not reserved (%s): integer ioctl "
 			 "arguments from 64 KiB up are refused",
 			 strerror(-low_reserved));
-	log_info("ready: %u VM(s)", cfg.nr_vms);
-	notify_send("READY=1\nSTATUS=serving %u VM(s)%s", cfg.nr_vms,
+	log_info("ready: %u VM(s)", nr_live);
+	notify_send("READY=1\nSTATUS=serving %u VM(s)%s", nr_live,
 		    fdstore_enabled() ? ", QEMU's descriptors in the fd store" :
 		    "");
 
@@ -743,8 +987,13 @@ int main(int argc, char **argv)
 		}
 		if (reload && !quit) {
 			reload = false;
-			config_reload(opts, &cfg, sessions, err, sizeof(err));
+			config_reload(opts, &cfg, err, sizeof(err));
 		}
+		/*
+		 * Every event epoll gave is handled: VMs removed in this
+		 * iteration may be freed now (no wait for the next event).
+		 */
+		__atomic_add_fetch(&loop_gen, 1, __ATOMIC_RELEASE);
 	}
 	notify_send("STOPPING=1\nSTATUS=shutting down");
 	ret = quit ? 0 : 1;
@@ -755,18 +1004,18 @@ out_workers:
 	 * likes: do not wait for it. Remove what others can see and let exit
 	 * close every host file.
 	 */
-	for (i = 0; i < cfg.nr_vms; i++) {
-		unlink(cfg.vms[i].socket_path);
-		unlink(cfg.vms[i].qmp_path);
-		session_stop(sessions[i]);	/* QEMU sees us go */
+	for (i = 0; i < nr_live; i++) {
+		unlink(live[i]->cfg->socket_path);
+		unlink(live[i]->cfg->qmp_path);
+		session_stop(live[i]);	/* QEMU sees us go */
 	}
 	if (pidfile)
 		unlink(pidfile);
 	ctl_server_destroy(ctl);
 	return ret;
 out:
-	for (i = 0; i < cfg.nr_vms; i++)
-		session_destroy(sessions[i]);
+	for (i = 0; i < nr_live; i++)
+		session_destroy(live[i]);
 	return ret;
 
 bad_config:

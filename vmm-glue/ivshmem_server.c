@@ -99,6 +99,8 @@ static int server_store_open(struct ivshmem_server *srv)
 
 	if (fdstore_enabled()) {
 		n = store_take_systemd(srv, fds);
+	} else if (srv->access.no_keeper) {
+		return 0;
 	} else {
 		snprintf(path, sizeof(path), "%s.keep", srv->socket_path);
 		srv->keeper = keeper_open(path);
@@ -145,7 +147,9 @@ static void server_store_put(struct ivshmem_server *srv)
 		fds[2 + i] = srv->db_fd[i];
 		fds[2 + DEVCALL_NR_VECTORS + i] = srv->irq_fd[i];
 	}
-	if (!fdstore_enabled()) {
+	if (!fdstore_enabled() && srv->keeper < 0) {
+		return;			/* none: no_keeper */
+	} else if (!fdstore_enabled()) {
 		ret = keeper_put(srv->keeper, fds, KEEP_NR_FDS);
 	} else {
 		for (i = 0; i < KEEP_NR_FDS && !ret; i++) {

@@ -45,6 +45,12 @@ struct ivshmem_server_access {
 	mode_t socket_mode;
 	gid_t socket_gid;		/* (gid_t)-1: the daemon's */
 	struct sock_peer_policy peer;	/* QEMU's uid, the socket group */
+	/*
+	 * No fd keeper (a VM added to a running daemon: a keeper is forked
+	 * only before threads start). systemd's fd store is used all the
+	 * same.
+	 */
+	bool no_keeper;
 };
 
 struct ivshmem_server_ev {

@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <ucontext.h>
 #include <unistd.h>
 #include <linux/fs.h>
@@ -50,7 +51,19 @@ static const char *const allowed_syscalls[] = {
 	"geteuid",		/* sock_peer_check(): the control socket */
 	/* memory = auto: QEMU's /proc/PID/maps and fd table (ram_discover.h) */
 	"readlink", "readlinkat", "getdents64",
+	/*
+	 * A VM added at run time (devcallctl vm add, a reload): its
+	 * listening sockets made as sock_listen() makes them (socket() is
+	 * AF_UNIX only, below), its shared memory and its workers' epoll
+	 * sets (worker_pool.c).
+	 */
+	"bind", "listen", "fchmod", "chmod", "fchownat", "umask",
+	"memfd_create", "epoll_create1",
 };
+
+/* What privilege_drop() kept: what a VM added later may count on. */
+static uint64_t caps_kept;
+static bool dropped;
 
 static const char *cap_label(unsigned int cap)
 {
@@ -58,7 +71,8 @@ static const char *cap_label(unsigned int cap)
 	       cap == CAP_SYS_ADMIN ? "cap_sys_admin" :
 	       cap == CAP_NET_ADMIN ? "cap_net_admin" :
 	       cap == CAP_SYS_PTRACE ? "cap_sys_ptrace" :
-	       cap == CAP_DAC_OVERRIDE ? "cap_dac_override" : "cap_?";
+	       cap == CAP_DAC_OVERRIDE ? "cap_dac_override" :
+	       cap == CAP_CHOWN ? "cap_chown" : "cap_?";
 }
 
 /* "cap_sys_rawio (export a/cd: scsi = passthrough, and 2 more)" */
@@ -135,6 +149,21 @@ void privilege_caps_compute(const struct config *cfg,
 			 "%scap_sys_ptrace, cap_dac_override (vm %s: memory "
 			 "= auto)", n ? ", " : "", cfg->vms[i].name);
 		break;
+	}
+	/*
+	 * VMs added at run time: QEMU's group on their sockets, and memory
+	 * = auto (the libvirt hook's), whatever the VMs of the start need.
+	 */
+	if (cfg->live_vms) {
+		size_t n = strlen(out->why);
+		bool group = cfg->daemon.socket_gid != (gid_t)-1;
+
+		out->mask |= 1ull << CAP_SYS_PTRACE | 1ull << CAP_DAC_OVERRIDE;
+		if (group)
+			out->mask |= 1ull << CAP_CHOWN;
+		snprintf(out->why + n, sizeof(out->why) - n,
+			 "%scap_sys_ptrace, cap_dac_override%s (live-vms = "
+			 "yes)", n ? ", " : "", group ? ", cap_chown" : "");
 	}
 	if (!out->mask)
 		snprintf(out->why, sizeof(out->why),
@@ -336,6 +365,18 @@ static int seccomp_add_rules(scmp_filter_ctx ctx,
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
 				       SCMP_SYS(rt_sigaction), 1,
 				       SCMP_A0(SCMP_CMP_NE, SIGSYS));
+	/* A VM added at run time: its sockets, Unix ones only. */
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				       SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	/*
+	 * glibc's NSS tries nscd's socket when a reload looks the socket
+	 * group up again (config_finish()): "no nscd", quietly, and it
+	 * reads /etc/group. The daemon connects nowhere once serving.
+	 */
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOENT),
+				       SCMP_SYS(connect), 0);
 	/* raise(3) and abort(3), to this process only. */
 	if (!ret)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
@@ -511,6 +552,28 @@ out:
 	return ret;
 }
 
+int privilege_vm_add_check(const struct config *started,
+			   const struct vm_config *vm, char *why, size_t len)
+{
+	if (!dropped)
+		return 0;
+	if (!vm->memory_auto && !vm->memory_path[0]) {
+		snprintf(why, len, "vm %s: its default RAM directory (under "
+			 "%s) must be made for QEMU's user, which takes root: "
+			 "give memory = auto or memory = PATH", vm->name,
+			 started->daemon.ram_dir);
+		return -EPERM;
+	}
+	if (started->daemon.socket_gid != (gid_t)-1 &&
+	    !(caps_kept & 1ull << CAP_CHOWN)) {
+		snprintf(why, len, "vm %s: its sockets need group %s, which "
+			 "takes cap_chown, dropped at start (live-vms = yes "
+			 "keeps it)", vm->name, started->daemon.socket_group);
+		return -EPERM;
+	}
+	return 0;
+}
+
 int privilege_drop(const struct config *cfg)
 {
 	struct privilege_caps caps;
@@ -534,6 +597,8 @@ int privilege_drop(const struct config *cfg)
 		log_err("privilege: dropping capabilities: %s", strerror(-ret));
 		return ret;
 	}
+	caps_kept = kept;
+	dropped = true;
 	if (kept != caps.mask)
 		log_warn("privilege: started without %s: those exports will "
 			 "fail", caps.why);

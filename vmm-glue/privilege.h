@@ -26,7 +26,10 @@
  * - Accept QEMU's ivshmem and QMP connections, pass eventfds (SCM_RIGHTS),
  *   ask SO_PEERCRED, talk to the fd keeper over its open socket: the
  *   listening sockets exist already; none of this needs a capability.
- * - Nothing else: no new sockets, no exec, no fork (the fd keepers were
+ * - A VM added at run time (a reload, devcallctl vm add): its listening
+ *   Unix sockets and shared memory; a socket group takes CAP_CHOWN
+ *   (kept with [daemon] live-vms = yes, as memory = auto's two are).
+ * - Nothing else: no other sockets, no exec, no fork (the fd keepers were
  *   forked before; they keep root, and only hold descriptors).
  *
  * The seccomp filter's default action traps (SIGSYS): a handler writes one
@@ -91,6 +94,17 @@ int privilege_ioctls_build(const struct config *cfg,
  */
 int privilege_reload_check(const struct config *started,
 			   const struct config *next, char *why, size_t len);
+
+/*
+ * May a VM be added now (a reload, devcallctl vm add) to the daemon
+ * started with started? After privilege_drop(): not with a default RAM
+ * directory (made for QEMU's user as root), nor with a socket group
+ * unless cap_chown was kept ([daemon] live-vms = yes). 0, or -EPERM with
+ * the reason in why. Capabilities and ioctls: privilege_reload_check().
+ */
+struct vm_config;
+int privilege_vm_add_check(const struct config *started,
+			   const struct vm_config *vm, char *why, size_t len);
 
 /*
  * Install the SIGSYS handler and the seccomp filter (all threads, TSYNC)

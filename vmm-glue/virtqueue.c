@@ -54,6 +54,15 @@ int vq_setup(struct virtqueue *vq, const struct guest_mem *gm, uint32_t num,
 void vq_reset(struct virtqueue *vq)
 {
 	pthread_mutex_lock(&vq->lock);
+	/*
+	 * No worker polls this ring any more: the driver must ring again
+	 * (its RAM is still mapped here). A worker still between enter and
+	 * leave finds nr_pollers 0 and leaves the flag alone; or, if one
+	 * polls the next queue already, clears it early: one ring more.
+	 */
+	if (vq->nr_pollers && vq->ready && vq->used)
+		__atomic_store_n(&vq->used->flags, 0, __ATOMIC_RELAXED);
+	vq->nr_pollers = 0;
 	vq->ready = false;
 	vq->gen++;
 	vq->broken = false;

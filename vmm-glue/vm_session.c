@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "call.h"
+#include "sd_notify.h"
 #include "log.h"
 #include "vm_session.h"
 
@@ -585,24 +586,30 @@ static int qmp_listen(struct vm_session *s)
  */
 
 int session_create(struct vm_session **out, struct host *host,
-		   const struct daemon_config *daemon, struct vm_config *cfg,
-		   const char *run_dir, int epfd)
+		   const struct daemon_config *daemon,
+		   const struct vm_config *vcfg, const char *run_dir, int epfd,
+		   bool live)
 {
 	struct ivshmem_server_access access = {
 		.socket_mode = daemon->socket_mode,
 		.socket_gid = daemon->socket_gid,
 		.peer = { daemon->qemu_uid, daemon->socket_gid },
+		.no_keeper = live,
 	};
-	bool own_ram_dir = !cfg->memory_path[0] && !cfg->memory_auto;
+	bool own_ram_dir = !vcfg->memory_path[0] && !vcfg->memory_auto;
+	struct vm_config *cfg;
 	const char *why = NULL;
 	struct vm_session *s;
 	int ret;
 
-	fill_defaults(daemon, cfg, run_dir);
-	stages_open();
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	/* The session's own copy: a reload frees the configuration. */
+	s->own_cfg = *vcfg;
+	cfg = &s->own_cfg;
+	fill_defaults(daemon, cfg, run_dir);
+	stages_open();
 	s->daemon = daemon;
 	s->cfg = cfg;
 	s->epfd = epfd;
@@ -657,6 +664,10 @@ int session_create(struct vm_session **out, struct host *host,
 	log_info("vm %s: listening on %s, %u export(s), %u worker(s)",
 		 cfg->name, cfg->socket_path, cfg->nr_exports,
 		 cfg->limits.workers);
+	if (live && !fdstore_enabled())
+		log_warn("vm %s: added to a running daemon: no fd keeper, a "
+			 "daemon restart disconnects its QEMU (systemd's fd "
+			 "store, --fd-store, has none of this)", cfg->name);
 	*out = s;
 	return 0;
 fail:
@@ -690,6 +701,51 @@ void session_destroy(struct vm_session *s)
 	vm_destroy(s->vm);
 	pool_free(s->pool);
 	free(s);
+}
+
+void session_retire(struct vm_session *s)
+{
+	log_info("vm %s: removed: closing its %u open file(s)", s->cfg->name,
+		 vm_open_count(s->vm));
+	/* QEMU lets go (and systemd's store of it): the device is reset,
+	 * its host files closed and claims released (vm_reset()). */
+	ivshmem_server_disconnect(&s->srv);
+	ivshmem_server_fini(&s->srv);
+	s->srv_ready = false;
+	vm_reset(s->vm);
+	if (s->qmp_listen_fd >= 0) {
+		event_unwatch(s->epfd, s->qmp_listen_fd);
+		unlink(s->cfg->qmp_path);
+		close(s->qmp_listen_fd);
+		s->qmp_listen_fd = -1;
+	}
+	/* Closed when reaped: the loop may still hold an event of theirs. */
+	event_unwatch(s->epfd, qmp_events_fd(s->qmp));
+	event_unwatch(s->epfd, s->ram_broken_fd);
+}
+
+void session_reap(struct vm_session *s)
+{
+	const struct timespec tick = { 0, 5 * 1000000L };
+	unsigned int calls;
+	size_t bytes;
+
+	/*
+	 * Calls of the old epoch still queued, parked (vm_reset() sent them
+	 * back to the workers) or running in a host driver end on their
+	 * own, answering nobody; they hold the VM, its RAM map and its pool.
+	 */
+	for (;;) {
+		vm_budget_usage(s->vm, &calls, &bytes);
+		if (!calls)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	pool_stop(s->pool);
+	s->pool = NULL;
+	qmp_events_free(s->qmp);
+	s->qmp = NULL;
+	session_destroy(s);
 }
 
 void session_heartbeat(struct vm_session *s)

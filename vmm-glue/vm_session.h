@@ -56,21 +56,41 @@ struct vm_session {
 	struct qmp_events *qmp;		/* QEMU's events: resets */
 	uint64_t ram_deferred;		/* ms a queue enable waits for QMP; 0 */
 	struct session_ev ev_qmp_listen, ev_qmp;
+	struct vm_config own_cfg;	/* cfg points here */
 };
 
 /*
- * Create the session for cfg (filling default paths: sockets under
- * run_dir, guest RAM in the VM's private directory under the daemon's
- * ram-dir): the server, the shared memory with the register block, a
- * listening socket.
+ * Create the session for a copy of cfg (filling default paths: sockets
+ * under run_dir, guest RAM in the VM's private directory under the
+ * daemon's ram-dir): the server, the shared memory with the register
+ * block, a listening socket. live: the daemon runs already (threads): no
+ * fd keeper is forked.
  */
 int session_create(struct vm_session **out, struct host *host,
-		   const struct daemon_config *daemon, struct vm_config *cfg,
-		   const char *run_dir, int epfd);
+		   const struct daemon_config *daemon,
+		   const struct vm_config *cfg, const char *run_dir, int epfd,
+		   bool live);
 void session_destroy(struct vm_session *s);
 
 /* Start the VM's worker threads (after every fd keeper was forked). */
 int session_start_workers(struct vm_session *s);
+
+/*
+ * The VM is removed from the configuration (event loop): QEMU's
+ * connection closed, its host files closed and claims released, its
+ * sockets unlinked, nothing of it watched by the loop any more. Take it
+ * out of every list others read (the heartbeat's) first. The memory
+ * stays until session_reap().
+ */
+void session_retire(struct vm_session *s);
+
+/*
+ * Free a retired session once its calls have ended and its workers are
+ * joined. Blocks as long as a call sits in a host driver: run it on a
+ * thread of its own, after the loop has handled the events it had when
+ * the session was retired.
+ */
+void session_reap(struct vm_session *s);
 
 /* Every DEVCALL_HEARTBEAT_MS, from the heartbeat thread. */
 void session_heartbeat(struct vm_session *s);

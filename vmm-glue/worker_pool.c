@@ -15,22 +15,25 @@
 
 #define POOL_MAX_THREADS	64	/* config's workers limit */
 
-enum { POOL_EV_JOB, POOL_EV_DOORBELL };
+enum { POOL_EV_JOB, POOL_EV_DOORBELL, POOL_EV_STOP };
 
 struct worker {
 	struct worker_pool *pool;
-	int epfd;			/* the job eventfd and the doorbell */
+	int epfd;			/* job, doorbell and stop eventfds */
+	pthread_t thread;
 };
 
 struct worker_pool {
 	pthread_mutex_t lock;
 	struct pool_job *head, **tail;
-	unsigned int nr_threads;
+	unsigned int nr_threads, nr_started;
 	unsigned int nr_idle;		/* workers in epoll_wait */
 	int job_fd;			/* rung for a job when one idles */
+	int stop_fd;			/* pool_stop(): wakes every worker */
 	void (*doorbell)(void *ctx);
 	void *ctx;
 	bool started;
+	bool stop;			/* pool_stop(): exit once idle */
 	char name[16];			/* thread name, as the kernel allows */
 	struct worker w[];
 };
@@ -46,6 +49,14 @@ static int worker_watch(struct worker *w, int fd, uint32_t tag)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,
 				  .data.u32 = tag };
+
+	/*
+	 * The stop eventfd is never read: level-triggered and for all, it
+	 * keeps every worker's epoll_wait() returning until each has seen
+	 * the stop flag and gone.
+	 */
+	if (tag == POOL_EV_STOP)
+		ev.events = EPOLLIN;
 
 	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
@@ -69,13 +80,15 @@ struct worker_pool *pool_create(const char *name, unsigned int nr_threads)
 	for (i = 0; i < nr_threads; i++)
 		p->w[i].epfd = -1;
 	p->job_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (p->job_fd < 0)
+	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->job_fd < 0 || p->stop_fd < 0)
 		goto fail;
 	for (i = 0; i < nr_threads; i++) {
 		p->w[i].pool = p;
 		p->w[i].epfd = epoll_create1(EPOLL_CLOEXEC);
 		if (p->w[i].epfd < 0 ||
-		    worker_watch(&p->w[i], p->job_fd, POOL_EV_JOB))
+		    worker_watch(&p->w[i], p->job_fd, POOL_EV_JOB) ||
+		    worker_watch(&p->w[i], p->stop_fd, POOL_EV_STOP))
 			goto fail;
 	}
 	return p;
@@ -139,16 +152,25 @@ void pool_queue(struct worker_pool *p, struct pool_job *job)
 		return;		/* the counter is full: it is readable */
 }
 
-static struct pool_job *pool_take(struct worker_pool *p, bool idle)
+/*
+ * The next job; none: count this worker idle (it goes to epoll_wait),
+ * unless the pool stops (*stop: it exits). Jobs queued before the stop
+ * still run.
+ */
+static struct pool_job *pool_take(struct worker_pool *p, bool idle,
+				  bool *stop)
 {
 	struct pool_job *job;
 
 	pthread_mutex_lock(&p->lock);
 	job = p->head;
+	*stop = false;
 	if (job) {
 		p->head = job->next;
 		if (!p->head)
 			p->tail = &p->head;
+	} else if (p->stop) {
+		*stop = true;
 	} else if (idle) {
 		__atomic_fetch_add(&p->nr_idle, 1, __ATOMIC_RELAXED);
 	}
@@ -156,28 +178,34 @@ static struct pool_job *pool_take(struct worker_pool *p, bool idle)
 	return job;
 }
 
-static __attribute__((noreturn)) void *pool_worker(void *arg)
+static void *pool_worker(void *arg)
 {
 	struct worker *w = arg;
 	struct worker_pool *p = w->pool;
-	struct epoll_event ev[2];
+	struct epoll_event ev[3];
 	struct pool_job *job;
 	uint64_t n;
+	bool stop;
 	int i, nr;
 
 	for (;;) {
-		job = pool_take(p, true);
+		job = pool_take(p, true, &stop);
 		if (job) {
 			job->run(job);
 			continue;
 		}
-		nr = epoll_wait(w->epfd, ev, 2, -1);
+		if (stop)
+			return NULL;
+		nr = epoll_wait(w->epfd, ev, 3, -1);
 		__atomic_fetch_sub(&p->nr_idle, 1, __ATOMIC_RELAXED);
 		for (i = 0; i < nr; i++) {
 			if (ev[i].data.u32 == POOL_EV_JOB) {
 				if (read(p->job_fd, &n, sizeof(n)) < 0)
 					continue;	/* another took it */
-			} else if (p->doorbell) {
+			} else if (ev[i].data.u32 == POOL_EV_DOORBELL &&
+				   p->doorbell &&
+				   !__atomic_load_n(&p->stop,
+						    __ATOMIC_ACQUIRE)) {
 				p->doorbell(p->ctx);
 			}
 		}
@@ -187,7 +215,6 @@ static __attribute__((noreturn)) void *pool_worker(void *arg)
 int pool_start(struct worker_pool *p)
 {
 	pthread_attr_t attr;
-	pthread_t thread;
 	unsigned int i;
 	int ret = 0;
 
@@ -195,20 +222,47 @@ int pool_start(struct worker_pool *p)
 		return 0;
 	pthread_attr_init(&attr);
 	/*
-	 * Never joined: at exit a worker may still sit in a host driver for
-	 * as long as the driver likes. Stacks are smaller than glibc's 8 MiB
-	 * default: the dispatcher needs a few KiB, plugins get room.
+	 * Joined only by pool_stop() (a VM removed): at exit a worker may
+	 * still sit in a host driver for as long as the driver likes. Stacks
+	 * are smaller than glibc's 8 MiB default: the dispatcher needs a few
+	 * KiB, plugins get room.
 	 */
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 1u << 20);
 	for (i = 0; i < p->nr_threads && !ret; i++) {
-		ret = -pthread_create(&thread, &attr, pool_worker, &p->w[i]);
-		if (!ret)
-			pthread_setname_np(thread, p->name);
+		ret = -pthread_create(&p->w[i].thread, &attr, pool_worker,
+				      &p->w[i]);
+		if (!ret) {
+			pthread_setname_np(p->w[i].thread, p->name);
+			p->nr_started++;
+		}
 	}
 	pthread_attr_destroy(&attr);
-	p->started = !ret || i > 1;
+	p->started = p->nr_started > 0;
 	return ret;
+}
+
+void pool_stop(struct worker_pool *p)
+{
+	uint64_t one = 1;
+	unsigned int i;
+	ssize_t n;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	__atomic_store_n(&p->stop, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&p->lock);
+	/*
+	 * Workers asleep in epoll_wait() wake on it; one serving now sees
+	 * the flag in pool_take() before it sleeps again. A doorbell already
+	 * taken out of epoll with it is not served: the VM is gone.
+	 */
+	n = write(p->stop_fd, &one, sizeof(one));
+	(void)n;	/* cannot fail: 0 before, and never read */
+	for (i = 0; i < p->nr_started; i++)
+		pthread_join(p->w[i].thread, NULL);
+	p->started = false;
+	pool_free(p);
 }
 
 void pool_free(struct worker_pool *p)
@@ -222,6 +276,8 @@ void pool_free(struct worker_pool *p)
 			close(p->w[i].epfd);
 	if (p->job_fd >= 0)
 		close(p->job_fd);
+	if (p->stop_fd >= 0)
+		close(p->stop_fd);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }

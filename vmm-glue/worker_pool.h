@@ -48,6 +48,14 @@ void pool_unwatch(struct worker_pool *p, int fd);
 /* Whether a worker sleeps now (a hint: it may be taken meanwhile). */
 bool pool_has_idle(struct worker_pool *p);
 
+/*
+ * Let the workers finish the jobs queued, join them and free the pool
+ * (a VM removed): those asleep on the doorbell are woken for it (its
+ * fd should be unwatched first). Blocks as long as a job runs: not on
+ * the event loop.
+ */
+void pool_stop(struct worker_pool *p);
+
 /* Free a pool that was never started (error paths). */
 void pool_free(struct worker_pool *p);
 

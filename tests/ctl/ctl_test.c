@@ -4,13 +4,16 @@
  * fake QEMU and guest (tests/hostile/fakeqemu.h) open files, claim an
  * exclusive export and make an ioctl, and each subcommand must show it:
  * status, trace, stats, export add/remove (seen in the guest's config
- * table), reload, --json, and a client outside the control group refused.
+ * table), vm add/remove (a second fake QEMU served, then let go; 50
+ * cycles with no descriptor or memory growth), reload, --json, and a
+ * client outside the control group refused.
  * Ends with "N passed, N failed".
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -129,10 +132,10 @@ static const char *jstr(struct json_object *o, const char *path)
 	return v ? json_object_get_string(v) : "";
 }
 
-/* The export's id in the guest's config table, 0 if absent. */
-static uint32_t guest_export(const char *name)
+/* The export's id in guest q's config table, 0 if absent. */
+static uint32_t guest_export_of(struct fq *q, const char *name)
 {
-	const uint8_t *cfg = (const uint8_t *)fq.regs + DEVCALL_SHM_CONFIG_OFF;
+	const uint8_t *cfg = (const uint8_t *)q->regs + DEVCALL_SHM_CONFIG_OFF;
 	const struct devcall_config *c = (const void *)cfg;
 	const struct devcall_config_export *e = (const void *)(c + 1);
 	uint32_t i, n, gen;
@@ -141,7 +144,7 @@ static uint32_t guest_export(const char *name)
 	for (;;) {
 		uint32_t id = 0;
 
-		gen = __atomic_load_n(&fq.regs->config_generation,
+		gen = __atomic_load_n(&q->regs->config_generation,
 				      __ATOMIC_ACQUIRE);
 		if (gen & 1)
 			continue;
@@ -149,10 +152,15 @@ static uint32_t guest_export(const char *name)
 		for (i = 0; i < n && i < 64; i++)
 			if (!strncmp(e[i].name, name, sizeof(e[i].name)))
 				id = le32toh(e[i].id);
-		if (__atomic_load_n(&fq.regs->config_generation,
+		if (__atomic_load_n(&q->regs->config_generation,
 				    __ATOMIC_ACQUIRE) == gen)
 			return id;
 	}
+}
+
+static uint32_t guest_export(const char *name)
+{
+	return guest_export_of(&fq, name);
 }
 
 /* The kernel's struct termios (asm/termbits.h), not glibc's 60 bytes. */
@@ -578,6 +586,239 @@ static void t_slow_tracer(int64_t h_zero)
 	check(i < 250, "places come back when clients leave");
 }
 
+/*
+ * VMs added and removed at run time (devcallctl vm add / vm remove)
+ */
+
+static pid_t daemon_pid(void)
+{
+	char path[512];
+	FILE *f;
+	int pid = -1;
+
+	snprintf(path, sizeof(path), "%s/pid", dir);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = -1;
+		fclose(f);
+	}
+	return (pid_t)pid;
+}
+
+/* The daemon's open descriptors; those naming target only, if given. */
+static int daemon_fds(const char *target)
+{
+	char path[512], link[512];
+	int n = 0, i;
+	ssize_t len;
+
+	for (i = 0; i < 4096; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", daemon_pid(),
+			 i);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len < 0)
+			continue;
+		link[len] = '\0';
+		n += !target || !strcmp(link, target);
+	}
+	return n;
+}
+
+static long daemon_rss_kib(void)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", daemon_pid());
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+static bool exists(const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/run/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* vm add b: b.ini's exports, its RAM at RAM/b.ram. The devcallctl rc. */
+static int vm_add_b(void)
+{
+	char ini[512], mem[512];
+
+	snprintf(ini, sizeof(ini), "%s/b.ini", dir);
+	snprintf(mem, sizeof(mem), "memory=%s/ram/b.ram", dir);
+	return RUN(out, "vm", "add", "b", "--config", ini, mem);
+}
+
+/* A fake QEMU for b, connected and its driver started: 0 or -errno. */
+static int fq_b_start(struct fq *b)
+{
+	char path[512];
+	int ret;
+
+	fq_init(b, "b");
+	snprintf(path, sizeof(path), "%s/ram/b.ram", dir);
+	ret = fq_ram_create(b, path, FQ_RAM_SIZE);
+	snprintf(path, sizeof(path), "%s/run/b.sock", dir);
+	if (!ret)
+		ret = fq_connect(b, path, 3000);
+	if (!ret)
+		ret = fq_driver_start(b, 64, 0);
+	return ret;
+}
+
+/* A's guest calling on and on while VMs come and go. */
+struct caller {
+	int64_t h;
+	bool stop;
+	unsigned long calls, errors;
+};
+
+static void *caller_thread(void *arg)
+{
+	struct caller *c = arg;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		if (fq_read_inline(&fq, (uint64_t)c->h, 8, 0, 3000) == 8)
+			c->calls++;
+		else
+			c->errors++;
+	}
+	return NULL;
+}
+
+/* One add, guest use (excl held open) and remove of b; true if all ok. */
+static bool vm_cycle(const char *excl_path)
+{
+	struct fq b;
+	int64_t h;
+	bool ok;
+
+	if (vm_add_b())
+		return false;
+	ok = fq_b_start(&b) == 0;
+	h = ok ? fq_open(&b, guest_export_of(&b, "excl"), DEVCALL_O_RDWR,
+			 3000) : -1;
+	ok = ok && h > 0 && daemon_fds(excl_path) == 1;
+	ok = RUN(out, "vm", "remove", "b") == 0 && ok;
+	fq_destroy(&b);
+	return ok;
+}
+
+static void t_vms(int64_t h_zero)
+{
+	char excl_path[512], cmd[1024];
+	struct caller caller = { .h = h_zero };
+	int rc, fds0, fds1, i, bad = 0;
+	long rss0, rss1;
+	pthread_t t;
+	struct fq b;
+	int64_t h, res;
+
+	snprintf(excl_path, sizeof(excl_path), "%s/excl.bin", dir);
+	snprintf(cmd, sizeof(cmd), "printf '[export b zero]\npath = /dev/zero"
+		 "\n[export b excl]\npath = %s\naccess = rw\nsharing = "
+		 "exclusive\n' > %s/b.ini && printf '[export c x]\npath = "
+		 "/dev/null\ncolour = red\n' > %s/bad.ini", excl_path, dir,
+		 dir);
+	check(system(cmd) == 0, "b.ini and bad.ini written");
+	fds0 = daemon_fds(NULL);
+
+	/* Refused adds change nothing. */
+	snprintf(cmd, sizeof(cmd), "%s/bad.ini", dir);
+	rc = RUN(out, "--json", "vm", "add", "c", "--config", cmd);
+	check(rc == 1 && strstr(out, "colour") && !exists("c.sock") &&
+	      RUN(out, "status", "c") == 1,
+	      "vm add with a bad config is refused, nothing changed");
+	rc = RUN(out, "--json", "vm", "add", "c");
+	check(rc == 1 && strstr(out, "RAM directory") && !exists("c.sock"),
+	      "vm add needing a default RAM directory is refused: %s", out);
+	rc = RUN(out, "--json", "vm", "add", "a", "memory=/nonexistent");
+	check(rc == 1 && strstr(out, "served already"),
+	      "vm add of a served VM is refused");
+	rc = RUN(out, "vm", "remove", "nosuch");
+	check(rc == 1, "vm remove of an unknown VM is refused");
+	check(daemon_fds(NULL) == fds0, "refused adds leave no descriptor "
+	      "(%d, %d before)", daemon_fds(NULL), fds0);
+
+	/* vm add: b's fake QEMU connects to the new socket and is served. */
+	rc = vm_add_b();
+	check(rc == 0 && strstr(out, "1 VM(s) added") && exists("b.sock") &&
+	      exists("b.qmp"), "vm add b: %s", out);
+	check(fq_b_start(&b) == 0, "b's fake QEMU connects, its driver starts");
+	h = fq_open(&b, guest_export_of(&b, "excl"), DEVCALL_O_RDWR, 3000);
+	res = h > 0 ? fq_read_inline(&b, (uint64_t)h, 8, 0, 3000) : -1;
+	check(h > 0 && res == 8, "b's guest opens excl and reads (%lld)",
+	      (long long)res);
+	check(daemon_fds(excl_path) == 1, "the daemon holds excl.bin open");
+	rc = RUN(out, "--json", "status", "b");
+	check(rc == 0 && strstr(out, "\"attached\":true") &&
+	      strstr(out, "\"claims\""), "status b: attached, excl claimed");
+	rc = RUN(out, "reload");
+	check(rc == 0 && RUN(out, "status", "b") == 0,
+	      "a reload keeps the runtime VM b");
+
+	/* vm remove: QEMU let go, files closed, sockets gone; a served. */
+	rc = RUN(out, "vm", "remove", "b");
+	check(rc == 0 && strstr(out, "1 removed"), "vm remove b: %s", out);
+	check(!exists("b.sock") && !exists("b.qmp"), "b's sockets are gone");
+	check(daemon_fds(excl_path) == 0, "b's host file is closed");
+	check(fq_read_inline(&b, (uint64_t)h, 8, 0, 500) < 0,
+	      "b's guest gets no answer any more");
+	check(RUN(out, "status", "b") == 1, "status no longer knows b");
+	check(fq_read_inline(&fq, (uint64_t)h_zero, 8, 0, 3000) == 8,
+	      "a's guest is still served");
+	fq_destroy(&b);
+	for (i = 0; i < 100 && daemon_fds(NULL) != fds0; i++)
+		usleep(20000);
+	check(daemon_fds(NULL) == fds0, "the daemon has the descriptors it "
+	      "had before b (%d, %d)", daemon_fds(NULL), fds0);
+
+	/* add, remove, add the same name: b's claim went with it. */
+	rc = vm_add_b();
+	check(rc == 0 && fq_b_start(&b) == 0, "vm add b again");
+	h = fq_open(&b, guest_export_of(&b, "excl"), DEVCALL_O_RDWR, 3000);
+	check(h > 0, "the new b claims excl again (%lld)", (long long)h);
+	check(RUN(out, "vm", "remove", "b") == 0, "and b goes again");
+	fq_destroy(&b);
+
+	/* 50 cycles while a's guest calls: nothing grows, a never fails. */
+	for (i = 0; i < 5; i++)
+		bad += !vm_cycle(excl_path);
+	for (i = 0; i < 100 && daemon_fds(NULL) != fds0; i++)
+		usleep(20000);
+	fds0 = daemon_fds(NULL);
+	rss0 = daemon_rss_kib();
+	pthread_create(&t, NULL, caller_thread, &caller);
+	for (i = 0; i < 50; i++)
+		bad += !vm_cycle(excl_path);
+	__atomic_store_n(&caller.stop, true, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	for (i = 0; i < 100 && daemon_fds(NULL) != fds0; i++)
+		usleep(20000);
+	fds1 = daemon_fds(NULL);
+	rss1 = daemon_rss_kib();
+	check(bad == 0, "55 cycles of vm add, guest open, vm remove (%d bad)",
+	      bad);
+	check(caller.errors == 0 && caller.calls > 0,
+	      "a's guest made %lu calls meanwhile, %lu failed", caller.calls,
+	      caller.errors);
+	check(fds1 == fds0, "descriptors after 50 cycles: %d (%d before)",
+	      fds1, fds0);
+	check(rss0 > 0 && rss1 - rss0 < 1024,
+	      "VmRSS after 50 cycles: %ld KiB (%ld before, +%ld)", rss1, rss0,
+	      rss1 - rss0);
+}
+
 int main(int argc, char **argv)
 {
 	char path[512];
@@ -618,6 +859,7 @@ int main(int argc, char **argv)
 	t_stats();
 	t_slow_tracer(h_zero);
 	t_exports();
+	t_vms(h_zero);
 	t_reload_refused();
 	t_peers();
 	t_protocol();

@@ -41,6 +41,7 @@ cat > "$dir/vms.ini" <<EOT
 ram-dir = $dir/ram-default
 control-group = $group
 socket-group = nogroup
+live-vms = yes
 [vm a]
 memory = $dir/ram/a.ram
 max-calls = 64

@@ -3,6 +3,7 @@
 DCPROBE		:= $(BUILD)/guest-tools/dcprobe
 DCWAIT		:= $(BUILD)/guest-tools/dcwait
 DCDEV		:= $(BUILD)/guest-tools/dcdev
+SGRW		:= $(BUILD)/guest-tools/sgrw
 DCDEV32		:= $(BUILD)/guest-tools/dcdev32
 I2CSPI		:= $(BUILD)/guest-tools/i2cspi
 I2CSPI_PLUGIN	:= $(BUILD)/tests/e2e/devcall-i2cspi.so
@@ -11,7 +12,7 @@ DCCOMPAT	:= $(BUILD)/guest-tools/dccompat
 DCCOMPAT32	:= $(BUILD)/guest-tools/dccompat32
 E2E_DEPS	:= $(DEVCALLD) $(DEVCALL_MEMMAP) $(GUEST_MODULES) $(DCPROBE) \
 		   $(DCWAIT) $(DCDEV) $(DCDEV32) $(I2CSPI) $(I2CSPI_PLUGIN) \
-		   $(DCCOMPAT) $(DCCOMPAT32)
+		   $(DCCOMPAT) $(DCCOMPAT32) $(SGRW)
 
 # A test plugin: an I2C EEPROM and a SPI loopback in memory.
 $(I2CSPI_PLUGIN): $(BUILD)/pic/tests/e2e/plugins/i2cspi.o
@@ -37,6 +38,7 @@ e2e: e2e-deps
 	$(Q)tests/e2e/test_memmap_mtree.sh
 	$(Q)DCPROBE=$(abspath $(DCPROBE)) tests/e2e/run.sh
 	$(Q)tests/e2e/test_cdrecord.sh
+	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_burners.sh
 	$(Q)tests/e2e/test_waiting.sh
 	$(Q)tests/e2e/test_failures.sh
 	$(Q)DCPROBE=$(abspath $(DCPROBE)) tests/e2e/test_fsync.sh
@@ -49,6 +51,7 @@ e2e: e2e-deps
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_hotplug.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_ram_discover.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_libvirt.sh
+	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_launcher.sh
 
 CHECK_EXTRA += e2e
 .PHONY: e2e e2e-deps

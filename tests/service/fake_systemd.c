@@ -16,7 +16,9 @@
  * again as `systemctl restart` does. Checks that the guest is answered
  * across the restart on the same connection, shared memory and eventfds,
  * that no fd keeper was started, that a start which fails leaves the
- * store as it was and a stale entry is removed, and the READY/STATUS/
+ * store as it was and a stale entry is removed, that a VM a reload adds
+ * has its QEMU stored (no keeper) and a reload that drops it removes its
+ * entries and hangs its QEMU up, and the READY/STATUS/
  * RELOADING/STOPPING/WATCHDOG messages. Prints "ok NAME" or "FAIL NAME: why" per check and
  * "N passed, N failed". Needs root (as the daemon does).
  */
@@ -66,6 +68,7 @@ struct fake {
 };
 
 static unsigned int passed, failed;
+static struct fq f_s_guest;		/* VM s's fake QEMU */
 
 static void check(bool ok, const char *name, const char *fmt, ...)
 {
@@ -131,17 +134,36 @@ static bool was_removed(const struct fake *fk, const char *name)
 	return false;
 }
 
-/* The name the daemon gives descriptor i of VM s (ivshmem_server.c). */
-static void vm_fd_name(int i, char *buf, size_t size)
+/* The name the daemon gives descriptor i of VM vm (ivshmem_server.c). */
+static void vm_fd_name_of(const char *vm, int i, char *buf, size_t size)
 {
 	if (i == 0)
-		snprintf(buf, size, "s-ivshmem");
+		snprintf(buf, size, "%s-ivshmem", vm);
 	else if (i == 1)
-		snprintf(buf, size, "s-shm");
+		snprintf(buf, size, "%s-shm", vm);
 	else if (i < 2 + (int)DEVCALL_NR_VECTORS)
-		snprintf(buf, size, "s-db%d", i - 2);
+		snprintf(buf, size, "%s-db%d", vm, i - 2);
 	else
-		snprintf(buf, size, "s-irq%d", i - 2 - (int)DEVCALL_NR_VECTORS);
+		snprintf(buf, size, "%s-irq%d", vm,
+			 i - 2 - (int)DEVCALL_NR_VECTORS);
+}
+
+static void vm_fd_name(int i, char *buf, size_t size)
+{
+	vm_fd_name_of("s", i, buf, size);
+}
+
+/* How many of VM vm's descriptors are stored. */
+static int vm_stored_count(const struct fake *fk, const char *vm)
+{
+	char name[64];
+	int i, n = 0;
+
+	for (i = 0; i < VM_FDS; i++) {
+		vm_fd_name_of(vm, i, name, sizeof(name));
+		n += (int)store_count(fk, name);
+	}
+	return n;
 }
 
 /* Is every descriptor of VM s stored, once? */
@@ -483,8 +505,11 @@ static int open_via_irq(struct fq *f, char *why, size_t size)
 	return fq_close(f, (uint64_t)h, CALL_MS) == 0 ? 0 : -1;
 }
 
-/* bad: VM idle's socket cannot be made, after s took its store back. */
-static int write_config(const struct fake *fk, bool bad)
+/*
+ * bad: VM idle's socket cannot be made, after s took its store back.
+ * live: VM "live" too (added and removed by reloads).
+ */
+static int write_config_live(const struct fake *fk, bool bad, bool live)
 {
 	FILE *f = fopen(path(fk, "vms.ini"), "w");
 
@@ -496,7 +521,75 @@ static int write_config(const struct fake *fk, bool bad)
 	fprintf(f, "[vm idle]\nmemory = %s\n", path(fk, "ram/idle.ram"));
 	if (bad)
 		fprintf(f, "socket = %s\n", path(fk, "missing/idle.sock"));
+	if (live)
+		fprintf(f, "[vm live]\nmemory = %s\n[export live zero]\n"
+			"path = /dev/zero\n", path(fk, "ram/live.ram"));
 	return fclose(f);
+}
+
+static int write_config(const struct fake *fk, bool bad)
+{
+	return write_config_live(fk, bad, false);
+}
+
+/*
+ * A VM added by a reload under the fd store: its QEMU's descriptors go
+ * to the store (no keeper is forked from the running daemon), and a
+ * reload without it removes them and hangs its QEMU up.
+ */
+static void live_vm(struct fake *fk, pid_t d)
+{
+	static struct fq l;
+	int r, i;
+	bool ok;
+
+	fq_init(&l, "live");
+	r = fq_ram_create(&l, path(fk, "ram/live.ram"), FQ_RAM_SIZE);
+	write_config_live(fk, false, true);
+	pthread_mutex_lock(&fk->lock);
+	fk->ready = 0;
+	pthread_mutex_unlock(&fk->lock);
+	kill(d, SIGHUP);
+	ok = wait_count(fk, &fk->ready, 1, 5000);
+	if (!r)
+		r = fq_connect(&l, path(fk, "run/live.sock"), 2000);
+	if (!r)
+		r = fq_driver_start(&l, 64, 0);
+	if (!r)
+		r = fq_roundtrip(&l, 1, CALL_MS);
+	check(ok && r == 0, "live-vm-served", "READY %d, %s", ok,
+	      strerror(r < 0 ? -r : r));
+	for (i = 0; i < 100; i++) {
+		pthread_mutex_lock(&fk->lock);
+		ok = vm_stored_count(fk, "live") == VM_FDS;
+		pthread_mutex_unlock(&fk->lock);
+		if (ok)
+			break;
+		msleep(20);
+	}
+	check(ok && !keeper_seen(fk) && children_of(d) == 0 &&
+	      access(path(fk, "run/live.sock.keep"), F_OK) != 0,
+	      "live-vm-fdstore-no-keeper", "%d of its descriptors stored, "
+	      "keeper %d", vm_stored_count(fk, "live"), keeper_seen(fk));
+
+	write_config_live(fk, false, false);
+	pthread_mutex_lock(&fk->lock);
+	fk->ready = 0;
+	pthread_mutex_unlock(&fk->lock);
+	kill(d, SIGHUP);
+	wait_count(fk, &fk->ready, 1, 5000);
+	ok = hung_up(l.sock, 2000);
+	for (i = 0; i < 100 && vm_stored_count(fk, "live"); i++)
+		msleep(20);
+	pthread_mutex_lock(&fk->lock);
+	check(ok && !vm_stored_count(fk, "live") &&
+	      access(path(fk, "run/live.sock"), F_OK) != 0,
+	      "live-vm-removed", "QEMU %s, %d stored",
+	      ok ? "hung up" : "still attached", vm_stored_count(fk, "live"));
+	pthread_mutex_unlock(&fk->lock);
+	fq_destroy(&l);
+	check(fq_roundtrip(&f_s_guest, 1, CALL_MS) == 0,
+	      "served-after-live-vm", "VM s: no answer");
 }
 
 /* Wait up to ms for pid to exit by itself: its status, or -1. */
@@ -538,9 +631,8 @@ static int notify_bind(struct fake *fk)
 int main(int argc, char **argv)
 {
 	static struct fake fk = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	static struct fq f;
 	char why[256] = "", name[64];
-	struct fq *fp = &f;
+	struct fq *fp = &f_s_guest;
 	uint32_t epoch;
 	int sock0, shm0, i, r, st;
 	pthread_t thread;
@@ -697,6 +789,7 @@ int main(int argc, char **argv)
 	UNLOCK(&fk);
 	check(fq_roundtrip(fp, 1, CALL_MS) == 0, "served-after-reload",
 	      "no answer");
+	live_vm(&fk, d);
 
 	/* QEMU goes: every name is removed from the store by the daemon. */
 	LOCK(&fk);

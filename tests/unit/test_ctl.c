@@ -65,7 +65,35 @@ static void test_parse_export_add(void **state)
 	assert_int_equal(ctl_export_flag(&req, flag, 10), -ENAMETOOLONG);
 }
 
+static void test_parse_vm_add(void **state)
+{
+	struct ctl_req req;
+	char err[256], flag[2 * PATH_MAX];
+
+	(void)state;
+	assert_int_equal(parse("{\"v\":1,\"cmd\":\"vm-add\",\"vm\":\"b\","
+			       "\"path\":\"/etc/devcall/libvirt/b.ini\","
+			       "\"options\":[\"memory=auto\"]}",
+			       &req, err), 0);
+	assert_int_equal(req.cmd, CTL_VM_ADD);
+	assert_string_equal(req.path, "/etc/devcall/libvirt/b.ini");
+	assert_int_equal(ctl_vm_flag(&req, flag, sizeof(flag)), 0);
+	assert_string_equal(flag, "b,memory=auto");
+	assert_int_equal(ctl_vm_flag(&req, flag, 4), -ENAMETOOLONG);
+	assert_int_equal(parse("{\"v\":1,\"cmd\":\"vm-add\",\"vm\":\"c\"}",
+			       &req, err), 0);
+	assert_int_equal(parse("{\"v\":1,\"cmd\":\"vm-remove\",\"vm\":\"b\"}",
+			       &req, err), 0);
+	assert_int_equal(req.cmd, CTL_VM_REMOVE);
+}
+
 static const char *const bad_lines[] = {
+	"{\"v\":1,\"cmd\":\"vm-add\"}",			/* no vm */
+	"{\"v\":1,\"cmd\":\"vm-add\",\"vm\":\"b\",\"path\":\"b.ini\"}",
+	"{\"v\":1,\"cmd\":\"vm-add\",\"vm\":\"b,memory=auto\"}",
+	"{\"v\":1,\"cmd\":\"vm-add\",\"vm\":\"b\","
+	"\"options\":[\"memory=auto,workers=9\"]}",
+	"{\"v\":1,\"cmd\":\"vm-remove\"}",
 	"",
 	"   ",
 	"[1,2]",
@@ -216,7 +244,7 @@ static void test_trace_filter_and_drops(void **state)
 	assert_int_equal(n, 4);
 	assert_int_equal(calltrace_next(id_only, &ev), 1);
 	assert_string_equal(ev.vm, "a");
-	assert_ptr_equal(ev.rec.exp, &zero);
+	assert_string_equal(ev.exp, zero.name);
 	assert_true(ev.time_ns > 0);
 	assert_int_equal(calltrace_next(id_only, &ev), 0);
 
@@ -314,6 +342,7 @@ static void test_trace_concurrent(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_parse_commands),
 	cmocka_unit_test(test_parse_export_add),
+	cmocka_unit_test(test_parse_vm_add),
 	cmocka_unit_test(test_parse_bad),
 	cmocka_unit_test(test_parse_version),
 	cmocka_unit_test(test_parse_too_long),

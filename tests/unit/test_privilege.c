@@ -226,6 +226,42 @@ static void test_config_daemon_keys(void **state)
 	unlink(path);
 }
 
+/*
+ * live-vms = yes: what VMs added once privileges are dropped need is
+ * kept, whatever the VMs of the start need: memory = auto's two, and
+ * cap_chown only with a socket group to give their sockets.
+ */
+static void test_live_vms_caps(void **state)
+{
+	char path[] = "/tmp/devcall-priv-XXXXXX", err[256];
+	struct privilege_caps caps;
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	(void)state;
+	fputs("[daemon]\nlive-vms = yes\n", f);
+	fclose(f);
+	assert_int_equal(config_load_file(&cfg, path, err, sizeof(err)), 0);
+	assert_true(cfg.live_vms);
+	cfg.daemon.socket_gid = (gid_t)-1;
+	privilege_caps_compute(&cfg, &caps);
+	assert_true(caps.mask == (1ull << CAP_SYS_PTRACE |
+				  1ull << CAP_DAC_OVERRIDE));
+	assert_non_null(strstr(caps.why, "live-vms = yes"));
+	cfg.daemon.socket_gid = 64055;
+	privilege_caps_compute(&cfg, &caps);
+	assert_true(caps.mask & 1ull << CAP_CHOWN);
+	assert_non_null(strstr(caps.why, "cap_chown"));
+
+	f = fopen(path, "w");
+	fputs("[daemon]\nlive-vms = often\n", f);
+	fclose(f);
+	assert_int_equal(config_load_file(&cfg, path, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "live-vms: 'often' is not yes or no"));
+	unlink(path);
+}
+
 /* What a misbehaving plugin's ioctl handler might do. */
 static long plugin_forbidden_socket(void)
 {
@@ -322,6 +358,7 @@ static void test_filter_forked_child(void **state)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup(test_config_daemon_keys, reset),
+	cmocka_unit_test_setup(test_live_vms_caps, reset),
 	cmocka_unit_test_setup(test_caps_none, reset),
 	cmocka_unit_test_setup(test_caps_rawio, reset),
 	cmocka_unit_test_setup(test_caps_both, reset),

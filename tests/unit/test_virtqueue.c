@@ -327,6 +327,25 @@ static void test_notify_suppression(void **state)
 	assert_int_equal(le16toh(f->u->flags), 0);
 }
 
+/*
+ * A reset (the VM gone or its driver reset) while a worker polls: the
+ * flag is cleared in the ring, the worker's late leave changes nothing,
+ * and the next driver's queue starts with notifications on.
+ */
+static void test_notify_reset(void **state)
+{
+	struct fixture *f = *state;
+
+	vq_poll_enter(&f->vq);
+	vq_poll_enter(&f->vq);
+	assert_true(le16toh(f->u->flags) & VRING_USED_F_NO_NOTIFY);
+	vq_reset(&f->vq);
+	assert_int_equal(le16toh(f->u->flags), 0);
+	assert_false(vq_poll_leave(&f->vq));
+	assert_false(vq_poll_leave(&f->vq));
+	assert_int_equal(f->vq.nr_pollers, 0);
+}
+
 #define RACE_CALLS	100000
 
 struct race {
@@ -420,6 +439,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_stale_push_ignored),
 	T(test_interrupt_suppression),
 	T(test_notify_suppression),
+	T(test_notify_reset),
 	T(test_notify_race),
 };
 
