@@ -421,8 +421,8 @@ static void test_notify_race(void **state)
 	pthread_join(th, NULL);
 	close(r.efd);
 	print_message("# %lu calls, %lu doorbells\n", served, r.notified);
+	/* How often it rang depends on the scheduler: not asserted. */
 	assert_int_equal(served, RACE_CALLS);
-	assert_true(r.notified < RACE_CALLS);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
