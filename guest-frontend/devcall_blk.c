@@ -28,7 +28,7 @@
 
 #define DCB_QUEUE_DEPTH		32	/* requests in flight per disk */
 #define DCB_MAX_BYTES		(1u << 20)	/* largest read or write */
-#define DCB_MAX_SEGMENTS	128	/* segments of one read or write */
+#define DCB_MAX_SEGMENTS	256	/* a page each: 1 MiB in one */
 #define DCB_ZEROES_MAX		(16u << 20)	/* write zeroes, host without */
 #define DCB_RESIZE_MS		1000	/* how often the host size is asked */
 #define DCB_BUSY_MS		10	/* requeue delay when the host is full */
@@ -441,8 +441,11 @@ static bool dcb_limits(struct dcb_disk *dd, struct queue_limits *lim,
 	if (pbs < lbs || !is_power_of_2(pbs))
 		pbs = lbs;
 	dd->lbs = lbs;
-	if (le32_to_cpu(bi->max_hw_bytes) >= PAGE_SIZE)
-		max = min(max, le32_to_cpu(bi->max_hw_bytes));
+	/*
+	 * Not the host disk's max_hw_bytes (124 KiB on zram): the daemon's
+	 * one preadv() is split by the host's block layer for free, while
+	 * each request here is a round trip to the host.
+	 */
 	max = max(round_down(max, PAGE_SIZE), (u32)PAGE_SIZE);
 
 	lim->logical_block_size = lbs;

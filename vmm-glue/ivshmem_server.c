@@ -163,6 +163,26 @@ static void server_store_put(struct ivshmem_server *srv)
 			 "fd keeper", strerror(-ret));
 }
 
+/* A doorbell on the event loop, or handed to the owner's threads. */
+static int server_watch_db(struct ivshmem_server *srv, unsigned int i)
+{
+	if (!(srv->ops->direct_vecs & (1u << i)))
+		return event_watch(srv->epfd, srv->db_fd[i],
+				   &srv->ev_db[i].src);
+	srv->ops->doorbell_fd(srv->ctx, i, srv->db_fd[i], true);
+	return 0;
+}
+
+static void server_unwatch_db(struct ivshmem_server *srv, unsigned int i)
+{
+	if (srv->db_fd[i] < 0)
+		return;
+	if (srv->ops->direct_vecs & (1u << i))
+		srv->ops->doorbell_fd(srv->ctx, i, srv->db_fd[i], false);
+	else
+		event_unwatch(srv->epfd, srv->db_fd[i]);
+}
+
 static void server_on_listen(struct event_src *src, uint32_t events);
 static void server_on_client(struct event_src *src, uint32_t events);
 static void server_on_doorbell(struct event_src *src, uint32_t events);
@@ -216,8 +236,7 @@ static int server_adopt(struct ivshmem_server *srv)
 		if (read(srv->db_fd[i], &n, sizeof(n)) < 0 && errno != EAGAIN)
 			ret = -errno;
 		if (!ret)
-			ret = event_watch(srv->epfd, srv->db_fd[i],
-					  &srv->ev_db[i].src);
+			ret = server_watch_db(srv, i);
 	}
 	return ret;
 }
@@ -257,7 +276,7 @@ static void server_disconnect(struct ivshmem_server *srv, bool drop)
 		store_drop(srv);
 	pthread_mutex_lock(&srv->lock);
 	for (i = 0; i < DEVCALL_NR_VECTORS; i++) {
-		event_unwatch(srv->epfd, srv->db_fd[i]);
+		server_unwatch_db(srv, i);
 		close_fd(&srv->db_fd[i]);
 		close_fd(&srv->irq_fd[i]);
 	}
@@ -377,7 +396,7 @@ static void server_on_listen(struct event_src *src, uint32_t events)
 	if (!ret)
 		ret = event_watch(srv->epfd, fd, &srv->ev_client.src);
 	for (i = 0; i < DEVCALL_NR_VECTORS && !ret; i++)
-		ret = event_watch(srv->epfd, srv->db_fd[i], &srv->ev_db[i].src);
+		ret = server_watch_db(srv, i);
 	if (ret) {
 		log_err("vm %s: ivshmem handshake failed: %s", srv->name,
 			strerror(-ret));
@@ -432,12 +451,30 @@ void ivshmem_server_interrupt(struct ivshmem_server *srv, unsigned int vec)
 	pthread_mutex_unlock(&srv->lock);
 }
 
+bool ivshmem_server_doorbell_read(struct ivshmem_server *srv,
+				  unsigned int vec)
+{
+	bool there;
+	uint64_t n;
+
+	/* Under the lock: a disconnect may close it, and its number reused. */
+	pthread_mutex_lock(&srv->lock);
+	there = vec < DEVCALL_NR_VECTORS && srv->db_fd[vec] >= 0;
+	if (there && read(srv->db_fd[vec], &n, sizeof(n)) < 0 &&
+	    errno != EAGAIN)
+		there = false;
+	pthread_mutex_unlock(&srv->lock);
+	return there;
+}
+
 void ivshmem_server_rearm(struct ivshmem_server *srv, unsigned int vec)
 {
 	uint64_t one = 1;
 
+	pthread_mutex_lock(&srv->lock);
 	if (vec < DEVCALL_NR_VECTORS && srv->db_fd[vec] >= 0 &&
 	    write(srv->db_fd[vec], &one, sizeof(one)) != sizeof(one))
 		log_debug("vm %s: rearm %u: %s", srv->name, vec,
 			  strerror(errno));
+	pthread_mutex_unlock(&srv->lock);
 }

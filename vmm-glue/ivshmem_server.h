@@ -30,6 +30,14 @@ struct ivshmem_server_ops {
 	void (*disconnected)(void *ctx);
 	/* It rang vector vec (the eventfd is drained already). */
 	void (*doorbell)(void *ctx, unsigned int vec);
+	/*
+	 * Optional: vectors the owner waits on itself, on its own threads
+	 * (ivshmem_server_doorbell_read()), instead of the event loop.
+	 * Called with the eventfd once connected, and again with on false
+	 * before it is closed.
+	 */
+	unsigned int direct_vecs;	/* a bit per vector */
+	void (*doorbell_fd)(void *ctx, unsigned int vec, int fd, bool on);
 };
 
 /* Who may connect, and how the socket is made (config's [daemon]). */
@@ -111,6 +119,13 @@ void ivshmem_server_interrupt(struct ivshmem_server *srv, unsigned int vec);
  * Ring our own doorbell vec: the loop comes back to it after every other
  * ready source (fair service for work left over from one wake).
  */
+/*
+ * Drain the doorbell of a direct vector, from any thread. False when
+ * there is no QEMU (the eventfd is gone).
+ */
+bool ivshmem_server_doorbell_read(struct ivshmem_server *srv,
+				  unsigned int vec);
+
 void ivshmem_server_rearm(struct ivshmem_server *srv, unsigned int vec);
 
 #endif /* DEVCALL_IVSHMEM_SERVER_H */

@@ -54,10 +54,11 @@ static const char *const allowed_syscalls[] = {
 	/*
 	 * A VM added at run time (devcallctl vm add, a reload): its
 	 * listening sockets made as sock_listen() makes them (socket() is
-	 * AF_UNIX only, below) and its shared memory.
+	 * AF_UNIX only, below), its shared memory and its workers' epoll
+	 * sets (worker_pool.c).
 	 */
 	"bind", "listen", "fchmod", "chmod", "fchownat", "umask",
-	"memfd_create",
+	"memfd_create", "epoll_create1",
 };
 
 /* What privilege_drop() kept: what a VM added later may count on. */

@@ -54,6 +54,15 @@ int vq_setup(struct virtqueue *vq, const struct guest_mem *gm, uint32_t num,
 void vq_reset(struct virtqueue *vq)
 {
 	pthread_mutex_lock(&vq->lock);
+	/*
+	 * No worker polls this ring any more: the driver must ring again
+	 * (its RAM is still mapped here). A worker still between enter and
+	 * leave finds nr_pollers 0 and leaves the flag alone; or, if one
+	 * polls the next queue already, clears it early: one ring more.
+	 */
+	if (vq->nr_pollers && vq->ready && vq->used)
+		__atomic_store_n(&vq->used->flags, 0, __ATOMIC_RELAXED);
+	vq->nr_pollers = 0;
 	vq->ready = false;
 	vq->gen++;
 	vq->broken = false;
@@ -252,4 +261,52 @@ bool vq_wants_interrupt(struct virtqueue *vq)
 		want = !(rd16(&vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
 	pthread_mutex_unlock(&vq->lock);
 	return want;
+}
+
+bool vq_pending(struct virtqueue *vq)
+{
+	bool more;
+
+	pthread_mutex_lock(&vq->lock);
+	more = vq->ready && !vq->broken && vq->avail &&
+	       rd16(&vq->avail->idx) != vq->last_avail;
+	pthread_mutex_unlock(&vq->lock);
+	return more;
+}
+
+static void used_flags_set(struct virtqueue *vq, bool no_notify)
+{
+	uint16_t f = no_notify ? VRING_USED_F_NO_NOTIFY : 0;
+
+	if (vq->ready && vq->used)
+		__atomic_store_n(&vq->used->flags, htole16(f),
+				 __ATOMIC_RELAXED);
+}
+
+void vq_poll_enter(struct virtqueue *vq)
+{
+	pthread_mutex_lock(&vq->lock);
+	if (!vq->nr_pollers++)
+		used_flags_set(vq, true);
+	pthread_mutex_unlock(&vq->lock);
+}
+
+bool vq_poll_leave(struct virtqueue *vq)
+{
+	bool more = false;
+
+	pthread_mutex_lock(&vq->lock);
+	if (vq->nr_pollers && !--vq->nr_pollers) {
+		used_flags_set(vq, false);
+		/*
+		 * The flag we cleared before the index we read; the driver
+		 * writes its index before it reads the flag (a full barrier
+		 * on both sides): one of us sees the other.
+		 */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		more = vq->ready && !vq->broken && vq->avail &&
+		       rd16(&vq->avail->idx) != vq->last_avail;
+	}
+	pthread_mutex_unlock(&vq->lock);
+	return more;
 }

@@ -28,6 +28,7 @@ struct virtqueue {
 	uint32_t gen;		/* bumped on setup and reset */
 	bool broken;
 	unsigned int nr_inflight;
+	unsigned int nr_pollers;	/* vq_poll_enter() without leave */
 	/* Heads popped and not yet pushed: a guest may not publish them. */
 	uint64_t inflight[VQ_NUM_MAX / 64];
 	struct vring_desc *desc;
@@ -84,6 +85,19 @@ void vq_push(struct virtqueue *vq, uint32_t gen, uint16_t head, uint32_t len);
  */
 int vq_answer(struct virtqueue *vq, const struct vq_chain *chain,
 	      const void *resp, size_t n);
+
+/* Whether the guest has published chains not yet popped (a hint). */
+bool vq_pending(struct virtqueue *vq);
+
+/*
+ * Doorbell suppression: between enter and leave a worker looks at the
+ * ring itself, so the driver need not notify (VRING_USED_F_NO_NOTIFY,
+ * set while any worker is between the two). Leave returns whether chains
+ * are waiting after the flag was cleared: the caller takes them (enter
+ * again), as the driver may have published them without ringing.
+ */
+void vq_poll_enter(struct virtqueue *vq);
+bool vq_poll_leave(struct virtqueue *vq);
 
 /* Chains popped and not yet returned. */
 unsigned int vq_inflight(struct virtqueue *vq);

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * One VM as the daemon serves it: see vm_session.h. Everything that
- * changes the session's state (connect, disconnect, mailbox, QMP reset,
- * doorbells) runs on the event loop's thread; workers only serve calls,
- * each holding its own reference to the RAM it was taken against.
+ * changes the session's state (connect, disconnect, mailbox, QMP reset)
+ * runs on the event loop's thread; workers take the request queue's
+ * doorbell and serve calls, each holding its own reference to the RAM it
+ * was taken against (taken under ram_lock).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,53 +164,139 @@ static void scall_run(struct pool_job *job)
 }
 
 /*
- * The guest rang the queue: take what it published. At most
- * SESSION_KICK_BUDGET chains per wake: with more, ring our own doorbell,
- * so the event loop serves every other VM's ready events first.
+ * Take the next chain the guest published, with a reference to the RAM
+ * its iovecs point into. NULL when there is none (or no RAM).
  */
-static void queue_kick(struct vm_session *s)
+static struct session_call *session_pop(struct vm_session *s,
+					struct dispatch_env *env)
 {
-	static struct vq_chain chain;	/* event loop thread only */
-	struct dispatch_env env;
+	static __thread struct vq_chain chain;
 	struct session_call *sc;
-	uint64_t wake = stages_now();
-	unsigned int n;
+	struct ram_map *ram;
 	int ret;
 
-	if (!s->ram)
+	pthread_mutex_lock(&s->ram_lock);
+	ram = s->ram;
+	ret = ram ? vq_pop(&s->vq, &chain) : 0;
+	if (ret > 0) {
+		ram_map_get(ram);
+		env->gm = &ram->ram.gm;
+		env->epoch = vm_epoch(s->vm);
+	}
+	pthread_mutex_unlock(&s->ram_lock);
+	if (ret < 0) {
+		vm_warn(s->vm, "request ring broken by the guest: "
+			"device needs a reset");
+		shm_transport_needs_reset(&s->shm);
+	}
+	if (ret <= 0)
+		return NULL;
+	sc = malloc(sizeof(*sc));
+	if (!sc) {
+		vq_push(&s->vq, chain.gen, chain.head, 0);
+		ram_map_put(ram);
+		return NULL;
+	}
+	sc->s = s;
+	sc->ram = ram;
+	sc->chain = chain;
+	sc->job.run = scall_run;
+	return sc;
+}
+
+/*
+ * Calls that never wait long (reads and writes that would wait are
+ * parked in the wait set, not held): while one is served the driver need
+ * not ring, this worker looks at the ring when it is done. Any other
+ * (an open of a FIFO, a long ioctl, fsync, a tty close) turns the
+ * doorbell back on first, so the calls published meanwhile wake another
+ * worker.
+ */
+static bool scall_quick(const struct call *c)
+{
+	struct devcall_req h;
+	unsigned int op;
+
+	if (!c->wire || c->wire_len < sizeof(h))
+		return false;
+	memcpy(&h, c->wire, sizeof(h));
+	op = le16toh(h.op);
+	return op == DEVCALL_OP_READ || op == DEVCALL_OP_WRITE ||
+	       op == DEVCALL_OP_BLKINFO || op == DEVCALL_OP_LAYOUT;
+}
+
+/*
+ * The guest rang the queue; this worker woke (the others sleep on):
+ * serve what it published, here, with the doorbell off meanwhile
+ * (vq_poll_enter()). With more chains waiting and a worker asleep, ring
+ * our own doorbell first: that one takes the next chain while this one
+ * serves, so a call that blocks holds one worker, not the queue. At most
+ * SESSION_KICK_BUDGET chains per wake: with more, ring again and look at
+ * the pool's own jobs (parked calls woken) first.
+ */
+static void session_ring(void *ctx)
+{
+	struct vm_session *s = ctx;
+	unsigned int vec = DEVCALL_DB_VEC_QUEUE(DEVCALL_QUEUE_REQ);
+	struct dispatch_env env;
+	struct session_call *sc;
+	uint64_t wake;
+	unsigned int n;
+	bool quick;
+
+	if (!ivshmem_server_doorbell_read(&s->srv, vec))
 		return;
-	env.gm = &s->ram->ram.gm;
-	env.epoch = vm_epoch(s->vm);
+	vq_poll_enter(&s->vq);
 	for (n = 0; n < SESSION_KICK_BUDGET; n++) {
-		ret = vq_pop(&s->vq, &chain);
-		if (!ret)
-			return;
-		if (ret < 0) {
-			vm_warn(s->vm, "request ring broken by the guest: "
-				"device needs a reset");
-			shm_transport_needs_reset(&s->shm);
-			return;
-		}
-		sc = malloc(sizeof(*sc));
+		wake = stages_now();
+		sc = session_pop(s, &env);
 		if (!sc) {
-			vq_push(&s->vq, chain.gen, chain.head, 0);
+			/* Published as we turned the doorbell on: take it. */
+			if (!vq_poll_leave(&s->vq))
+				return;
+			vq_poll_enter(&s->vq);
 			continue;
 		}
-		sc->s = s;
-		sc->ram = s->ram;
-		ram_map_get(sc->ram);
-		sc->chain = chain;
-		sc->job.run = scall_run;
+		if (vq_pending(&s->vq) && pool_has_idle(s->pool))
+			ivshmem_server_rearm(&s->srv, vec);
 		sc->ts[TS_WAKE] = wake;
-		sc->ts[TS_RUN] = 0;
 		/* Over the VM's budget it is answered and gone already. */
 		if (call_begin(&sc->call, &session_call_ops, s->vm, &env,
 			       sc->chain.in, sc->chain.nr_in, sizeof(*sc)))
 			continue;
 		sc->ts[TS_QUEUED] = stages_now();
-		pool_queue(s->pool, &sc->job);
+		sc->ts[TS_RUN] = sc->ts[TS_QUEUED];
+		quick = scall_quick(&sc->call);
+		if (!quick && vq_poll_leave(&s->vq) && pool_has_idle(s->pool))
+			ivshmem_server_rearm(&s->srv, vec);
+		call_serve(&sc->call);
+		if (!quick)
+			vq_poll_enter(&s->vq);
 	}
-	ivshmem_server_rearm(&s->srv, DEVCALL_DB_VEC_QUEUE(DEVCALL_QUEUE_REQ));
+	vq_poll_leave(&s->vq);
+	/*
+	 * A guest that keeps the ring full keeps its workers running: let
+	 * the daemon's other threads (the heartbeat, the event loop, other
+	 * VMs' workers) have the CPU before this one goes on.
+	 */
+	ivshmem_server_rearm(&s->srv, vec);
+	sched_yield();
+}
+
+static void session_doorbell_fd(void *ctx, unsigned int vec, int fd, bool on)
+{
+	struct vm_session *s = ctx;
+	int ret;
+
+	(void)vec;
+	if (!on) {
+		pool_unwatch(s->pool, fd);
+		return;
+	}
+	ret = pool_watch(s->pool, fd);
+	if (ret)
+		log_err("vm %s: doorbell not watched: %s", s->cfg->name,
+			strerror(-ret));
 }
 
 /*
@@ -219,7 +307,9 @@ static void ram_drop(struct vm_session *s)
 {
 	struct ram_map *m = s->ram;
 
+	pthread_mutex_lock(&s->ram_lock);
 	s->ram = NULL;
+	pthread_mutex_unlock(&s->ram_lock);
 	if (s->vm)
 		vm_set_memory(s->vm, NULL);
 	if (m)
@@ -249,7 +339,7 @@ static void device_reset(void *ctx)
  * then left unanswered (-EINPROGRESS) and answered when QMP has said
  * where the RAM is (session_on_qmp()). The guest gives up after 3 s.
  */
-static int session_ram_discover(struct vm_session *s,
+static int session_ram_discover(struct vm_session *s, struct ram_map **out,
 				 const struct guest_ram_policy *policy)
 {
 	const struct qmp_ram *ram;
@@ -270,7 +360,7 @@ static int session_ram_discover(struct vm_session *s,
 		vm_warn(s->vm, "guest RAM not known (memory = auto): %s", why);
 		return err ? err : -EAGAIN;
 	}
-	return ram_map_discover(&s->ram, ivshmem_server_peer_pid(&s->srv),
+	return ram_map_discover(out, ivshmem_server_peer_pid(&s->srv),
 				ram, s->cfg->machine, s->cfg->name, policy,
 				s->ram_broken_fd);
 }
@@ -288,12 +378,19 @@ static int device_queue_enable(void *ctx, unsigned int q, uint32_t num,
 			.size = s->cfg->memory_size,
 		};
 
-		ret = s->cfg->memory_auto ? session_ram_discover(s, &policy) :
-		      ram_map_open(&s->ram, s->cfg->memory_path,
+		struct ram_map *ram = NULL;
+
+		ret = s->cfg->memory_auto ?
+		      session_ram_discover(s, &ram, &policy) :
+		      ram_map_open(&ram, s->cfg->memory_path,
 				   s->cfg->machine, s->cfg->name, &policy,
 				   s->ram_broken_fd);
 		if (ret)
 			return -ret;
+		/* Workers take it when they pop (session_pop()). */
+		pthread_mutex_lock(&s->ram_lock);
+		s->ram = ram;
+		pthread_mutex_unlock(&s->ram_lock);
 		vm_set_memory(s->vm, &s->ram->ram.gm);
 	}
 	ret = vq_setup(&s->vq, &s->ram->ram.gm, num, DEVCALL_QUEUE_NUM_MAX, desc,
@@ -377,14 +474,15 @@ static void server_doorbell(void *ctx, unsigned int vec)
 
 	if (vec == DEVCALL_DB_VEC_CMD)
 		shm_transport_mailbox(&s->shm);
-	else if (vec == DEVCALL_DB_VEC_QUEUE(DEVCALL_QUEUE_REQ))
-		queue_kick(s);
 }
 
 static const struct ivshmem_server_ops session_server_ops = {
 	.connected = server_connected,
 	.disconnected = server_disconnected,
 	.doorbell = server_doorbell,
+	/* The request queue's doorbell: the VM's workers wait on it. */
+	.direct_vecs = 1u << DEVCALL_DB_VEC_QUEUE(DEVCALL_QUEUE_REQ),
+	.doorbell_fd = session_doorbell_fd,
 };
 
 /*
@@ -521,12 +619,14 @@ int session_create(struct vm_session **out, struct host *host,
 	s->ev_qmp = (struct session_ev){ { session_qmp_event }, s };
 	s->ram_broken_fd = -1;
 	vq_init(&s->vq);
+	pthread_mutex_init(&s->ram_lock, NULL);
 
 	ret = -ENOMEM;
 	s->vm = vm_create(host, cfg);
 	s->pool = pool_create(cfg->name, cfg->limits.workers);
 	if (!s->vm || !s->pool)
 		goto fail;
+	pool_set_doorbell(s->pool, session_ring, s);
 	/*
 	 * The VM's RAM file goes in a directory of its own (0700, QEMU's);
 	 * a memory = of the user's must be in one like it (guest_ram.h).

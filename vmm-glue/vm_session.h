@@ -48,6 +48,7 @@ struct vm_session {
 	struct virtqueue vq;
 	struct worker_pool *pool;
 	struct ram_map *ram;		/* mapped at QUEUE_ENABLE; loop thread */
+	pthread_mutex_t ram_lock;	/* ram as workers read it */
 	int ram_broken_fd;		/* eventfd: the RAM file was truncated */
 	struct session_ev ev_ram_broken;
 	bool connected;			/* atomic: the heartbeat reads it */

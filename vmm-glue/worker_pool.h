@@ -5,9 +5,15 @@
  * waiting for carrier, TCSETSW draining output, an SG_IO with a long
  * timeout, a slow plugin) holds at most its own threads: other VMs are
  * served by theirs. Jobs run in FIFO order.
+ *
+ * The workers also wait on the VM's doorbell themselves (leader and
+ * followers: the kernel wakes one idle worker, which serves the chain it
+ * takes): no thread hands calls over, so a call costs no extra wake-up.
  */
 #ifndef DEVCALL_WORKER_POOL_H
 #define DEVCALL_WORKER_POOL_H
+
+#include <stdbool.h>
 
 struct pool_job {
 	void (*run)(struct pool_job *job);
@@ -29,8 +35,24 @@ int pool_start(struct worker_pool *p);
 void pool_queue(struct worker_pool *p, struct pool_job *job);
 
 /*
+ * What a worker runs when the doorbell it waits on (pool_watch()) rings;
+ * set before the pool starts. It reads the eventfd itself.
+ */
+void pool_set_doorbell(struct worker_pool *p, void (*fn)(void *ctx),
+		       void *ctx);
+
+/* Wait on fd (a doorbell eventfd) too, or no more. 0 or -errno. */
+int pool_watch(struct worker_pool *p, int fd);
+void pool_unwatch(struct worker_pool *p, int fd);
+
+/* Whether a worker sleeps now (a hint: it may be taken meanwhile). */
+bool pool_has_idle(struct worker_pool *p);
+
+/*
  * Let the workers finish the jobs queued, join them and free the pool
- * (a VM removed). Blocks as long as a job runs: not on the event loop.
+ * (a VM removed): those asleep on the doorbell are woken for it (its
+ * fd should be unwatched first). Blocks as long as a job runs: not on
+ * the event loop.
  */
 void pool_stop(struct worker_pool *p);
 

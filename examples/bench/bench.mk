@@ -17,3 +17,8 @@ $(BENCHHOST): $(BUILD)/examples/bench/benchhost.o \
 $(BUILD)/examples/bench/benchhost.o: CFLAGS += -Itests/hostile
 
 BUILD_ALL_EXTRA += $(BENCH_DEPS)
+
+# The fake-guest rows alone: no TCG, repeatable enough to compare commits.
+bench-fake: $(BENCHHOST) $(DEVCALLD)
+	$(Q)BUILD=$(abspath $(BUILD)) examples/bench/fake-rows.sh
+.PHONY: bench-fake

@@ -36,6 +36,12 @@
 #define MAX_VMS		16
 #define MAX_LAT		(1u << 20)
 
+/*
+ * BENCH_KICK=always: ring on every submission, as a driver that ignores
+ * VRING_USED_F_NO_NOTIFY would (to compare with and without).
+ */
+static bool kick_always;
+
 static double now(void)
 {
 	struct timespec ts;
@@ -235,8 +241,10 @@ static void *vm_load_run(void *p)
 				more++;
 			}
 		}
-		if (more)
+		if (more && kick_always)
 			fq_kick(&v->f);
+		else if (more)
+			fq_kick_prepared(&v->f);
 	}
 	/* Let what is in flight finish before the connection goes. */
 	for (i = 0; i < v->f.q.nr_slots; i++)
@@ -286,7 +294,7 @@ static int cpu_row(int pid, struct vm_load *v, const char *dev)
 		s = submit_read(v, 0);
 		if (s < 0)
 			return -1;
-		fq_kick(&v->f);
+		fq_kick_prepared(&v->f);
 		if (fq_wait(&v->f, s, 2000) || fq_result(&v->f, s) != IO_SIZE) {
 			fprintf(stderr, "benchhost: READ answered %lld\n",
 				(long long)fq_result(&v->f, s));
@@ -391,6 +399,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "tur"))
 		return cmd_tur(atoi(argv[2]), atoi(argv[3]));
+	kick_always = getenv("BENCH_KICK") &&
+		      !strcmp(getenv("BENCH_KICK"), "always");
 	if (argc == 8 && !strcmp(argv[1], "load"))
 		return cmd_load(argv[2], atoi(argv[3]), atoi(argv[4]),
 				(unsigned int)atoi(argv[5]), atoi(argv[6]),
