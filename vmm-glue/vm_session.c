@@ -448,11 +448,14 @@ static void session_ram_broken(struct event_src *src, uint32_t events)
  * The ivshmem server's events.
  */
 
+static void session_qmp_check_waiting(struct vm_session *s);
+
 static void server_connected(void *ctx)
 {
 	struct vm_session *s = ctx;
 
 	__atomic_store_n(&s->connected, true, __ATOMIC_RELEASE);
+	session_qmp_check_waiting(s);
 }
 
 static void server_disconnected(void *ctx)
@@ -537,9 +540,59 @@ static void session_qmp_event(struct event_src *src, uint32_t events)
 	}
 }
 
+/* Take QMP events from fd (a checked connection of this VM's QEMU). */
+static void session_qmp_attach(struct vm_session *s, int fd)
+{
+	event_unwatch(s->epfd, qmp_events_fd(s->qmp));
+	qmp_events_attach(s->qmp, fd);
+	if (qmp_events_fd(s->qmp) >= 0 &&
+	    event_watch(s->epfd, qmp_events_fd(s->qmp), &s->ev_qmp.src) == 0)
+		log_info("vm %s: QEMU's QMP events connected", s->cfg->name);
+}
+
+static void session_qmp_unwait(struct vm_session *s)
+{
+	if (s->qmp_wait_fd >= 0)
+		close(s->qmp_wait_fd);
+	s->qmp_wait_fd = -1;
+}
+
+/*
+ * The ivshmem connection came: a QMP connection held for it is taken
+ * if it comes from the same QEMU.
+ */
+static void session_qmp_check_waiting(struct vm_session *s)
+{
+	pid_t qemu = ivshmem_server_peer_pid(&s->srv);
+	struct ucred cred = { -1, (uid_t)-1, (gid_t)-1 };
+	int fd = s->qmp_wait_fd;
+
+	if (fd < 0 || qemu <= 0)
+		return;
+	s->qmp_wait_fd = -1;
+	if (sock_peer_check(fd, &s->srv.access.peer, &cred) ||
+	    cred.pid != qemu) {
+		vm_warn(s->vm, "QMP connection from pid %d refused: not the "
+			"QEMU of this VM (pid %d)", (int)cred.pid, (int)qemu);
+		close(fd);
+		return;
+	}
+	session_qmp_attach(s, fd);
+}
+
 /*
  * Events are taken only from the QEMU this VM's ivshmem connection comes
  * from: anyone else on the socket could otherwise reset the VM's files.
+ *
+ * A connection that comes before the ivshmem one is held, not closed:
+ * libvirt puts <qemu:commandline> chardevs before the <shmem> one, so
+ * QEMU's monitor may connect first. Closing it at once crashes QEMU 7.2
+ * (and later, as of this writing): the EOF is read in the monitor's I/O
+ * thread, which frees the channel while the main thread, still in
+ * tcp_chr_connect() -> update_ioc_handlers(), goes on to
+ * qio_channel_create_watch(s->ioc = NULL): a SIGSEGV in
+ * object_get_class() (docs/libvirt.md). One connection is held; a newer
+ * one replaces it.
  */
 static void session_qmp_accept(struct event_src *src, uint32_t events)
 {
@@ -551,18 +604,21 @@ static void session_qmp_accept(struct event_src *src, uint32_t events)
 	(void)events;
 	if (fd < 0)
 		return;
-	if (sock_peer_check(fd, &s->srv.access.peer, &cred) || qemu <= 0 ||
-	    cred.pid != qemu) {
+	if (sock_peer_check(fd, &s->srv.access.peer, &cred) ||
+	    (qemu > 0 && cred.pid != qemu)) {
 		vm_warn(s->vm, "QMP connection from pid %d refused: not the "
 			"QEMU of this VM", (int)cred.pid);
 		close(fd);
 		return;
 	}
-	event_unwatch(s->epfd, qmp_events_fd(s->qmp));
-	qmp_events_attach(s->qmp, fd);
-	if (qmp_events_fd(s->qmp) >= 0 &&
-	    event_watch(s->epfd, qmp_events_fd(s->qmp), &s->ev_qmp.src) == 0)
-		log_info("vm %s: QEMU's QMP events connected", s->cfg->name);
+	if (qemu <= 0) {
+		session_qmp_unwait(s);
+		s->qmp_wait_fd = fd;
+		log_info("vm %s: QMP connection from pid %d waits for its "
+			 "ivshmem connection", s->cfg->name, (int)cred.pid);
+		return;
+	}
+	session_qmp_attach(s, fd);
 }
 
 static int qmp_listen(struct vm_session *s)
@@ -614,6 +670,7 @@ int session_create(struct vm_session **out, struct host *host,
 	s->cfg = cfg;
 	s->epfd = epfd;
 	s->qmp_listen_fd = -1;
+	s->qmp_wait_fd = -1;
 	s->ev_ram_broken = (struct session_ev){ { session_ram_broken }, s };
 	s->ev_qmp_listen = (struct session_ev){ { session_qmp_accept }, s };
 	s->ev_qmp = (struct session_ev){ { session_qmp_event }, s };
@@ -691,6 +748,7 @@ void session_destroy(struct vm_session *s)
 		unlink(s->cfg->qmp_path);
 		close(s->qmp_listen_fd);
 	}
+	session_qmp_unwait(s);
 	qmp_events_free(s->qmp);
 	shm_transport_fini(&s->shm);
 	ram_drop(s);
@@ -719,6 +777,7 @@ void session_retire(struct vm_session *s)
 		close(s->qmp_listen_fd);
 		s->qmp_listen_fd = -1;
 	}
+	session_qmp_unwait(s);
 	/* Closed when reaped: the loop may still hold an event of theirs. */
 	event_unwatch(s->epfd, qmp_events_fd(s->qmp));
 	event_unwatch(s->epfd, s->ram_broken_fd);

@@ -54,6 +54,7 @@ struct vm_session {
 	bool connected;			/* atomic: the heartbeat reads it */
 	int qmp_listen_fd;
 	struct qmp_events *qmp;		/* QEMU's events: resets */
+	int qmp_wait_fd;		/* QMP come before ivshmem: held, -1 */
 	uint64_t ram_deferred;		/* ms a queue enable waits for QMP; 0 */
 	struct session_ev ev_qmp_listen, ev_qmp;
 	struct vm_config own_cfg;	/* cfg points here */

@@ -50,6 +50,7 @@ e2e: e2e-deps
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_nodes.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_hotplug.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_ram_discover.sh
+	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_qmp_early.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_libvirt.sh
 	$(Q)BUILD=$(abspath $(BUILD)) tests/e2e/test_launcher.sh
 
