@@ -60,7 +60,8 @@ for c in blocking-read-sleeps nonblock-eagain poll-idle poll-reply \
 	 reply-check-condition v3-inquiry-poll v3-inquiry v3-read10-poll \
 	 v3-read10 v3-check-condition-poll v3-check-condition \
 	 v3-blocking-read-sleeps v3-interface-q-enosys v3-short-einval \
-	 v3-bogus-dxferp-efault v3-bogus-cmdp-efault v3-nothing-queued; do
+	 v3-bogus-dxferp-efault v3-bogus-cmdp-efault v3-refused-opcode-eperm \
+	 v3-nothing-queued; do
 	line=$(grep "^W_CHECK $c " "$out/guest.out" | head -1)
 	result "sg-$c" "$(echo "$line" | grep -q " ok" && echo ok || echo fail)" "${line#W_CHECK $c }"
 done

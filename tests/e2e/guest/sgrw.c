@@ -14,7 +14,8 @@
  *                 answer as by ioctl(SG_IO) (data, sense, status,
  *                 resid), poll POLLIN, a blocking read sleeps, pack_id
  *                 and usr_ptr come back; interface_id 'Q' is ENOSYS, a
- *                 bogus dxferp EFAULT, a short header EINVAL
+ *                 bogus dxferp EFAULT, a short header EINVAL, an
+ *                 opcode scsi-opcodes refuses EPERM
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -181,7 +182,9 @@ static void v3_checks(int fd, int ms)
 {
 	static const uint8_t inq[6] = { 0x12, 0, 0, 0, 96, 0 };
 	static const uint8_t read10[10] = { 0x28, 0, 0, 0, 0, 16, 0, 0, 1 };
-	static const uint8_t rdbuf[10] = { 0x3c };	/* not answered */
+	/* past the end of any CD: CHECK CONDITION from the drive */
+	static const uint8_t far[10] = { 0x28, 0, 0x7f, 0xff, 0xff, 0, 0, 0, 1 };
+	static const uint8_t rdbuf[10] = { 0x3c };	/* not in scsi-opcodes */
 	uint8_t data[2048], sense[32];
 	struct v3_writer w = { 0 };
 	struct sg_io_hdr h, r;
@@ -233,11 +236,16 @@ static void v3_checks(int fd, int ms)
 	      "ret %zd errno %d", n, n < 0 ? errno : 0);
 	flags = fcntl(fd, F_GETFL);
 	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	/* An opcode the export refuses: no reply to carry sense, EPERM */
+	v3_fill(&h, rdbuf, 10, data, 0, sense);
+	n = write(fd, &h, sizeof(h));
+	check("v3-refused-opcode-eperm", n < 0 && errno == EPERM,
+	      "ret %zd errno %d", n, n < 0 ? errno : 0);
 	n = read(fd, &r, sizeof(r));
 	check("v3-nothing-queued", n < 0 && errno == EAGAIN,
 	      "ret %zd errno %d", n, n < 0 ? errno : 0);
 	fcntl(fd, F_SETFL, flags);
-	v3_compare(fd, "check-condition", rdbuf, 10, 0);
+	v3_compare(fd, "check-condition", far, 10, 2048);
 }
 
 int main(int argc, char **argv)
