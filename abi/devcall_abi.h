@@ -45,6 +45,17 @@ enum devcall_op {
 	DEVCALL_OP_MAX		= 12,
 };
 
+/*
+ * The sg driver's asynchronous protocol, v3: a write(2) of a whole struct
+ * sg_io_hdr (interface_id 'S') on an sg node starts a command whose reply
+ * a later read(2) returns. The header names guest buffers, so the guest
+ * sends such a write as an IOCTL call with this number: the host walks it
+ * by the SG_IO layout (the header only goes in; data and sense come back
+ * through the rewritten pointers) and the backend queues the completed
+ * header for read. In sg's own range, a number sg does not use.
+ */
+#define DEVCALL_SG_V3_WRITE	0x22f3u
+
 /* devcall_req.flags */
 #define DEVCALL_REQ_F_NONBLOCK	(1u << 0) /* the guest file is O_NONBLOCK now */
 #define DEVCALL_REQ_F_OFFSET	(1u << 1) /* READ/WRITE at 'offset' (pread) */

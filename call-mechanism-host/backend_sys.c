@@ -34,6 +34,7 @@
 #include <linux/major.h>
 
 #include "backend.h"
+#include "devcall_abi.h"
 #include "backend_sys.h"
 #include "config.h"
 #include "log.h"
@@ -355,8 +356,13 @@ static int sys_host_fd(void *priv)
 static long sys_ioctl(void *priv, uint32_t cmd, unsigned long arg)
 {
 	struct sys_file *f = priv;
-	long ret = ioctl(f->fd, cmd, arg);
+	long ret;
 
+	/* devcall's own number for sg's v3 write: no host driver knows it,
+	 * and a write on a real sg node is refused as any (sys_refuse_rw) */
+	if (cmd == DEVCALL_SG_V3_WRITE)
+		return -EOPNOTSUPP;
+	ret = ioctl(f->fd, cmd, arg);
 	return ret < 0 ? -errno : ret;
 }
 

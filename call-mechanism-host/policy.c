@@ -19,6 +19,7 @@
 #include <scsi/scsi_ioctl.h>
 #include <scsi/sg.h>
 
+#include "devcall_abi.h"
 #include "log.h"
 #include "policy.h"
 #include "vm.h"
@@ -32,12 +33,13 @@
 bool policy_raw_scsi(uint32_t cmd)
 {
 	return cmd == SG_IO || cmd == CDROM_SEND_PACKET ||
-	       cmd == SCSI_IOCTL_SEND_COMMAND;
+	       cmd == SCSI_IOCTL_SEND_COMMAND || cmd == DEVCALL_SG_V3_WRITE;
 }
 
 bool policy_scsi_filtered(uint32_t cmd)
 {
-	return cmd == SG_IO || cmd == CDROM_SEND_PACKET;
+	return cmd == SG_IO || cmd == CDROM_SEND_PACKET ||
+	       cmd == DEVCALL_SG_V3_WRITE;
 }
 
 bool policy_host_partitions(uint32_t cmd)
@@ -225,7 +227,7 @@ int policy_scsi_check(struct rewrite_ctx *ctx, const struct export *exp,
 			 arg[0]);
 		return -EPERM;
 	}
-	if (cmd != SG_IO)
+	if (cmd != SG_IO && cmd != DEVCALL_SG_V3_WRITE)
 		return 0;
 
 	memcpy(&h, arg, sizeof(h));
@@ -239,6 +241,9 @@ int policy_scsi_check(struct rewrite_ctx *ctx, const struct export *exp,
 	if (!export_scsi_opcode_ok(exp, cdb[0])) {
 		vm_warn(vm, "export %s: SG_IO opcode 0x%02x refused: not "
 			 "in scsi-opcodes", exp->name, cdb[0]);
+		/* a v3 write has no reply to carry the sense: refused */
+		if (cmd == DEVCALL_SG_V3_WRITE)
+			return -EPERM;
 		sg_io_refuse(&h);
 		memcpy(arg, &h, sizeof(h));
 		return 1;

@@ -24,6 +24,8 @@
 #include <linux/timer.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
+#include <linux/major.h>
+#include <scsi/sg.h>
 
 #include "devcall_call.h"
 #include "devcall_compat.h"
@@ -31,6 +33,7 @@
 #define DCF_MAX_MINORS		256	/* nodes across all devices */
 #define DCF_CHUNK		(4u << 20)	/* bytes per call */
 #define DCF_CHUNK_SEGS		(DCF_CHUNK / PAGE_SIZE + 1)
+#define DCF_SG_HEADER		36	/* struct sg_header, sg's old protocol */
 #define DCF_POLL_ARMS		4	/* POLL calls waiting on the host per file */
 #define DCF_POLL_RETRY_MS	50	/* re-poll period when no arm was free */
 #define DCF_POLL_EVENTS		(EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLRDNORM | \
@@ -70,6 +73,7 @@ struct dcf_file {
 	u64 size;
 	bool seekable;
 	bool direct;		/* the host file was opened O_DIRECT */
+	bool sg;		/* an sg node: write(2) may carry a v3 header */
 	/*
 	 * The host's layouts for the ioctls this file used: one LAYOUT round
 	 * trip the first time a number is used, none after.
@@ -117,6 +121,19 @@ static struct dcf_file *dcf_file_alloc(void)
 	return f;
 }
 
+/*
+ * An sg node, by the number the guest gives it (sg's major) or the host
+ * node behind it: its write(2) takes sg's headers (dcf_write).
+ */
+static bool dcf_node_is_sg(const struct devcall_node_info *n)
+{
+	if ((n->flags & DEVCALL_NODE_F_DEVNUM) &&
+	    n->devnum_major == SCSI_GENERIC_MAJOR)
+		return true;
+	return n->host_type == DEVCALL_HOST_CHAR &&
+	       n->host_major == SCSI_GENERIC_MAJOR;
+}
+
 static int dcf_open(struct inode *inode, struct file *file)
 {
 	const struct devcall_resp *r;
@@ -140,6 +157,7 @@ static int dcf_open(struct inode *inode, struct file *file)
 		f->d = e->exp->d;
 		devcall_dev_get(f->d);
 		devcall_call_hdr(c)->export_id = cpu_to_le32(e->exp->id);
+		f->sg = dcf_node_is_sg(&e->exp->node);
 	}
 	mutex_unlock(&dcf_lock);
 	if (!e) {
@@ -285,9 +303,56 @@ static ssize_t dcf_read(struct file *file, char __user *buf, size_t len,
 	return dcf_rw(file, (unsigned long)buf, len, ppos, false);
 }
 
+static const struct devcall_ioctl_fds dcf_ioctl_fds;
+
+/*
+ * sg's asynchronous v3 protocol (sg_write -> sg_new_write): a header whose
+ * reply_len, where the old struct sg_header has it, is negative is a
+ * struct sg_io_hdr. Its pointers are this process's: the write goes as an
+ * IOCTL call the host walks by the SG_IO layout (DEVCALL_SG_V3_WRITE), so
+ * the host sees private copies and mappings, never these addresses. The
+ * reply comes back by read(2) as any sg reply. Errors as sg's: EINVAL for
+ * a short header, ENOSYS for an interface_id other than 'S'. A 32-bit
+ * process's header is refused (EOPNOTSUPP): no compat layout for it.
+ */
+static ssize_t dcf_sg_v3_write(struct file *file, const char __user *buf,
+			       size_t len)
+{
+	struct dcf_file *f = file->private_data;
+	u32 flags = 0;
+	int iid;
+	long ret;
+
+	if (in_compat_syscall())
+		return -EOPNOTSUPP;
+	if (len < sizeof(struct sg_io_hdr))
+		return -EINVAL;
+	if (get_user(iid, (const int __user *)buf))
+		return -EFAULT;
+	if (iid != 'S')
+		return -ENOSYS;
+	if (file->f_flags & O_NONBLOCK)
+		flags |= DEVCALL_REQ_F_NONBLOCK;
+	ret = devcall_ioctl_forward_fds(f->d, f->handle, &f->layouts,
+					DEVCALL_SG_V3_WRITE,
+					(unsigned long)buf, flags,
+					&dcf_ioctl_fds);
+	return ret < 0 ? ret : len;
+}
+
 static ssize_t dcf_write(struct file *file, const char __user *buf,
 			 size_t len, loff_t *ppos)
 {
+	struct dcf_file *f = file->private_data;
+	int reply_len;
+
+	/* struct sg_header is 36 bytes; sg answers shorter writes itself */
+	if (f->sg && len >= DCF_SG_HEADER) {
+		if (get_user(reply_len, (const int __user *)(buf + 4)))
+			return -EFAULT;
+		if (reply_len < 0)
+			return dcf_sg_v3_write(file, buf, len);
+	}
 	return dcf_rw(file, (unsigned long)buf, len, ppos, true);
 }
 

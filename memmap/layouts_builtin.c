@@ -13,6 +13,7 @@
 #include <scsi/sg.h>
 #include <sys/ioctl.h>
 
+#include "devcall_abi.h"
 #include "ioctl_layout.h"
 
 #define FIELD(type, member, sgn) { \
@@ -50,50 +51,57 @@ _Static_assert(offsetof(struct cdrom_generic_command, reserved) == 56,
 _Static_assert(SCSI_IOCTL_GET_IDLUN == 0x5382, "GET_IDLUN");
 _Static_assert(SCSI_IOCTL_GET_BUS_NUMBER == 0x5386, "GET_BUS_NUMBER");
 
-const struct ioctl_layout layout_builtin[] = {
-	{
-		.cmd = SG_IO, .name = "SG_IO",
-		.arg_size = sizeof(struct sg_io_hdr),
-		.arg_dir = LAYOUT_DIR_BOTH,
-		.nr_ptrs = 4,
-		.ptr = {
-			{	/* the CDB */
-				.off = offsetof(struct sg_io_hdr, cmdp),
-				.kind = LAYOUT_PTR_BUF,
-				.dir = LAYOUT_DIR_IN,
-				.len_field = FIELD(struct sg_io_hdr, cmd_len, 0),
-				.len_max = SG_MAX_CDB,
-			},
-			{	/* sense data */
-				.off = offsetof(struct sg_io_hdr, sbp),
-				.kind = LAYOUT_PTR_BUF,
-				.dir = LAYOUT_DIR_OUT,
-				.len_field = FIELD(struct sg_io_hdr, mx_sb_len, 0),
-				.len_max = SG_IO_MAX_SENSE,
-			},
-			{	/* data: plain, or iovec_count sg_iovecs */
-				.off = offsetof(struct sg_io_hdr, dxferp),
-				.kind = LAYOUT_PTR_IOVEC,
-				.dir = LAYOUT_DIR_BY_FIELD,
-				.len_field = FIELD(struct sg_io_hdr, dxfer_len, 0),
-				.len_max = SG_MAX_DXFER,
-				.count_field = FIELD(struct sg_io_hdr, iovec_count, 0),
-				.count_max = SG_MAX_IOVEC,
-				.dir_field = FIELD(struct sg_io_hdr, dxfer_direction, 1),
-				.nr_dir_map = 4,
-				.dir_map = {
-					{ SG_DXFER_NONE, LAYOUT_DIR_NONE },
-					{ SG_DXFER_TO_DEV, LAYOUT_DIR_IN },
-					{ SG_DXFER_FROM_DEV, LAYOUT_DIR_OUT },
-					{ SG_DXFER_TO_FROM_DEV, LAYOUT_DIR_BOTH },
-				},
-			},
-			{	/* the caller's cookie, echoed, never followed */
-				.off = offsetof(struct sg_io_hdr, usr_ptr),
-				.kind = LAYOUT_PTR_OPAQUE,
-			},
+#define SG_IO_LAYOUT(nr, label, adir)					\
+		.cmd = (nr), .name = (label),				\
+		.arg_size = sizeof(struct sg_io_hdr),			\
+		.arg_dir = (adir),					\
+		.nr_ptrs = 4,						\
+		.ptr = {						\
+			{	/* the CDB */				\
+				.off = offsetof(struct sg_io_hdr, cmdp), \
+				.kind = LAYOUT_PTR_BUF,			\
+				.dir = LAYOUT_DIR_IN,			\
+				.len_field = FIELD(struct sg_io_hdr, cmd_len, 0), \
+				.len_max = SG_MAX_CDB,			\
+			},						\
+			{	/* sense data */			\
+				.off = offsetof(struct sg_io_hdr, sbp),	\
+				.kind = LAYOUT_PTR_BUF,			\
+				.dir = LAYOUT_DIR_OUT,			\
+				.len_field = FIELD(struct sg_io_hdr, mx_sb_len, 0), \
+				.len_max = SG_IO_MAX_SENSE,		\
+			},						\
+			{	/* data: plain, or iovec_count sg_iovecs */ \
+				.off = offsetof(struct sg_io_hdr, dxferp), \
+				.kind = LAYOUT_PTR_IOVEC,		\
+				.dir = LAYOUT_DIR_BY_FIELD,		\
+				.len_field = FIELD(struct sg_io_hdr, dxfer_len, 0), \
+				.len_max = SG_MAX_DXFER,		\
+				.count_field = FIELD(struct sg_io_hdr, iovec_count, 0), \
+				.count_max = SG_MAX_IOVEC,		\
+				.dir_field = FIELD(struct sg_io_hdr, dxfer_direction, 1), \
+				.nr_dir_map = 4,			\
+				.dir_map = {				\
+					{ SG_DXFER_NONE, LAYOUT_DIR_NONE }, \
+					{ SG_DXFER_TO_DEV, LAYOUT_DIR_IN }, \
+					{ SG_DXFER_FROM_DEV, LAYOUT_DIR_OUT }, \
+					{ SG_DXFER_TO_FROM_DEV, LAYOUT_DIR_BOTH }, \
+				},					\
+			},						\
+			{	/* the caller's cookie, echoed, never followed */ \
+				.off = offsetof(struct sg_io_hdr, usr_ptr), \
+				.kind = LAYOUT_PTR_OPAQUE,		\
+			},						\
 		},
-	},
+
+const struct ioctl_layout layout_builtin[] = {
+	{ SG_IO_LAYOUT(SG_IO, "SG_IO", LAYOUT_DIR_BOTH) },
+	/*
+	 * sg's v3 write(2), sent as this call (abi/devcall_abi.h): the same
+	 * buffers; the header goes in only, write(2) leaves it as it was.
+	 */
+	{ SG_IO_LAYOUT(DEVCALL_SG_V3_WRITE, "SG_IO (v3 write)",
+		       LAYOUT_DIR_IN) },
 	{	/* CDB inside the argument; sense a whole request_sense or NULL */
 		.cmd = CDROM_SEND_PACKET, .name = "CDROM_SEND_PACKET",
 		.arg_size = sizeof(struct cdrom_generic_command),

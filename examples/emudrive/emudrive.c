@@ -19,6 +19,7 @@
 
 #include "backend.h"
 #include "config.h"
+#include "devcall_abi.h"
 #include "emudrive.h"
 #include "mmc.h"
 
@@ -44,6 +45,8 @@ struct emu_reply {
 	uint8_t *data;
 	uint32_t data_len;
 	uint32_t reply_len;
+	bool v3;			/* a v3 write's: h3 is the reply */
+	struct sg_io_hdr h3;
 };
 
 struct emu_file {
@@ -184,6 +187,23 @@ static ssize_t emu_read(void *priv, const struct iovec *iov, int iovcnt,
 	emu_ready(f);
 	pthread_mutex_unlock(&f->qlock);
 
+	/* sg_new_read: the whole header or EINVAL, the reply gone either way */
+	if (r.v3) {
+		const uint8_t *src = (const uint8_t *)&r.h3;
+
+		if (count < sizeof(r.h3))
+			return -EINVAL;
+		for (i = 0; i < iovcnt && done < sizeof(r.h3); i++) {
+			size_t k = iov[i].iov_len;
+
+			if (k > sizeof(r.h3) - done)
+				k = sizeof(r.h3) - done;
+			memcpy(iov[i].iov_base, src + done, k);
+			done += k;
+		}
+		return count;
+	}
+
 	if (count < EMU_SG_HEADER) {
 		free(r.data);
 		return get_le32(r.hdr + 12) ? -EIO : 0;
@@ -231,7 +251,9 @@ static ssize_t emu_read(void *priv, const struct iovec *iov, int iovcnt,
  * twelve_byte), then the data for the drive. The reply waits for read().
  * Nothing in it is an address, so the drive serves it whole. A struct
  * sg_io_hdr (sg v3: negative reply_len, where dxfer_direction sits) is
- * full of guest pointers no host code may follow; it is refused with
+ * full of guest pointers no host code may follow: the guest frontend
+ * sends it as a DEVCALL_SG_V3_WRITE call instead (emu_sg_v3_write), with
+ * the pointers rewritten. One that arrives here raw is refused with
  * ENOSYS, the sg driver's own answer to a header interface it does not
  * implement. The buffer may be live guest memory: it is copied once.
  */
@@ -461,6 +483,45 @@ int emudrive_sg_io(struct disc *d, struct sg_io_hdr *h)
 	return 0;
 }
 
+/*
+ * sg's v3 write (sg_new_write), as the guest frontend sends it: the SG_IO
+ * layout already made cmdp, sbp and dxferp (or its sg_iovec list) host
+ * memory. The drive is in memory, so the command runs now: data-in and
+ * sense reach the caller's buffers during write(2), where sg fills them
+ * at read(2) (a program that looks after read cannot tell). The completed
+ * header waits for read(). Its cmdp, dxferp and sbp are the daemon's
+ * addresses, which the guest must never see: they go back as 0 (sg gives
+ * the caller's own back); usr_ptr and pack_id are the caller's.
+ */
+static int emu_sg_v3_write(struct emu_file *f, const struct sg_io_hdr *arg)
+{
+	struct emu_reply r = { .v3 = true };
+	int ret;
+
+	r.h3 = *arg;			/* the header, read once */
+	pthread_mutex_lock(&f->qlock);
+	f->cmd_q = true;		/* as sg: a v3 header turns queuing on */
+	if (f->nr >= emu_queue_max(f)) {
+		emu_ready(f);
+		pthread_mutex_unlock(&f->qlock);
+		return -EDOM;
+	}
+	ret = emudrive_sg_io(f->disc, &r.h3);
+	if (ret) {
+		emu_ready(f);
+		pthread_mutex_unlock(&f->qlock);
+		return ret;
+	}
+	r.h3.cmdp = NULL;
+	r.h3.dxferp = NULL;
+	r.h3.sbp = NULL;
+	f->queue[(f->head + f->nr) % EMU_MAX_QUEUE] = r;
+	f->nr++;
+	emu_ready(f);
+	pthread_mutex_unlock(&f->qlock);
+	return 0;
+}
+
 static long emu_ioctl(void *priv, uint32_t cmd, unsigned long arg)
 {
 	struct emu_file *f = priv;
@@ -469,6 +530,8 @@ static long emu_ioctl(void *priv, uint32_t cmd, unsigned long arg)
 	switch (cmd) {
 	case SG_IO:
 		return emudrive_sg_io(f->disc, (struct sg_io_hdr *)arg);
+	case DEVCALL_SG_V3_WRITE:
+		return emu_sg_v3_write(f, (const struct sg_io_hdr *)arg);
 	case SG_GET_VERSION_NUM:
 		*ip = EMU_SG_VERSION;
 		return 0;

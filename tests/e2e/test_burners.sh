@@ -54,10 +54,14 @@ is0() { for k; do [ "$(val "$k")" = 0 ] || { echo fail; return; }; done; echo ok
 # at IMG ISO LBA: the image holds ISO at LBA
 at() { tail -c +$(( $3 * 2048 + 1 )) "$1" | cmp -s -n "$(stat -c %s "$2")" "$2" - && echo ok || echo fail; }
 
-# The sg driver's read/write/poll semantics (sgrw, on wodim's CD-RW).
+# The sg driver's read/write/poll semantics (sgrw, on /dev/sg0).
 for c in blocking-read-sleeps nonblock-eagain poll-idle poll-reply \
 	 reply-inquiry second-outstanding-edom reply-pack-id \
-	 reply-check-condition v3-write-refused; do
+	 reply-check-condition v3-inquiry-poll v3-inquiry v3-read10-poll \
+	 v3-read10 v3-check-condition-poll v3-check-condition \
+	 v3-blocking-read-sleeps v3-interface-q-enosys v3-short-einval \
+	 v3-bogus-dxferp-efault v3-bogus-cmdp-efault v3-refused-opcode-eperm \
+	 v3-nothing-queued; do
 	line=$(grep "^W_CHECK $c " "$out/guest.out" | head -1)
 	result "sg-$c" "$(echo "$line" | grep -q " ok" && echo ok || echo fail)" "${line#W_CHECK $c }"
 done

@@ -21,6 +21,7 @@
 #include <sys/ioctl.h>
 
 #include "harness.h"
+#include "devcall_abi.h"
 #include "compat_layout.h"
 
 static uint64_t get(const uint8_t *p, unsigned int size)
@@ -82,8 +83,10 @@ static void test_pointers_covered(void **state)
 		for (i = 0; i < tab->count; i++) {
 			const struct ioctl_layout *l = &tab->layouts[i];
 
+			/* a 32-bit sg v3 write is refused by the guest
+			 * frontend, and by the host for want of an entry */
 			if (compat_native_ok(l) || compat_find(l->cmd) ||
-			    has_records_ptr(l))
+			    has_records_ptr(l) || l->cmd == DEVCALL_SG_V3_WRITE)
 				continue;
 			fail_msg("%s: %s has pointers and no compat entry",
 				 tab->family, l->name);

@@ -15,6 +15,7 @@
 
 #include "harness.h"
 #include "config.h"
+#include "devcall_abi.h"
 #include "emudrive.h"
 
 struct fixture {
@@ -835,6 +836,114 @@ static void test_dvd_plus_rw(void **state)
 	assert_int_equal(be32(b), 100 * 512 - 1);
 }
 
+/*
+ * sg's v3 write/read, as the frontend sends it (DEVCALL_SG_V3_WRITE with
+ * host pointers): the reply waits for read(), data and sense are the same
+ * as SG_IO's, the daemon's addresses never come back, errors as sg's.
+ */
+static void test_sg_v3_write_read(void **state)
+{
+	static const uint8_t inq[6] = { 0x12, 0, 0, 0, 96, 0 };
+	static const uint8_t bad[10] = { 0x28, 0, 0x7f, 0xff, 0xff, 0xff };
+	struct fixture *f = *state;
+	uint8_t a[96], b[96], sense_a[32], rbuf[sizeof(struct sg_io_hdr) + 8];
+	struct sg_io_hdr h, w, *rh = (struct sg_io_hdr *)rbuf;
+	struct iovec rv = { rbuf, sizeof(rbuf) };
+	int on;
+
+	memset(a, 0, sizeof(a));
+	assert_int_equal(sg(f, &h, inq, 6, SG_DXFER_FROM_DEV, a, 96), 0);
+
+	/* INQUIRY by write: data now, header at read */
+	memset(&w, 0, sizeof(w));
+	memset(b, 0, sizeof(b));
+	w.interface_id = 'S';
+	w.cmdp = (uint8_t *)inq;
+	w.cmd_len = 6;
+	w.dxfer_direction = SG_DXFER_FROM_DEV;
+	w.dxferp = b;
+	w.dxfer_len = 96;
+	w.sbp = sense_a;
+	w.mx_sb_len = sizeof(sense_a);
+	w.pack_id = 1234;
+	w.usr_ptr = (void *)0x5ca1ab1e;
+	assert_int_equal(emudrive_ops.ioctl(f->priv, DEVCALL_SG_V3_WRITE,
+					    (unsigned long)&w), 0);
+	assert_memory_equal(a, b, 96);
+	assert_int_equal(emudrive_ops.ioctl(f->priv, SG_GET_COMMAND_Q,
+					    (unsigned long)&on), 0);
+	assert_int_equal(on, 1);		/* as sg_new_write */
+	assert_int_equal(emudrive_ops.ioctl(f->priv, SG_GET_NUM_WAITING,
+					    (unsigned long)&on), 0);
+	assert_int_equal(on, 1);
+	memset(rbuf, 0xaa, sizeof(rbuf));
+	assert_int_equal(emudrive_ops.read(f->priv, &rv, 1, -1, true),
+			 sizeof(rbuf));
+	assert_int_equal(rh->interface_id, 'S');
+	assert_int_equal(rh->pack_id, 1234);
+	assert_ptr_equal(rh->usr_ptr, (void *)0x5ca1ab1e);
+	assert_int_equal(rh->status, 0);
+	assert_int_equal(rh->resid, h.resid);
+	assert_null(rh->cmdp);			/* never a daemon address */
+	assert_null(rh->dxferp);
+	assert_null(rh->sbp);
+	assert_int_equal(rbuf[sizeof(struct sg_io_hdr)], 0xaa);
+	assert_int_equal(emudrive_ops.read(f->priv, &rv, 1, -1, true),
+			 -EAGAIN);
+
+	/* CHECK CONDITION: sense as SG_IO's */
+	assert_int_equal(sg(f, &h, bad, 10, SG_DXFER_FROM_DEV, a, 8), 0);
+	assert_int_equal(h.status, 2);
+	w.cmdp = (uint8_t *)bad;
+	w.cmd_len = 10;
+	w.dxfer_len = 8;
+	w.mx_sb_len = 16;
+	memset(sense_a, 0, sizeof(sense_a));
+	assert_int_equal(emudrive_ops.ioctl(f->priv, DEVCALL_SG_V3_WRITE,
+					    (unsigned long)&w), 0);
+	assert_memory_equal(sense_a, f->sense, h.sb_len_wr);
+	/* fewer bytes than a header: EINVAL and the reply is gone */
+	rv.iov_len = 36;
+	assert_int_equal(emudrive_ops.read(f->priv, &rv, 1, -1, true),
+			 -EINVAL);
+	rv.iov_len = sizeof(rbuf);
+	assert_int_equal(emudrive_ops.read(f->priv, &rv, 1, -1, true),
+			 -EAGAIN);
+	assert_int_equal(emudrive_ops.ioctl(f->priv, DEVCALL_SG_V3_WRITE,
+					    (unsigned long)&w), 0);
+	assert_int_equal(emudrive_ops.read(f->priv, &rv, 1, -1, true),
+			 sizeof(rbuf));
+	assert_int_equal(rh->status, 2);
+	assert_int_equal(rh->driver_status, 0x08);
+	assert_int_equal(rh->sb_len_wr, h.sb_len_wr);
+	assert_int_equal(rh->info & SG_INFO_CHECK, SG_INFO_CHECK);
+
+	/* bad headers fail at write and queue nothing */
+	w.cmd_len = 5;
+	assert_int_equal(emudrive_ops.ioctl(f->priv, DEVCALL_SG_V3_WRITE,
+					    (unsigned long)&w), -EINVAL);
+	w.cmd_len = 10;
+	w.dxferp = NULL;
+	assert_int_equal(emudrive_ops.ioctl(f->priv, DEVCALL_SG_V3_WRITE,
+					    (unsigned long)&w), -EFAULT);
+	w.dxferp = b;
+	w.dxfer_len = 64u << 20;
+	assert_int_equal(emudrive_ops.ioctl(f->priv, DEVCALL_SG_V3_WRITE,
+					    (unsigned long)&w), -EINVAL);
+	assert_int_equal(emudrive_ops.read(f->priv, &rv, 1, -1, true),
+			 -EAGAIN);
+
+	/* the queue holds SG_MAX_QUEUE replies, then EDOM */
+	w.cmdp = (uint8_t *)inq;
+	w.cmd_len = 6;
+	w.dxfer_len = 96;
+	for (on = 0; on < 16; on++)
+		assert_int_equal(emudrive_ops.ioctl(f->priv,
+			DEVCALL_SG_V3_WRITE, (unsigned long)&w), 0);
+	assert_int_equal(emudrive_ops.ioctl(f->priv, DEVCALL_SG_V3_WRITE,
+					    (unsigned long)&w), -EDOM);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_dvd_plus_rw, setup_dvd,
 					teardown),
@@ -854,6 +963,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_sg_read_write, setup_rw,
 					teardown),
 	cmocka_unit_test_setup_teardown(test_sg_ioctls, setup_rw, teardown),
+	cmocka_unit_test_setup_teardown(test_sg_v3_write_read, setup_rw,
+					teardown),
 	cmocka_unit_test_setup_teardown(test_inquiry_and_mode_sense, setup_rw,
 					teardown),
 	cmocka_unit_test_setup_teardown(test_check_condition_format, setup_rw,

@@ -15,7 +15,9 @@ readback() {
 # next writable address of the disc in DEV (wodim -msinfo: last,next)
 nwa() { wodim dev=$1 -msinfo 2>/dev/null | tail -1 | cut -d, -f2; }
 
-/sgrw $rw 300 > /tmp/sgrw.log 2>&1; say SGRW $?
+# sg's read/write protocols on an sg node (sg's major: v3 writes too);
+# libburn's CD-RW, still blank here
+/sgrw /dev/sg0 300 > /tmp/sgrw.log 2>&1; say SGRW $?
 cat /tmp/sgrw.log
 
 # CD-RW: TAO, single session
