@@ -17,7 +17,9 @@
  * Samples are a function of the config and a per-file sequence number
  * (value = scale * seq + offset), so the guest can check every one.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE		/* O_DIRECT */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>

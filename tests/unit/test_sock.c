@@ -121,8 +121,9 @@ static pid_t connect_as(uid_t uid, gid_t gid, int *connect_errno)
 			err = errno;
 		if (write(p[1], &err, sizeof(err)) != sizeof(err))
 			_exit(3);
-		if (!err)
-			(void)read(s, &c, 1);
+		/* Stay connected until the peer hangs up; the byte is not used. */
+		if (!err && read(s, &c, 1) < 0)
+			_exit(0);
 		_exit(0);
 	}
 	close(p[1]);
