@@ -675,16 +675,6 @@ static int script_fsync(void *priv, bool datasync)
 	return script_simple(priv, SCRIPT_FSYNC);
 }
 
-static size_t iov_total(const struct iovec *iov, int iovcnt)
-{
-	size_t n = 0;
-	int i;
-
-	for (i = 0; i < iovcnt; i++)
-		n += iov[i].iov_len;
-	return n;
-}
-
 /* read: out= is the data (up to the buffer); default end of file. */
 static ssize_t script_read(void *priv, const struct iovec *iov, int iovcnt,
 			   int64_t off, bool nonblock)
@@ -693,7 +683,7 @@ static ssize_t script_read(void *priv, const struct iovec *iov, int iovcnt,
 	struct script_dev *d = f->dev;
 	struct script_rule *rule = script_enter(d, SCRIPT_READ, 0);
 	const struct script_bytes *b = rule ? &rule->out[0] : NULL;
-	size_t want = iov_total(iov, iovcnt), done = 0;
+	size_t want = devcall_iov_len(iov, iovcnt), done = 0;
 	size_t have = b && b->data ? b->len : 0;
 	ssize_t ret;
 	struct rec r;
@@ -739,7 +729,7 @@ static ssize_t script_write(void *priv, const struct iovec *iov, int iovcnt,
 	struct script_file *f = priv;
 	struct script_dev *d = f->dev;
 	struct script_rule *rule = script_enter(d, SCRIPT_WRITE, 0);
-	size_t want = iov_total(iov, iovcnt), n = 0;
+	size_t want = devcall_iov_len(iov, iovcnt), n = 0;
 	uint8_t *copy = malloc(RECORD_BYTES);
 	ssize_t ret;
 	struct rec r;

@@ -215,6 +215,17 @@ struct backend_ops {
 			struct backend_file_info *info);
 };
 
+/* The bytes a read or write op's iovecs cover: the guest's count. */
+static inline size_t devcall_iov_len(const struct iovec *iov, int iovcnt)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < iovcnt; i++)
+		n += iov[i].iov_len;
+	return n;
+}
+
 /*
  * Add a backend. ops must stay valid for the daemon's life (a static
  * const table). Registering the same table again is a no-op. 0, -EINVAL

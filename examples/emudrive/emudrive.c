@@ -135,16 +135,6 @@ static int emu_poll_fd(void *priv)
 	return ((struct emu_file *)priv)->evfd;
 }
 
-static size_t iov_total(const struct iovec *iov, int iovcnt)
-{
-	size_t n = 0;
-	int i;
-
-	for (i = 0; i < iovcnt; i++)
-		n += iov[i].iov_len;
-	return n;
-}
-
 static void put_le32(uint8_t *p, uint32_t v)
 {
 	p[0] = v;
@@ -170,7 +160,7 @@ static ssize_t emu_read(void *priv, const struct iovec *iov, int iovcnt,
 			int64_t off, bool nonblock)
 {
 	struct emu_file *f = priv;
-	size_t count = iov_total(iov, iovcnt), done = 0, want;
+	size_t count = devcall_iov_len(iov, iovcnt), done = 0, want;
 	struct emu_reply r;
 	int i;
 
@@ -262,7 +252,7 @@ static ssize_t emu_write(void *priv, const struct iovec *iov, int iovcnt,
 {
 	static const uint8_t cmd_size[8] = { 6, 10, 10, 12, 16, 12, 10, 10 };
 	struct emu_file *f = priv;
-	size_t count = iov_total(iov, iovcnt), pos = 0;
+	size_t count = devcall_iov_len(iov, iovcnt), pos = 0;
 	struct mmc_sense sense = { 0 };
 	int32_t reply_len, input, mx;
 	struct emu_reply r = { 0 };
