@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,9 @@
 
 /* The guest's page size (x86_64), for the alignment copies keep. */
 #define DISPATCH_PAGE	4096u
+
+/* iovecs a read or write builds on the stack: more are malloc'ed. */
+#define RW_IOV_ON_STACK	64
 
 /* dispatch_op()'s answer for "park this request" (dispatch_wait). */
 #define DISPATCH_WAIT	INT64_MIN
@@ -262,7 +267,8 @@ static int64_t do_read_write(const struct dispatch_env *env,
 	bool nonblock = req->flags & DEVCALL_REQ_F_NONBLOCK;
 	bool write = req->op == DEVCALL_OP_WRITE;
 	int acc = f->oflags & O_ACCMODE;
-	struct iovec *iov, one;
+	struct iovec *iov, one, small[RW_IOV_ON_STACK];
+	size_t nr_iov;
 	int64_t off = -1, ret;
 	int nr;
 
@@ -309,20 +315,22 @@ static int64_t do_read_write(const struct dispatch_env *env,
 		ret = write_copied(env, req, f, off, nonblock, wait);
 		goto out;
 	}
-	iov = calloc((size_t)req->buf[0].nr_segs * GUEST_MEM_MAX_REGIONS,
-		     sizeof(*iov));
+	/* A segment may cross RAM regions: each gives up to that many. */
+	nr_iov = (size_t)req->buf[0].nr_segs * GUEST_MEM_MAX_REGIONS;
+	iov = nr_iov <= RW_IOV_ON_STACK ? small : malloc(nr_iov * sizeof(*iov));
 	if (!iov)
 		return -ENOMEM;
 	/* Zero-copy: the host driver reads or writes guest RAM itself. */
 	nr = guest_buf_to_iov(memory_of(env), &req->buf[0], req->len,
 			      write ? GUEST_SEG_TO_HOST : GUEST_SEG_FROM_HOST,
-			      iov, req->buf[0].nr_segs * GUEST_MEM_MAX_REGIONS);
+			      iov, nr_iov);
 	if (nr < 0)
 		ret = nr;
 	else
 		ret = rw_request(f, write, iov, nr, off, nonblock, wait,
 				 req->len);
-	free(iov);
+	if (iov != small)
+		free(iov);
 out:
 	if (ret > (int64_t)req->len)	/* a backend must not claim more */
 		ret = -EIO;
@@ -1042,11 +1050,57 @@ void dispatch_request_wait(struct vm *vm, const struct request *req,
 	dispatch_request_env(vm, &env, req, resp, wait);
 }
 
+/*
+ * A decoded request is large (its segment table alone is 64 KiB): each
+ * thread keeps one instead of a malloc per call, whose free handed the
+ * pages back to the kernel (madvise) every few calls. The key's
+ * destructor frees it when the thread exits (a VM's workers, at remove).
+ * A nested call on the same thread (none today) gets its own malloc.
+ */
+static pthread_key_t req_key;
+static pthread_once_t req_once = PTHREAD_ONCE_INIT;
+static bool req_key_ok;
+static __thread bool req_busy;
+
+static void req_key_make(void)
+{
+	req_key_ok = !pthread_key_create(&req_key, free);
+}
+
+static struct request *request_get(void)
+{
+	struct request *req;
+
+	pthread_once(&req_once, req_key_make);
+	if (!req_key_ok || req_busy)
+		return malloc(sizeof(*req));
+	req = pthread_getspecific(req_key);
+	if (!req) {
+		req = malloc(sizeof(*req));
+		if (!req)
+			return NULL;
+		if (pthread_setspecific(req_key, req)) {
+			free(req);
+			return malloc(sizeof(*req));
+		}
+	}
+	req_busy = true;
+	return req;
+}
+
+static void request_put(struct request *req)
+{
+	if (req && req_key_ok && req == pthread_getspecific(req_key))
+		req_busy = false;
+	else
+		free(req);
+}
+
 size_t dispatch_wire(struct vm *vm, const struct dispatch_env *env,
 		     const void *req_wire, size_t len, void *resp_wire,
 		     size_t cap, struct dispatch_wait *wait)
 {
-	struct request *req = malloc(sizeof(*req));
+	struct request *req = request_get();
 	struct response resp;
 	int ret;
 
@@ -1073,12 +1127,12 @@ size_t dispatch_wire(struct vm *vm, const struct dispatch_env *env,
 			if (wait && !wait->exp && req->op == DEVCALL_OP_OPEN)
 				wait->exp = vm_export_by_id(vm, req->export_id);
 			if (wait && wait->file) {
-				free(req);
+				request_put(req);
 				return 0;
 			}
 		}
 	}
-	free(req);
+	request_put(req);
 	if (wait)
 		wait->result = resp.result;
 	ret = response_encode(&resp, resp_wire, cap);
