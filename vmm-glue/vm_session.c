@@ -114,6 +114,35 @@ static void fill_defaults(const struct daemon_config *d,
 }
 
 /*
+ * Answers put on the used ring by the worker serving a run of chains,
+ * not signalled yet: the run ends with one interrupt for all of them, as
+ * QEMU's virtio-blk sends one per batch of completions. Only while that
+ * worker goes on to another short call (session_ring()): an answer
+ * waits at most for it, never for a call that may block or a long
+ * transfer. Parked calls answered by other threads signal at once.
+ */
+struct irq_batch {
+	struct vm_session *s;
+	unsigned int held;
+};
+static __thread struct irq_batch *irq_batch;
+
+static void session_interrupt(struct vm_session *s)
+{
+	if (vq_wants_interrupt(&s->vq))
+		ivshmem_server_interrupt(&s->srv,
+					 DEVCALL_MSIX_VEC_QUEUE(DEVCALL_QUEUE_REQ));
+}
+
+static void irq_batch_flush(struct irq_batch *b)
+{
+	if (b->held) {
+		b->held = 0;
+		session_interrupt(b->s);
+	}
+}
+
+/*
  * The call lifecycle's transport ops.
  */
 
@@ -121,13 +150,18 @@ static void scall_answer(struct call *c, const void *resp, size_t n)
 {
 	struct session_call *sc = (struct session_call *)c;
 	struct vm_session *s = sc->s;
+	struct irq_batch *b = irq_batch;
 
 	sc->ts[TS_ANSWER] = stages_now();
 	/* A call of an old epoch writes nothing: its queue is gone too. */
-	if (resp && vq_answer(&s->vq, &sc->chain, resp, n) >= 0 &&
-	    vq_wants_interrupt(&s->vq))
-		ivshmem_server_interrupt(&s->srv,
-					 DEVCALL_MSIX_VEC_QUEUE(DEVCALL_QUEUE_REQ));
+	if (resp && vq_answer(&s->vq, &sc->chain, resp, n) >= 0) {
+		if (b && b->s == s) {
+			if (++b->held >= SESSION_IRQ_BATCH)
+				irq_batch_flush(b);
+		} else {
+			session_interrupt(s);
+		}
+	}
 	if (__builtin_expect(stages_fd >= 0, 0))
 		stages_write(c, sc->ts);
 }
@@ -212,7 +246,7 @@ static struct session_call *session_pop(struct vm_session *s,
  * doorbell back on first, so the calls published meanwhile wake another
  * worker.
  */
-static bool scall_quick(const struct call *c)
+static bool scall_quick(const struct call *c, uint32_t *len)
 {
 	struct devcall_req h;
 	unsigned int op;
@@ -221,6 +255,7 @@ static bool scall_quick(const struct call *c)
 		return false;
 	memcpy(&h, c->wire, sizeof(h));
 	op = le16toh(h.op);
+	*len = le32toh(h.len);
 	return op == DEVCALL_OP_READ || op == DEVCALL_OP_WRITE ||
 	       op == DEVCALL_OP_BLKINFO || op == DEVCALL_OP_LAYOUT;
 }
@@ -238,22 +273,26 @@ static void session_ring(void *ctx)
 {
 	struct vm_session *s = ctx;
 	unsigned int vec = DEVCALL_DB_VEC_QUEUE(DEVCALL_QUEUE_REQ);
+	struct irq_batch batch = { .s = s };
 	struct dispatch_env env;
 	struct session_call *sc;
 	uint64_t wake;
 	unsigned int n;
+	uint32_t len;
 	bool quick;
 
 	if (!ivshmem_server_doorbell_read(&s->srv, vec))
 		return;
+	irq_batch = &batch;
 	vq_poll_enter(&s->vq);
 	for (n = 0; n < SESSION_KICK_BUDGET; n++) {
 		wake = stages_now();
 		sc = session_pop(s, &env);
 		if (!sc) {
+			irq_batch_flush(&batch);
 			/* Published as we turned the doorbell on: take it. */
 			if (!vq_poll_leave(&s->vq))
-				return;
+				goto out;
 			vq_poll_enter(&s->vq);
 			continue;
 		}
@@ -266,13 +305,18 @@ static void session_ring(void *ctx)
 			continue;
 		sc->ts[TS_QUEUED] = stages_now();
 		sc->ts[TS_RUN] = sc->ts[TS_QUEUED];
-		quick = scall_quick(&sc->call);
+		len = 0;
+		quick = scall_quick(&sc->call, &len);
+		/* The answers held so far do not wait behind this one. */
+		if (!quick || len > SESSION_IRQ_HOLD_BYTES)
+			irq_batch_flush(&batch);
 		if (!quick && vq_poll_leave(&s->vq) && pool_has_idle(s->pool))
 			ivshmem_server_rearm(&s->srv, vec);
 		call_serve(&sc->call);
 		if (!quick)
 			vq_poll_enter(&s->vq);
 	}
+	irq_batch_flush(&batch);
 	vq_poll_leave(&s->vq);
 	/*
 	 * A guest that keeps the ring full keeps its workers running: let
@@ -280,7 +324,11 @@ static void session_ring(void *ctx)
 	 * VMs' workers) have the CPU before this one goes on.
 	 */
 	ivshmem_server_rearm(&s->srv, vec);
+	irq_batch = NULL;
 	sched_yield();
+	return;
+out:
+	irq_batch = NULL;
 }
 
 static void session_doorbell_fd(void *ctx, unsigned int vec, int fd, bool on)

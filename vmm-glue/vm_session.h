@@ -32,6 +32,14 @@
 /* Chains taken from the ring per doorbell before others get a turn. */
 #define SESSION_KICK_BUDGET	64
 
+/*
+ * Answers a worker may leave unsignalled while it serves the next chain
+ * of a run, and the largest read or write it holds an interrupt for: one
+ * interrupt then covers the run, and none waits behind a long call.
+ */
+#define SESSION_IRQ_BATCH	16
+#define SESSION_IRQ_HOLD_BYTES	(64u << 10)
+
 struct session_ev {
 	struct event_src src;
 	struct vm_session *s;

@@ -515,6 +515,109 @@ release:
 	return ret;
 }
 
+/* ---- irq-batch: one interrupt for a run, never an answer without ---- */
+
+/*
+ * Reap until every slot in slot[] is answered, waking on A's queue
+ * interrupt alone (fq_wait() also polls the ring): an answer the daemon
+ * left on the ring with no interrupt after it times out here. Adds the
+ * interrupts seen (the eventfd's count: every write the daemon made).
+ */
+static int wait_by_irq(struct fq *f, const int *slot, int n, int ms,
+		       uint64_t *irqs)
+{
+	struct pollfd p = {
+		.fd = f->irq_fd[DEVCALL_MSIX_VEC_QUEUE(DEVCALL_QUEUE_REQ)],
+		.events = POLLIN,
+	};
+	uint64_t v;
+	int i, done;
+
+	for (;;) {
+		fq_reap(f);
+		for (i = done = 0; i < n; i++)
+			done += fq_result(f, slot[i]) != FQ_NO_ANSWER;
+		if (done == n)
+			return 0;
+		if (poll(&p, 1, ms) <= 0 || read(p.fd, &v, sizeof(v)) != sizeof(v))
+			return -ETIMEDOUT;
+		*irqs += v;
+	}
+}
+
+static void irq_drain(struct fq *f)
+{
+	fq_reap(f);
+	fq_wait_irq(f, DEVCALL_MSIX_VEC_QUEUE(DEVCALL_QUEUE_REQ), 0);
+}
+
+#define IRQ_RUN		32
+
+static int t_irq_batch(struct ctx *c)
+{
+	struct fq *a = &c->a;
+	int slot[IRQ_RUN], i, ret = 0, rfd;
+	uint64_t irqs = 0;
+	int64_t h;
+
+	h = fq_open(a, EXP_ZERO, DEVCALL_O_RDONLY, CALL_MS);
+	if (h <= 0)
+		return fail(c, "OPEN of zero: %lld", (long long)h);
+	/* A run of short reads in one kick: fewer interrupts than answers. */
+	irq_drain(a);
+	for (i = 0; i < IRQ_RUN; i++)
+		slot[i] = submit_simple(a, DEVCALL_OP_READ, (uint64_t)h, 16, 0, 0);
+	fq_kick(a);
+	if (wait_by_irq(a, slot, IRQ_RUN, CALL_MS, &irqs))
+		ret = fail(c, "answers of a run of %d READs left on the ring "
+			   "with no interrupt after them", IRQ_RUN);
+	for (i = 0; i < IRQ_RUN; i++) {
+		if (!ret && fq_result(a, slot[i]) != 16)
+			ret = fail(c, "READ %d answered %lld", i,
+				   (long long)fq_result(a, slot[i]));
+		fq_release(a, slot[i]);
+	}
+	printf("# irq-batch: %d READs, %llu interrupts\n", IRQ_RUN,
+	       (unsigned long long)irqs);
+	if (!ret && (irqs == 0 || irqs >= IRQ_RUN))
+		ret = fail(c, "%llu interrupts for %d answers in one run",
+			   (unsigned long long)irqs, IRQ_RUN);
+
+	/*
+	 * All of A's workers but one held in OPENs of a FIFO with no
+	 * reader; then a short READ and one more such OPEN, both for the
+	 * last worker: the READ's answer is signalled before that worker
+	 * blocks, not held behind the OPEN.
+	 */
+	for (i = 0; i < A_WORKERS - 1; i++)
+		slot[2 + i] = submit_open(a, EXP_WFIFO, DEVCALL_O_WRONLY);
+	fq_kick(a);
+	msleep(100);
+	irq_drain(a);
+	slot[0] = submit_simple(a, DEVCALL_OP_READ, (uint64_t)h, 16, 0, 0);
+	slot[1] = submit_open(a, EXP_WFIFO, DEVCALL_O_WRONLY);
+	fq_kick(a);
+	if (!ret && wait_by_irq(a, slot, 1, CALL_MS, &irqs))
+		ret = fail(c, "a READ's answer held behind a blocking OPEN");
+	if (!ret && fq_result(a, slot[1]) != FQ_NO_ANSWER)
+		ret = fail(c, "the OPEN of a FIFO with no reader did not block");
+	rfd = wfifo_release(c);
+	for (i = 1; i < A_WORKERS + 1; i++) {
+		if (fq_wait(a, slot[i], 3000)) {
+			ret = ret ? ret : fail(c, "an OPEN not answered after "
+					       "the FIFO got a reader");
+		} else if (fq_result(a, slot[i]) > 0) {
+			fq_close(a, (uint64_t)fq_result(a, slot[i]), CALL_MS);
+		}
+		fq_release(a, slot[i]);
+	}
+	fq_release(a, slot[0]);
+	if (rfd >= 0)
+		close(rfd);
+	fq_close(a, (uint64_t)h, CALL_MS);
+	return ret;
+}
+
 /* ---- 5: reset-around-queued-call ---- */
 
 static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
@@ -1751,6 +1854,7 @@ static const struct scenario scenarios[] = {
 	{ .name = "parked-poll-flood", .fn = t_parked_poll_flood },
 	{ .name = "parked-read-bytes", .fn = t_parked_read_bytes },
 	{ .name = "blocking-opens", .fn = t_blocking_opens },
+	{ .name = "irq-batch", .fn = t_irq_batch },
 	{ .name = "reset-around-queued-call", .fn = t_reset_around_queued_call },
 	{ .name = "open-racing-reset", .fn = t_open_racing_reset },
 	{ .name = "bad-desc-index", .fn_arg = t_bad_chain, .arg = BAD_INDEX },
