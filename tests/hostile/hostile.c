@@ -48,7 +48,11 @@
 #define NOBODY		65534
 
 /* The exports run.sh gives A and B, in this order (ids 1..). */
-enum { EXP_ZERO = 1, EXP_NULL, EXP_FIFO, EXP_WFIFO, EXP_EXCL, EXP_FILE };
+enum { EXP_ZERO = 1, EXP_NULL, EXP_FIFO, EXP_WFIFO, EXP_EXCL, EXP_FILE,
+       EXP_SLOW };
+
+/* EXP_SLOW's reads: 16 bytes after SLOW_READ_MS (a script rule). */
+#define SLOW_READ_MS	50
 
 /* A's budget as run.sh configures it (max-calls, max-call-bytes). */
 #define A_MAX_CALLS	64
@@ -615,6 +619,59 @@ static int t_irq_batch(struct ctx *c)
 	if (rfd >= 0)
 		close(rfd);
 	fq_close(a, (uint64_t)h, CALL_MS);
+	return ret;
+}
+
+/* ---- slow-reads-side-by-side: short calls that take long ---- */
+
+/*
+ * Reads are served in a row by the worker that took them while they
+ * are fast; when each takes long (a disk's, here a script's 50 ms) the
+ * chains behind one go to the other workers, so the host device sees
+ * them side by side. Fast reads first teach the session they are fast.
+ */
+#define SLOW_RUN	8
+
+static int t_slow_reads(struct ctx *c)
+{
+	struct fq *a = &c->a;
+	int slot[SLOW_RUN], i, round, ret = 0;
+	int64_t hz, hs, t, ms = 0;
+
+	hz = fq_open(a, EXP_ZERO, DEVCALL_O_RDONLY, CALL_MS);
+	hs = fq_open(a, EXP_SLOW, DEVCALL_O_RDONLY, CALL_MS);
+	if (hz <= 0 || hs <= 0)
+		return fail(c, "OPEN of zero or slow: %lld %lld",
+			    (long long)hz, (long long)hs);
+	for (i = 0; i < 64 && !ret; i++)
+		if (fq_read_inline(a, (uint64_t)hz, 16, 0, CALL_MS) != 16)
+			ret = fail(c, "READ of zero %d", i);
+	/* Twice: the first run also teaches the session they are slow. */
+	for (round = 0; round < 2 && !ret; round++) {
+		for (i = 0; i < SLOW_RUN; i++)
+			slot[i] = submit_simple(a, DEVCALL_OP_READ,
+						(uint64_t)hs, 16, 0, 0);
+		t = fq_now_ms();
+		fq_kick(a);
+		for (i = 0; i < SLOW_RUN; i++) {
+			if (fq_wait(a, slot[i], 5000))
+				ret = ret ? ret : fail(c, "slow READ %d not "
+						       "answered", i);
+			else if (!ret && fq_result(a, slot[i]) != 16)
+				ret = fail(c, "slow READ %d: %lld", i,
+					   (long long)fq_result(a, slot[i]));
+			fq_release(a, slot[i]);
+		}
+		ms = fq_now_ms() - t;
+	}
+	printf("# slow-reads: %d READs of %d ms each with %d workers: %lld ms\n",
+	       SLOW_RUN, SLOW_READ_MS, A_WORKERS, (long long)ms);
+	/* One at a time: SLOW_RUN * 50 = 400 ms; four side by side: 100. */
+	if (!ret && ms >= SLOW_RUN * SLOW_READ_MS * 3 / 4)
+		ret = fail(c, "%d slow READs took %lld ms: served one at a "
+			   "time", SLOW_RUN, (long long)ms);
+	fq_close(a, (uint64_t)hz, CALL_MS);
+	fq_close(a, (uint64_t)hs, CALL_MS);
 	return ret;
 }
 
@@ -1855,6 +1912,7 @@ static const struct scenario scenarios[] = {
 	{ .name = "parked-read-bytes", .fn = t_parked_read_bytes },
 	{ .name = "blocking-opens", .fn = t_blocking_opens },
 	{ .name = "irq-batch", .fn = t_irq_batch },
+	{ .name = "slow-reads-side-by-side", .fn = t_slow_reads },
 	{ .name = "reset-around-queued-call", .fn = t_reset_around_queued_call },
 	{ .name = "open-racing-reset", .fn = t_open_racing_reset },
 	{ .name = "bad-desc-index", .fn_arg = t_bad_chain, .arg = BAD_INDEX },

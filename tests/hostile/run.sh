@@ -35,6 +35,8 @@ mkfifo "$dir/a.fifo" "$dir/a-w.fifo" "$dir/b.fifo" "$dir/b-w.fifo"
 head -c 4096 /dev/zero > "$dir/excl.bin"
 head -c 4096 /dev/zero > "$dir/a-file.bin"
 head -c 4096 /dev/zero > "$dir/b-file.bin"
+# A device whose reads are short calls that take long, as a disk's do.
+echo 'read result=16 delay=50ms' > "$dir/slow.script"
 # Guest RAM in a private directory, as the daemon requires (0700).
 mkdir -m 0700 "$dir/ram"
 truncate -s 64M "$dir/ram/sym-target.ram" "$dir/ram/own.ram"
@@ -58,6 +60,7 @@ write_config() {	# write_config WITH-BUDGET
 			printf '[export %s wfifo]\npath = %s/%s-w.fifo\n' $v "$dir" $v
 			printf '[export %s excl]\npath = %s/excl.bin\nsharing = exclusive\n' $v "$dir"
 			printf '[export %s file]\npath = %s/%s-file.bin\naccess = rw\n' $v "$dir" $v
+			printf '[export %s slow]\npath = /dev/null\nbackend = script\nscript = %s/slow.script\n' $v "$dir"
 		done
 	} > "$dir/vms.ini"
 }
