@@ -118,12 +118,30 @@ static void devcall_call_free_work(struct work_struct *work)
 	devcall_call_free(container_of(work, struct devcall_call, free_work));
 }
 
-/* The last reference dropped in atomic context: free it from a worker. */
+/*
+ * Whether freeing c may sleep: unpinning user pages marks them dirty
+ * under the page lock, and vfree() wants process context.
+ */
+static bool devcall_call_free_sleeps(const struct devcall_call *c)
+{
+	return (!c->kernel_pages && c->nr_pages) ||
+	       is_vmalloc_addr(c->pages) || is_vmalloc_addr(c->segs);
+}
+
+/*
+ * The last reference dropped in atomic context (the ring's, in the
+ * interrupt handler): free it here when that cannot sleep (a block
+ * request's kernel pages, kmalloc'ed tables), else from a worker. A
+ * worker per block request was a context switch per request.
+ */
 static void devcall_call_release_deferred(struct kref *ref)
 {
 	struct devcall_call *c = container_of(ref, struct devcall_call, ref);
 
-	schedule_work(&c->free_work);
+	if (devcall_call_free_sleeps(c))
+		schedule_work(&c->free_work);
+	else
+		devcall_call_free(c);
 }
 
 static s64 devcall_result(struct devcall_call *c);
