@@ -534,7 +534,14 @@ static int dcb_probe(struct devcall_export *exp)
 	dd->tag_set.queue_depth = DCB_QUEUE_DEPTH;
 	dd->tag_set.numa_node = NUMA_NO_NODE;
 	dd->tag_set.cmd_size = sizeof(struct dcb_cmd);
-	dd->tag_set.flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_BLOCKING;
+	/*
+	 * No guest I/O scheduler by default: the host's block layer
+	 * schedules the real device. With mq-deadline (the default for one
+	 * hardware queue) every request was dispatched from a kworker, a
+	 * context switch per request. udev or the admin may still set one.
+	 */
+	dd->tag_set.flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_BLOCKING |
+			    BLK_MQ_F_NO_SCHED_BY_DEFAULT;
 	dd->tag_set.driver_data = dd;
 	ret = blk_mq_alloc_tag_set(&dd->tag_set);
 	if (ret)
