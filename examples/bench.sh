@@ -4,7 +4,10 @@
 #   host-native   dcbench on the host itself, O_DIRECT
 #   devcall       the guest's forwarded char node (guest-type = char)
 #   devcall-blk   the guest's devcall_blk disk (default guest-type)
-#   virtio-blk    QEMU's virtio-blk on the same disk, cache=none (O_DIRECT)
+#   virtio-blk    QEMU's virtio-blk on the same disk, cache=none (O_DIRECT),
+#                 with the guest's default I/O scheduler (one queue:
+#                 mq-deadline)
+#   virtio-blk-none  the same with the scheduler devcall-blk has: none
 # plus SG_IO TEST UNIT READY on the emulated drive (guest against the
 # plugin called directly on the host), a BLKGETSIZE64 loop (guest against
 # host), the per-stage breakdown of one 4 KiB read, and, with fake guests
@@ -53,8 +56,26 @@ echo "# host-native: $runs runs" >&2
 "$benchhost" tur 20000 "$runs" > "$out/host-tur.out"
 
 echo "# guest (one TCG guest): $runs runs per path" >&2
+# The paths take turns, a run each, in a rotating order: a drift of the
+# machine (other load, a TCG warm-up) falls on all of them alike.
+# DEVICE MiB-OFFSET NAME SCHEDULER ("-": leave it)
+io_paths=("/dev/devcall/disk 0 devcall -" "/dev/devcall/dblk 64 devcall-blk -"
+	  "/dev/vda 128 virtio-blk mq-deadline" "/dev/vda 192 virtio-blk-none none")
+io_runs=
+for ((r = 0; r < runs; r++)); do
+	for ((k = 0; k < ${#io_paths[@]}; k++)); do
+		set -- ${io_paths[(r + k) % ${#io_paths[@]}]}
+		[ "$4" != - ] &&
+			io_runs+="echo $4 > /sys/block/\$(basename $1)/queue/scheduler
+"
+		io_runs+="/dcbench io $1 $2 1 | sed 's/^/$3 /'
+"
+	done
+done
 accel=$("$top/vmm-glue/devcall-vm" --print-accel)
 : > "$out/disc.img"
+# sysrq on in the guest: should it hang, the QEMU monitor's
+# "sendkey alt-sysrq-w" prints its blocked tasks to the console log.
 DEVCALLD_STAGES=$out/stages.txt "$top/vmm-glue/devcall-vm" --name bench \
 	--timeout 900 --log "$out/console.log" --daemon-log "$out/devcalld.log" \
 	--export "disk=$disk,guest-type=char" --export "dblk=$disk" \
@@ -63,10 +84,8 @@ DEVCALLD_STAGES=$out/stages.txt "$top/vmm-glue/devcall-vm" --name bench \
 	--module virtio_blk --module virtio_pci \
 	--qemu-arg -drive --qemu-arg "file=$disk,format=raw,if=virtio,cache=none,aio=threads" \
 	--file "$dcbench:/dcbench" \
-	-- sh -c "i=0; while { [ ! -b /dev/vda ] || [ ! -b /dev/devcall/dblk ]; } && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
-		/dcbench io /dev/devcall/disk 0 $runs | sed 's/^/devcall /'
-		/dcbench io /dev/devcall/dblk 64 $runs | sed 's/^/devcall-blk /'
-		/dcbench io /dev/vda 128 $runs | sed 's/^/virtio-blk /'
+	-- sh -c "echo 1 > /proc/sys/kernel/sysrq; i=0; while { [ ! -b /dev/vda ] || [ ! -b /dev/devcall/dblk ]; } && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
+		$io_runs
 		/dcbench ioctl /dev/devcall/disk 2000 $runs | sed 's/^/devcall /'
 		/dcbench ioctl /dev/devcall/dblk 2000 $runs | sed 's/^/devcall-blk /'
 		/dcbench ioctl /dev/vda 2000 $runs | sed 's/^/virtio-blk /'
@@ -105,32 +124,33 @@ kill "$daemon"; wait "$daemon" 2>/dev/null || true
 daemon=
 
 # ---- the table ----
-paths=(host-native devcall devcall-blk virtio-blk)
+paths=(host-native devcall devcall-blk virtio-blk virtio-blk-none)
 pfile() { [ "$1" = host-native ] && echo "$out/host-native.out" || echo "$out/guest-$1.out"; }
-for p in devcall devcall-blk virtio-blk; do
+for p in devcall devcall-blk virtio-blk virtio-blk-none; do
 	sed -n "s/^$p //p" "$out/guest.out" > "$out/guest-$p.out"
 done
 sed -n 's/^IOCTL/IOCTL/p' "$out/host-ioctl.out" >> "$out/host-native.out"
 fields=(write_MBps read_MBps read4k_us iops_qd32)
 printf '\ndevcall bench: %s, zram disk, guest accelerator %s, %d runs, min/median/max\n' \
 	"$(date -u +%FT%TZ)" "$accel" "$runs"
-printf '%-12s %-8s %-20s %-20s %-16s %-18s %-18s\n' path mode "write MB/s" \
+printf '%-15s %-8s %-20s %-20s %-16s %-18s %-18s\n' path mode "write MB/s" \
 	"read MB/s" "4K read us qd1" "4K IOPS qd32" "BLKGETSIZE64/s"
 for p in "${paths[@]}"; do
 	f=$(pfile "$p")
-	line=$(printf '%-12s %-8s' "$p" O_DIRECT)
+	line=$(printf '%-15s %-8s' "$p" O_DIRECT)
 	for k in "${fields[@]}"; do
 		line+=$(printf ' %-20s' "$(stat3 "$f" BENCH "$k" | tr ' ' /)")
 	done
-	line+=$(printf ' %-18s' "$(stat3 "$f" IOCTL calls_per_s | tr ' ' /)")
+	line+=$(printf ' %-18s' "$(stat3 "$f" IOCTL calls_per_s | tr ' ' / | sed 's|null/null/null|-|')")
 	echo "$line"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 && a != "null") ? a / b : 0}'; }
 echo
-echo "ratios of medians (devcall path / virtio-blk; latency: lower is better):"
-for p in devcall devcall-blk; do
-	f=$(pfile "$p") v=$(pfile virtio-blk)
-	printf '  %-12s write %sx  read %sx  4K latency %sx  qd32 IOPS %sx\n' "$p" \
+echo "ratios of medians (devcall path / virtio-blk path; latency: lower is better):"
+for pv in devcall:virtio-blk devcall-blk:virtio-blk devcall-blk:virtio-blk-none; do
+	p=${pv%%:*}
+	f=$(pfile "$p") v=$(pfile "${pv#*:}")
+	printf '  %-27s write %sx  read %sx  4K latency %sx  qd32 IOPS %sx\n' "$p / ${pv#*:}" \
 		"$(ratio "$(med "$f" BENCH write_MBps)" "$(med "$v" BENCH write_MBps)")" \
 		"$(ratio "$(med "$f" BENCH read_MBps)" "$(med "$v" BENCH read_MBps)")" \
 		"$(ratio "$(med "$f" BENCH read4k_us)" "$(med "$v" BENCH read4k_us)")" \
