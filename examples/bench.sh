@@ -172,7 +172,9 @@ printf 'BLKGETSIZE64/s on the char node: guest %s, host %s; guest/host %s\n' \
 lv() { sed -n "s/^$1 .*$2=\([0-9.]*\).*/\1/p" "$out/load.out" | head -n1; }
 echo "daemon CPU per forwarded 4 KiB read (fake guest, 20000 calls): $(lv CPU daemon_us_per_call) us," \
 	"host pread $(lv CPU host_syscall_us) us, overhead $(lv CPU overhead_us) us," \
-	"$(lv CPU ctxsw_per_call) context switches per call"
+	"$(lv CPU ctxsw_per_call) context switches per call; a bare thread doing the same" \
+	"wake-up, pread and eventfd answer: $(lv CPU floor_us_per_call) us, devcall beyond it" \
+	"$(lv CPU over_floor_us) us"
 echo "scale (fake guests, no TCG): $(lv SCALE vms) VMs x $(lv SCALE depth) in flight:" \
 	"$(lv SCALE iops) IOPS, p99 per VM $(lv SCALE p99_min_us)-$(lv SCALE p99_max_us) us," \
 	"max/min p99 $(lv SCALE p99_ratio); daemon $(lv SCALE cpu_us_per_call) us CPU and" \
@@ -211,9 +213,9 @@ json_path() {	# json_path NAME FILE
 	for p in "${paths[@]}"; do json_path "$p" "$(pfile "$p")"; echo ","; done
 	printf '  "sg_io_tur": {"guest_per_s": %s, "host_plugin_per_s": %s, "ratio": %s, "daemon_ioctl_calls": %d, "guest_ioctls": %d},\n' \
 		"$tur_g" "$tur_h" "$(ratio "$tur_g" "$tur_h")" "$nioc" $((4000 * runs))
-	printf '  "daemon_cpu": {"us_per_call": %s, "host_syscall_us": %s, "overhead_us": %s, "ctxsw_per_call": %s},\n' \
+	printf '  "daemon_cpu": {"us_per_call": %s, "host_syscall_us": %s, "overhead_us": %s, "ctxsw_per_call": %s, "floor_us_per_call": %s, "over_floor_us": %s},\n' \
 		"$(lv CPU daemon_us_per_call)" "$(lv CPU host_syscall_us)" "$(lv CPU overhead_us)" \
-		"$(lv CPU ctxsw_per_call)"
+		"$(lv CPU ctxsw_per_call)" "$(lv CPU floor_us_per_call)" "$(lv CPU over_floor_us)"
 	printf '  "scale": {"driver": "fake guests", "vms": %s, "depth": %s, "iops": %s, "p99_min_us": %s, "p99_max_us": %s, "p99_ratio": %s, "cpu_us_per_call": %s, "ctxsw_per_call": %s},\n' \
 		"$(lv SCALE vms)" "$(lv SCALE depth)" "$(lv SCALE iops)" \
 		"$(lv SCALE p99_min_us)" "$(lv SCALE p99_max_us)" "$(lv SCALE p99_ratio)" \
