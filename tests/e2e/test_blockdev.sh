@@ -49,7 +49,7 @@ for d in zdisk ldisk; do
 	dev=/dev/devcall/$d
 	[ -b "$dev" ]; check "$d-is-block-device" $?
 	sys="/sys/block/devcall!$d"
-	for a in logical_block_size physical_block_size rotational discard_max_bytes; do
+	for a in logical_block_size physical_block_size rotational discard_max_bytes scheduler; do
 		echo "VALUE $d-$a $(cat "$sys/queue/$a")"
 	done
 	echo "VALUE $d-size $(cat "$sys/size")"
@@ -168,6 +168,10 @@ for d in zdisk:$zdev ldisk:$loop; do
 	g=$(value "$name-rotational") h=$(cat "$q/rotational")
 	result "$name-rotational-is-host" "$([ "$g" = "$h" ] && echo ok || echo fail)" "guest $g host $h"
 done
+# No second I/O scheduler in the guest: the host's schedules the device.
+g=$(value zdisk-scheduler)
+result zdisk-no-guest-scheduler \
+	"$(case "$g" in *"[none]"*) echo ok ;; *) echo fail ;; esac)" "scheduler $g"
 g=$(value zdisk-discard_max_bytes)
 result zdisk-discard-offered "$([ -n "$g" ] && [ "$g" -gt 0 ] && echo ok || echo fail)" "discard_max_bytes $g"
 
