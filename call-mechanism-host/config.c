@@ -106,6 +106,7 @@ void config_default_limits(struct vm_limits *limits)
 	limits->max_calls = 1024;
 	limits->max_call_bytes = 8u << 20;
 	limits->workers = 4;
+	limits->poll_us = 0;
 }
 
 void config_init(struct config *cfg)
@@ -424,6 +425,10 @@ static int set_vm_key(struct vm_config *vm, const char *key, const char *val,
 			return fail(e, "workers: '%s' is not 1..64", val);
 		vm->limits.workers = v;
 		vm->workers_set = true;
+	} else if (!strcmp(key, "poll-us")) {
+		if (parse_u64(val, 0, 1000, &v))
+			return fail(e, "poll-us: '%s' is not 0..1000", val);
+		vm->limits.poll_us = v;
 	} else {
 		return fail(e, "unknown VM key '%s'", key);
 	}

@@ -120,6 +120,7 @@ struct vm_limits {
 	unsigned int max_calls;		/* calls queued, running or parked */
 	uint64_t max_call_bytes;	/* daemon memory those calls hold */
 	unsigned int workers;		/* threads serving this VM only */
+	unsigned int poll_us;		/* adaptive ring polling, at most; 0 off */
 };
 
 struct vm_config {

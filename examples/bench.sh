@@ -112,6 +112,7 @@ mkdir -m 0700 "$dir/ram"
 	printf '[daemon]\nram-dir = %s/ram-default\n' "$dir"
 	for i in $(seq 0 $((nvms - 1))); do
 		printf '[vm v%d]\nmemory = %s/ram/v%d.ram\n' "$i" "$dir" "$i"
+		printf 'poll-us = %d\n' "${BENCH_POLL_US:-0}"
 		printf '[export v%d disk]\npath = %s\n' "$i" "$disk"
 	done
 } > "$dir/vms.ini"

@@ -283,6 +283,19 @@ static void used_flags_set(struct virtqueue *vq, bool no_notify)
 				 __ATOMIC_RELAXED);
 }
 
+const uint16_t *vq_avail_idx(struct virtqueue *vq, uint16_t *last)
+{
+	const uint16_t *p = NULL;
+
+	pthread_mutex_lock(&vq->lock);
+	if (vq->ready && !vq->broken && vq->avail) {
+		p = &vq->avail->idx;
+		*last = vq->last_avail;
+	}
+	pthread_mutex_unlock(&vq->lock);
+	return p;
+}
+
 void vq_poll_enter(struct virtqueue *vq)
 {
 	pthread_mutex_lock(&vq->lock);

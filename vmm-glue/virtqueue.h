@@ -96,6 +96,15 @@ bool vq_pending(struct virtqueue *vq);
  * are waiting after the flag was cleared: the caller takes them (enter
  * again), as the driver may have published them without ringing.
  */
+/*
+ * Where the driver publishes its avail index (little-endian), and the
+ * index this side took up to, for a poller to watch without the lock:
+ * NULL if the queue is not running. The pointer stays valid only while
+ * the caller holds a reference to the RAM the queue was set up in; a
+ * reset meanwhile makes it stale, never dangling.
+ */
+const uint16_t *vq_avail_idx(struct virtqueue *vq, uint16_t *last);
+
 void vq_poll_enter(struct virtqueue *vq);
 bool vq_poll_leave(struct virtqueue *vq);
 

@@ -289,6 +289,90 @@ static void quick_account(struct vm_session *s, uint64_t ns)
 }
 
 /*
+ * Adaptive polling (poll-us; off by default: the watch is CPU time, and
+ * at one call in flight it costs about what the sleep it saves does, see
+ * the README). A worker that woke on the doorbell looks at how long the
+ * ring was idle: had a watch of at most poll-us caught the guest's next
+ * call, the watch grows (doubling from SESSION_POLL_MIN_NS); idle longer
+ * than that, it halves, down to none. A guest that answers in a few
+ * microseconds then gets its next call taken with no sleep, wake-up nor
+ * doorbell; a slow one (a TCG guest, an idle one) costs a few short
+ * watches, then nothing.
+ */
+static void poll_adapt(struct vm_session *s, uint64_t now)
+{
+	uint64_t max = (uint64_t)s->cfg->limits.poll_us * 1000;
+	uint64_t since = __atomic_load_n(&s->idle_since, __ATOMIC_RELAXED);
+	uint64_t poll = __atomic_load_n(&s->poll_ns, __ATOMIC_RELAXED);
+	uint64_t idle = since && now > since ? now - since : UINT64_MAX;
+
+	if (!max)
+		return;
+	if (idle <= max) {
+		if (idle > poll)
+			poll = poll ? poll * 2 : SESSION_POLL_MIN_NS;
+		if (poll > max)
+			poll = max;
+	} else {
+		poll /= 2;
+		if (poll < SESSION_POLL_MIN_NS)
+			poll = 0;
+	}
+	__atomic_store_n(&s->poll_ns, poll, __ATOMIC_RELAXED);
+}
+
+/* A spinning CPU's hint to its sibling thread and to the hypervisor. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
+/*
+ * Watch the ring for the guest's next chain for up to poll_ns, the
+ * doorbell still off. True if one came. Holds the RAM the ring lives in
+ * meanwhile.
+ */
+static bool session_poll(struct vm_session *s)
+{
+	uint64_t poll = __atomic_load_n(&s->poll_ns, __ATOMIC_RELAXED);
+	const uint16_t *idx;
+	struct ram_map *ram;
+	uint64_t end;
+	uint16_t last;
+	bool found = false;
+	unsigned int i;
+
+	if (!poll)
+		return false;
+	pthread_mutex_lock(&s->ram_lock);
+	ram = s->ram;
+	if (ram)
+		ram_map_get(ram);
+	pthread_mutex_unlock(&s->ram_lock);
+	if (!ram)
+		return false;
+	idx = vq_avail_idx(&s->vq, &last);
+	end = mono_ns() + poll;
+	while (idx && !found) {
+		for (i = 0; i < 64 && !found; i++) {
+			found = le16toh(__atomic_load_n(idx, __ATOMIC_ACQUIRE)) !=
+				last;
+			cpu_relax();
+		}
+		if (mono_ns() >= end)
+			break;
+	}
+	ram_map_put(ram);
+	return found;
+}
+
+/*
  * The guest rang the queue; this worker woke (the others sleep on):
  * serve what it published, here, with the doorbell off meanwhile
  * (vq_poll_enter()). Before a call that may block, turn the doorbell
@@ -314,6 +398,7 @@ static void session_ring(void *ctx)
 
 	if (!ivshmem_server_doorbell_read(&s->srv, vec))
 		return;
+	poll_adapt(s, mono_ns());
 	irq_batch = &batch;
 	vq_poll_enter(&s->vq);
 	for (n = 0; n < SESSION_KICK_BUDGET; n++) {
@@ -321,9 +406,14 @@ static void session_ring(void *ctx)
 		sc = session_pop(s, &env);
 		if (!sc) {
 			irq_batch_flush(&batch);
+			if (session_poll(s))
+				continue;
 			/* Published as we turned the doorbell on: take it. */
-			if (!vq_poll_leave(&s->vq))
+			if (!vq_poll_leave(&s->vq)) {
+				__atomic_store_n(&s->idle_since, mono_ns(),
+						 __ATOMIC_RELAXED);
 				goto out;
+			}
 			vq_poll_enter(&s->vq);
 			continue;
 		}

@@ -49,6 +49,14 @@
  */
 #define SESSION_HANDOFF_NS	20000u
 
+/*
+ * With poll-us, a worker that found the ring empty watches it up to that
+ * long before it sleeps, as QEMU's adaptive polling (poll-max-ns): the
+ * watch grows from this (ns) while the guest comes back sooner than
+ * poll-us and shrinks to none while it does not.
+ */
+#define SESSION_POLL_MIN_NS	2000u
+
 struct session_ev {
 	struct event_src src;
 	struct vm_session *s;
@@ -65,6 +73,8 @@ struct vm_session {
 	struct virtqueue vq;
 	struct worker_pool *pool;
 	uint64_t quick_ns;		/* atomic: short calls' time, average */
+	uint64_t poll_ns;		/* atomic: how long to watch the ring */
+	uint64_t idle_since;		/* atomic: ns a worker last went idle */
 	struct ram_map *ram;		/* mapped at QUEUE_ENABLE; loop thread */
 	pthread_mutex_t ram_lock;	/* ram as workers read it */
 	int ram_broken_fd;		/* eventfd: the RAM file was truncated */

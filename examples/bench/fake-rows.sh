@@ -4,7 +4,8 @@
 # and context switches per call at one call in flight, then calls/s and p99
 # for 1 VM x 1, 1 VM x 16 and 8 VMs x 16 in flight. As root (a zram disk).
 # BENCH_SECONDS per row (4); BENCH_KICK=always: the fake driver rings on
-# every submission instead of following VRING_USED_F_NO_NOTIFY.
+# every submission instead of following VRING_USED_F_NO_NOTIFY;
+# BENCH_POLL_US=N: the VMs' poll-us (adaptive ring polling, default off).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,6 +31,7 @@ row() {	# row VMS DEPTH
 		printf '[daemon]\nram-dir = %s/ram-default\n' "$dir"
 		for i in $(seq 0 $(($1 - 1))); do
 			printf '[vm v%d]\nmemory = %s/ram/v%d.ram\n' "$i" "$dir" "$i"
+			printf 'poll-us = %d\n' "${BENCH_POLL_US:-0}"
 			printf '[export v%d disk]\npath = %s\n' "$i" "$disk"
 		done
 	} > "$dir/vms.ini"

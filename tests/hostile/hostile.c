@@ -675,6 +675,68 @@ static int t_slow_reads(struct ctx *c)
 	return ret;
 }
 
+/* ---- ring-poll: B polls its ring (poll-us), A does not ---- */
+
+#define POLL_READS	1000
+#define POLL_THINK_US	100
+
+/*
+ * n READs of 16 bytes, each published POLL_THINK_US after the answer to
+ * the one before (longer than a worker takes to go back to sleep,
+ * shorter than B's poll-us); how many needed a doorbell (the ring's
+ * VRING_USED_F_NO_NOTIFY was clear when the guest published).
+ */
+static int doorbells_per_reads(struct ctx *c, struct fq *f, int n,
+			       int *rung)
+{
+	int64_t h = fq_open(f, EXP_ZERO, DEVCALL_O_RDONLY, CALL_MS);
+	int i, s, ret = 0;
+
+	*rung = 0;
+	if (h <= 0)
+		return fail(c, "OPEN of zero: %lld", (long long)h);
+	for (i = 0; i < n && !ret; i++) {
+		int64_t until = fq_now_us() + POLL_THINK_US;
+
+		while (fq_now_us() < until)
+			;
+		s = submit_simple(f, DEVCALL_OP_READ, (uint64_t)h, 16, 0, 0);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (!(le16toh(__atomic_load_n(&f->q.used->flags,
+					      __ATOMIC_RELAXED)) &
+		      VRING_USED_F_NO_NOTIFY)) {
+			fq_kick(f);
+			(*rung)++;
+		}
+		if (s < 0 || fq_wait(f, s, CALL_MS) || fq_result(f, s) != 16)
+			ret = fail(c, "READ %d: %lld", i,
+				   (long long)fq_result(f, s));
+		fq_release(f, s);
+	}
+	fq_close(f, (uint64_t)h, CALL_MS);
+	return ret;
+}
+
+
+static int t_ring_poll(struct ctx *c)
+{
+	int rung_a, rung_b;
+
+	if (doorbells_per_reads(c, &c->a, POLL_READS, &rung_a) ||
+	    doorbells_per_reads(c, &c->b, POLL_READS, &rung_b))
+		return -1;
+	printf("# ring-poll: %d READs %d us apart rang the doorbell %d "
+	       "times on A (no poll-us), %d on B (poll-us = 500)\n",
+	       POLL_READS, POLL_THINK_US, rung_a, rung_b);
+	if (rung_a < POLL_READS * 3 / 4)
+		return fail(c, "A rang only %d times in %d READs with no "
+			    "polling", rung_a, POLL_READS);
+	if (rung_b >= POLL_READS / 4)
+		return fail(c, "B rang %d times in %d READs: its worker did "
+			    "not watch the ring", rung_b, POLL_READS);
+	return 0;
+}
+
 /* ---- 5: reset-around-queued-call ---- */
 
 static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
@@ -1913,6 +1975,7 @@ static const struct scenario scenarios[] = {
 	{ .name = "blocking-opens", .fn = t_blocking_opens },
 	{ .name = "irq-batch", .fn = t_irq_batch },
 	{ .name = "slow-reads-side-by-side", .fn = t_slow_reads },
+	{ .name = "ring-poll", .fn = t_ring_poll },
 	{ .name = "reset-around-queued-call", .fn = t_reset_around_queued_call },
 	{ .name = "open-racing-reset", .fn = t_open_racing_reset },
 	{ .name = "bad-desc-index", .fn_arg = t_bad_chain, .arg = BAD_INDEX },

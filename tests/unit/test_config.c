@@ -45,6 +45,7 @@ static const char good[] =
 	"machine = pc\n"
 	"max-open = 8\n"
 	"max-request = 1M\n"
+	"poll-us = 32\n"
 	"\n"
 	"[export alpha disk]\n"
 	"path = /dev/zram1\n"
@@ -80,6 +81,8 @@ static void test_good_file(void **state)
 	assert_int_equal(a->limits.max_open, 8);
 	assert_int_equal(a->limits.max_request_bytes, 1 << 20);
 	assert_int_equal(a->limits.max_inflight, 64);	/* default */
+	assert_int_equal(a->limits.poll_us, 32);
+	assert_int_equal(b->limits.poll_us, 0);		/* default: off */
 	assert_int_equal(a->nr_exports, 2);
 	assert_int_equal(a->exports[0].id, 1);
 	assert_true(a->exports[0].read_only);
@@ -116,7 +119,7 @@ static void test_flags_equal_file(void **state)
 	config_init(&cfg2);
 	assert_int_equal(config_apply_flag(&cfg2, "--vm",
 		"alpha,socket=/run/devcall/alpha.sock,machine=pc,max-open=8,"
-		"max-request=1M", err, sizeof(err)), 0);
+		"max-request=1M,poll-us=32", err, sizeof(err)), 0);
 	assert_int_equal(config_apply_flag(&cfg2, "--export",
 		"alpha:disk=/dev/zram1,ro", err, sizeof(err)), 0);
 	assert_int_equal(config_apply_flag(&cfg2, "--export",
@@ -146,6 +149,7 @@ static void test_errors_name_file_and_line(void **state)
 		{ "[vm a]\n\nmax-open = 0\n", 3, "max-open" },
 		{ "[vm a]\nmax-request = 1T\n", 2, "max-request" },
 		{ "[vm a]\ncolour = blue\n", 2, "unknown VM key 'colour'" },
+		{ "[vm a]\npoll-us = 1001\n", 2, "poll-us: '1001' is not 0..1000" },
 		{ "[export a d]\npath = dev/zero\n", 2, "not absolute" },
 		{ "[export a d]\naccess = rwx\n", 2, "access" },
 		{ "[export a d]\nsharing = maybe\n", 2, "sharing" },
