@@ -22,12 +22,17 @@
 #include "log.h"
 #include "vm_session.h"
 
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return mono_ns() / 1000000;
 }
 
 /*
@@ -42,12 +47,9 @@ static int stages_fd = -1;
 
 static uint64_t stages_now(void)
 {
-	struct timespec t;
-
 	if (__builtin_expect(stages_fd < 0, 1))
 		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+	return mono_ns();
 }
 
 /* Opened before the privilege drop: the first session does it. */
@@ -258,14 +260,6 @@ static bool scall_quick(const struct call *c, uint32_t *len)
 	*len = le32toh(h.len);
 	return op == DEVCALL_OP_READ || op == DEVCALL_OP_WRITE ||
 	       op == DEVCALL_OP_BLKINFO || op == DEVCALL_OP_LAYOUT;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 /*
