@@ -51,7 +51,7 @@ write_config() {	# write_config WITH-BUDGET
 		[ "$1" = 1 ] && printf 'max-calls = 64\nmax-call-bytes = 1M\nworkers = 4\n'
 		echo "[vm b]"
 		echo "memory = $dir/ram/b.ram"
-		echo "poll-us = 500"
+		echo "poll-us = 1000"
 		for v in c sym own; do printf '[vm %s]\nmemory = %s/ram/%s.ram\n' $v "$dir" $v; done
 		printf '[vm auto]\nmemory = auto\n[export auto zero]\npath = /dev/zero\n'
 		for v in a b; do
