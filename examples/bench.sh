@@ -7,7 +7,11 @@
 #   virtio-blk    QEMU's virtio-blk on the same disk, cache=none (O_DIRECT),
 #                 with the guest's default I/O scheduler (one queue:
 #                 mq-deadline)
-#   virtio-blk-none  the same with the scheduler devcall-blk has: none
+#   virtio-blk-none  a second virtio-blk disk on the same zram disk, with
+#                 the scheduler devcall-blk has: none (set once at boot:
+#                 switching one disk's scheduler between runs stalled
+#                 the guest's mq-deadline twice, with 32 reads queued in
+#                 the guest and none on QEMU's ring)
 # plus SG_IO TEST UNIT READY on the emulated drive (guest against the
 # plugin called directly on the host), a BLKGETSIZE64 loop (guest against
 # host), the per-stage breakdown of one 4 KiB read, and, with fake guests
@@ -58,33 +62,35 @@ echo "# host-native: $runs runs" >&2
 echo "# guest (one TCG guest): $runs runs per path" >&2
 # The paths take turns, a run each, in a rotating order: a drift of the
 # machine (other load, a TCG warm-up) falls on all of them alike.
-# DEVICE MiB-OFFSET NAME SCHEDULER ("-": leave it)
-io_paths=("/dev/devcall/disk 0 devcall -" "/dev/devcall/dblk 64 devcall-blk -"
-	  "/dev/vda 128 virtio-blk mq-deadline" "/dev/vda 192 virtio-blk-none none")
+# DEVICE MiB-OFFSET NAME
+io_paths=("/dev/devcall/disk 0 devcall" "/dev/devcall/dblk 64 devcall-blk"
+	  "/dev/vda 128 virtio-blk" "/dev/vdb 192 virtio-blk-none")
 io_runs=
 for ((r = 0; r < runs; r++)); do
 	for ((k = 0; k < ${#io_paths[@]}; k++)); do
 		set -- ${io_paths[(r + k) % ${#io_paths[@]}]}
-		[ "$4" != - ] &&
-			io_runs+="echo $4 > /sys/block/\$(basename $1)/queue/scheduler
-"
 		io_runs+="/dcbench io $1 $2 1 | sed 's/^/$3 /'
 "
 	done
 done
+# Both virtio disks open the one zram disk: QEMU's image locks off.
+vblk="file=$disk,format=raw,if=virtio,cache=none,aio=threads,file.locking=off"
 accel=$("$top/vmm-glue/devcall-vm" --print-accel)
 : > "$out/disc.img"
-# sysrq on in the guest: should it hang, the QEMU monitor's
-# "sendkey alt-sysrq-w" prints its blocked tasks to the console log.
+# sysrq on in the guest, and the console at log level 8: should it hang,
+# the QEMU monitor's "sendkey alt-sysrq-w" prints its blocked tasks to
+# the console log.
 DEVCALLD_STAGES=$out/stages.txt "$top/vmm-glue/devcall-vm" --name bench \
 	--timeout 900 --log "$out/console.log" --daemon-log "$out/devcalld.log" \
 	--export "disk=$disk,guest-type=char" --export "dblk=$disk" \
 	--plugin "$build/examples/devcall-emudrive.so" \
 	--export "cdrw=$out/disc.img,backend=emudrive,options=media=cdrw,scsi=passthrough" \
 	--module virtio_blk --module virtio_pci \
-	--qemu-arg -drive --qemu-arg "file=$disk,format=raw,if=virtio,cache=none,aio=threads" \
+	--qemu-arg -drive --qemu-arg "$vblk" --qemu-arg -drive --qemu-arg "$vblk" \
 	--file "$dcbench:/dcbench" \
-	-- sh -c "echo 1 > /proc/sys/kernel/sysrq; i=0; while { [ ! -b /dev/vda ] || [ ! -b /dev/devcall/dblk ]; } && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
+	-- sh -c "echo 1 > /proc/sys/kernel/sysrq; echo 8 > /proc/sys/kernel/printk
+		i=0; while { [ ! -b /dev/vdb ] || [ ! -b /dev/devcall/dblk ]; } && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
+		echo none > /sys/block/vdb/queue/scheduler
 		$io_runs
 		/dcbench ioctl /dev/devcall/disk 2000 $runs | sed 's/^/devcall /'
 		/dcbench ioctl /dev/devcall/dblk 2000 $runs | sed 's/^/devcall-blk /'
