@@ -32,10 +32,8 @@ benchhost=$build/examples/benchhost
 mkdir -p "$out"
 rm -f "$out"/*.out "$out/stages.txt"
 
-n= daemon= dir=
+n=
 cleanup() {
-	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-	[ -n "$dir" ] && rm -rf "$dir"
 	[ -n "$n" ] && echo "$n" > /sys/class/zram-control/hot_remove 2>/dev/null
 	true
 }
@@ -112,23 +110,9 @@ gst() { sed -n "s/^stages GUEST .* $1=\([0-9]*\).*/\1/p" "$out/guest.out" |
 	awk '{printf "%.1f\n", $1/1000}'; }
 
 echo "# fake guests on the real daemon: $nvms VMs x $depth in flight, ${secs}s" >&2
-dir=$(mktemp -d /tmp/devcall-bench.XXXXXX)
-mkdir -m 0700 "$dir/ram"
-{
-	printf '[daemon]\nram-dir = %s/ram-default\n' "$dir"
-	for i in $(seq 0 $((nvms - 1))); do
-		printf '[vm v%d]\nmemory = %s/ram/v%d.ram\n' "$i" "$dir" "$i"
-		printf 'poll-us = %d\n' "${BENCH_POLL_US:-0}"
-		printf '[export v%d disk]\npath = %s\n' "$i" "$disk"
-	done
-} > "$dir/vms.ini"
-"$build/vmm-glue/devcalld" --config "$dir/vms.ini" --run-dir "$dir/run" \
-	--pidfile "$dir/pid" > "$out/devcalld-load.log" 2>&1 &
-daemon=$!
-for _ in $(seq 100); do [ -s "$dir/pid" ] && break; sleep 0.05; done
-"$benchhost" load "$dir" "$daemon" "$nvms" "$depth" "$secs" "$disk" > "$out/load.out"
-kill "$daemon"; wait "$daemon" 2>/dev/null || true
-daemon=
+BUILD=$build BENCH_DISK=$disk BENCH_SECONDS=$secs \
+	BENCH_DAEMON_LOG=$out/devcalld-load.log \
+	"$top/examples/bench/fake-rows.sh" "$nvms" "$depth" > "$out/load.out"
 
 # ---- the table ----
 paths=(host-native devcall devcall-blk virtio-blk virtio-blk-none)

@@ -6,6 +6,10 @@
 # BENCH_SECONDS per row (4); BENCH_KICK=always: the fake driver rings on
 # every submission instead of following VRING_USED_F_NO_NOTIFY;
 # BENCH_POLL_US=N: the VMs' poll-us (adaptive ring polling, default off).
+#
+# fake-rows.sh VMS DEPTH: that one row, benchhost's lines as they are
+# (examples/bench.sh), on BENCH_DISK if set (else a zram disk of its own),
+# the daemon's log in BENCH_DAEMON_LOG if set.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,12 +23,15 @@ cleanup() {
 	true
 }
 trap cleanup EXIT
-n=$(cat /sys/class/zram-control/hot_add)
-disk=/dev/zram$n
-echo 64M > "/sys/block/zram$n/disksize"
-dd if=/dev/zero of="$disk" bs=1M count=64 oflag=direct status=none
+disk=${BENCH_DISK:-}
+if [ -z "$disk" ]; then
+	n=$(cat /sys/class/zram-control/hot_add)
+	disk=/dev/zram$n
+	echo 64M > "/sys/block/zram$n/disksize"
+	dd if=/dev/zero of="$disk" bs=1M count=64 oflag=direct status=none
+fi
 
-row() {	# row VMS DEPTH
+row() {	# row VMS DEPTH: benchhost load's lines
 	dir=$(mktemp -d /tmp/devcall-fake.XXXXXX)
 	mkdir -m 0700 "$dir/ram"
 	{
@@ -36,16 +43,20 @@ row() {	# row VMS DEPTH
 		done
 	} > "$dir/vms.ini"
 	"$build/vmm-glue/devcalld" --config "$dir/vms.ini" --run-dir "$dir/run" \
-		--pidfile "$dir/pid" > "$dir/log" 2>&1 &
+		--pidfile "$dir/pid" > "${BENCH_DAEMON_LOG:-$dir/log}" 2>&1 &
 	daemon=$!
 	for _ in $(seq 100); do [ -s "$dir/pid" ] && break; sleep 0.05; done
-	"$build/examples/benchhost" load "$dir" "$daemon" "$1" "$2" "$secs" \
-		"$disk" | grep -E '^(CPU|SCALE)' | sed "s/^/$1x$2 /"
+	"$build/examples/benchhost" load "$dir" "$daemon" "$1" "$2" "$secs" "$disk"
 	kill "$daemon"; wait "$daemon" 2>/dev/null || true
 	daemon=
 	rm -rf "$dir"
 	dir=
 }
-row 1 1
-row 1 16
-row 8 16
+if [ $# = 2 ]; then
+	row "$1" "$2"
+	exit
+fi
+for r in "1 1" "1 16" "8 16"; do
+	set -- $r
+	row "$1" "$2" | grep -E '^(CPU|SCALE)' | sed "s/^/$1x$2 /"
+done
