@@ -98,10 +98,14 @@ static int cmd_tur(int n, int runs)
 	return 0;
 }
 
-/* CPU time of every thread of pid, in ns (schedstat: on-CPU time). */
-static double proc_cpu_ns(int pid)
+/*
+ * The sum over every thread of pid of what fn reads from its
+ * /proc/PID/task/TID/NAME; -1 if pid has no task directory.
+ */
+static double proc_tasks_sum(int pid, const char *name,
+			     double (*fn)(FILE *f))
 {
-	char path[320], line[128];
+	char path[320];
 	struct dirent *e;
 	double sum = 0;
 	DIR *d;
@@ -115,49 +119,50 @@ static double proc_cpu_ns(int pid)
 
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat", pid,
-			 e->d_name);
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/%s", pid,
+			 e->d_name, name);
 		f = fopen(path, "r");
-		if (f && fgets(line, sizeof(line), f))
-			sum += strtod(line, NULL);
-		if (f)
+		if (f) {
+			sum += fn(f);
 			fclose(f);
+		}
 	}
 	closedir(d);
 	return sum;
 }
 
+/* schedstat's first field: on-CPU time, ns. */
+static double schedstat_cpu_ns(FILE *f)
+{
+	char line[128];
+
+	return fgets(line, sizeof(line), f) ? strtod(line, NULL) : 0;
+}
+
+/* status: context switches, voluntary or not. */
+static double status_ctxsw(FILE *f)
+{
+	char line[128];
+	double sum = 0;
+	long v;
+
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 ||
+		    sscanf(line, "nonvoluntary_ctxt_switches: %ld", &v) == 1)
+			sum += v;
+	return sum;
+}
+
+/* CPU time of every thread of pid, in ns (schedstat: on-CPU time). */
+static double proc_cpu_ns(int pid)
+{
+	return proc_tasks_sum(pid, "schedstat", schedstat_cpu_ns);
+}
+
 /* Context switches of every thread of pid, voluntary or not. */
 static double proc_ctxsw(int pid)
 {
-	char path[320], line[128];
-	struct dirent *e;
-	double sum = 0;
-	long v;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", pid,
-			 e->d_name);
-		f = fopen(path, "r");
-		while (f && fgets(line, sizeof(line), f))
-			if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 ||
-			    sscanf(line, "nonvoluntary_ctxt_switches: %ld",
-				   &v) == 1)
-				sum += v;
-		if (f)
-			fclose(f);
-	}
-	closedir(d);
-	return sum;
+	return proc_tasks_sum(pid, "status", status_ctxsw);
 }
 
 /* Rss and Pss of pid in KiB. */
