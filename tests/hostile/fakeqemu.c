@@ -388,13 +388,15 @@ void fq_kick(struct fq *f)
 	fq_ring(f, DEVCALL_DB_VEC_QUEUE(DEVCALL_QUEUE_REQ));
 }
 
-void fq_kick_prepared(struct fq *f)
+bool fq_kick_prepared(struct fq *f)
 {
 	/* Our avail index before its flag (virtqueue_kick_prepare()). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!(le16toh(__atomic_load_n(&f->q.used->flags, __ATOMIC_RELAXED)) &
-	      VRING_USED_F_NO_NOTIFY))
-		fq_kick(f);
+	if (le16toh(__atomic_load_n(&f->q.used->flags, __ATOMIC_RELAXED)) &
+	    VRING_USED_F_NO_NOTIFY)
+		return false;
+	fq_kick(f);
+	return true;
 }
 
 static int slot_alloc(struct fq *f, uint64_t tag)

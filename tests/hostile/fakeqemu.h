@@ -177,8 +177,11 @@ uint8_t *fq_slot_resp(struct fq *f, int slot);
 
 /* Ring the queue's doorbell. */
 void fq_kick(struct fq *f);
-/* As Linux's driver: ring unless the device said VRING_USED_F_NO_NOTIFY. */
-void fq_kick_prepared(struct fq *f);
+/*
+ * As Linux's driver: ring unless the device said VRING_USED_F_NO_NOTIFY.
+ * True if it rang.
+ */
+bool fq_kick_prepared(struct fq *f);
 
 /* Take the used ring's new entries into their slots; how many. */
 int fq_reap(struct fq *f);

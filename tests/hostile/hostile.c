@@ -702,13 +702,7 @@ static int doorbells_per_reads(struct ctx *c, struct fq *f, int n,
 		while (fq_now_us() < until)
 			;
 		s = submit_simple(f, DEVCALL_OP_READ, (uint64_t)h, 16, 0, 0);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (!(le16toh(__atomic_load_n(&f->q.used->flags,
-					      __ATOMIC_RELAXED)) &
-		      VRING_USED_F_NO_NOTIFY)) {
-			fq_kick(f);
-			(*rung)++;
-		}
+		*rung += fq_kick_prepared(f);
 		if (s < 0 || fq_wait(f, s, CALL_MS) || fq_result(f, s) != 16)
 			ret = fail(c, "READ %d: %lld", i,
 				   (long long)fq_result(f, s));
