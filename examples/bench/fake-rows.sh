@@ -32,7 +32,7 @@ if [ -z "$disk" ]; then
 fi
 
 row() {	# row VMS DEPTH: benchhost load's lines
-	dir=$(mktemp -d /tmp/devcall-fake.XXXXXX)
+	dir=$(mktemp -d /dev/shm/devcall-fake.XXXXXX)
 	mkdir -m 0700 "$dir/ram"
 	{
 		printf '[daemon]\nram-dir = %s/ram-default\n' "$dir"
