@@ -5,7 +5,7 @@ VMM_SRCS	:= vmm-glue/virtqueue.c vmm-glue/vm_session.c vmm-glue/fd_keeper.c \
 		   vmm-glue/worker_pool.c vmm-glue/guest_ram.c vmm-glue/sock.c \
 		   vmm-glue/privilege.c vmm-glue/sd_notify.c \
 		   vmm-glue/ctl_server.c vmm-glue/ctl_proto.c \
-		   vmm-glue/ram_discover.c
+		   vmm-glue/ram_discover.c vmm-glue/runtime_state.c
 LDLIBS_JSON	:= $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 LDLIBS_PRIV	:= $(shell pkg-config --libs libcap-ng libseccomp 2>/dev/null || \
 		     echo -lcap-ng -lseccomp)
@@ -71,6 +71,14 @@ $(RAM_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/guest_ram.o $(LIB)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA) $(LDLIBS_HOST)
 
 UNIT_BINS += $(RAM_UNIT_BIN)
+
+STATE_UNIT_BIN	:= $(BUILD)/tests/unit/test_runtime_state
+
+$(STATE_UNIT_BIN): %: %.o $(BUILD)/vmm-glue/runtime_state.o
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CMOCKA)
+
+UNIT_BINS += $(STATE_UNIT_BIN)
 
 SOCK_UNIT_BIN	:= $(BUILD)/tests/unit/test_sock
 
