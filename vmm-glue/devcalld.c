@@ -28,6 +28,7 @@
 #include "policy.h"
 #include "sock.h"
 #include "privilege.h"
+#include "runtime_state.h"
 #include "sd_notify.h"
 #include "vm_session.h"
 #include "waitset.h"
@@ -79,26 +80,18 @@ static const char *flag_name(const struct option *opts, int c)
 }
 
 /*
- * Exports added or removed at run time (devcallctl export add/remove),
- * in the order they were asked for. Kept across reloads: every reload
- * builds the configuration from its sources and then replays these, so a
- * SIGHUP does not take a runtime export from a guest. The configuration
- * wins a conflict: an add whose name the configuration now has, or a
- * remove of a name it no longer has, is forgotten (and logged).
+ * Exports and VMs added or removed at run time (devcallctl export add,
+ * vm add, ...), in the order they were asked for. Kept across reloads:
+ * every reload builds the configuration from its sources and then
+ * replays these, so a SIGHUP does not take a runtime export from a
+ * guest. The configuration wins a conflict: an add whose name the
+ * configuration now has, or a remove of a name it no longer has, is
+ * forgotten (and logged). Kept across restarts too, in the run
+ * directory (runtime_state.h): a restarted daemon replays them at start.
  */
-#define MAX_RUNTIME_CHANGES	64
-
-struct runtime_change {
-	bool remove;
-	bool is_vm;			/* a VM (vm add, remove), not an export */
-	char vm[CONFIG_VM_NAME_MAX];
-	char name[DEVCALL_NAME_MAX];
-	char flag[2 * PATH_MAX];	/* add: the --export or --vm value */
-	char file[PATH_MAX];		/* vm add: its --config file, or "" */
-};
-
 static struct runtime_change runtime_changes[MAX_RUNTIME_CHANGES];
 static unsigned int nr_runtime_changes;
+static char runtime_state_path[PATH_MAX];	/* RUN/runtime-changes */
 
 /* --workers: for every VM without a workers = of its own. */
 static int nr_workers;
@@ -179,8 +172,9 @@ static struct export *vm_config_export(struct vm_config *vm, const char *name)
 /*
  * The configuration as its sources and the runtime changes make it,
  * checked whole (config_finish()) and against what the daemon can still
- * do (privilege_reload_check()). keep[i]: is runtime change i still
- * wanted. 0, or -EINVAL with the reason in err.
+ * do (privilege_reload_check(); cur NULL: at start, before anything was
+ * dropped). keep[i]: is runtime change i still wanted. 0, or -EINVAL
+ * with the reason in err.
  */
 static int config_build(const struct option *opts, const struct config *cur,
 			struct config *ncfg, bool *keep, char *err,
@@ -247,6 +241,8 @@ static int config_build(const struct option *opts, const struct config *cur,
 			ncfg->vms[i].limits.workers = (unsigned int)nr_workers;
 	if (config_finish(ncfg, err, errlen))
 		return -EINVAL;
+	if (!cur)
+		return 0;
 	if (privilege_reload_check(cur, ncfg, err, errlen))
 		return -EINVAL;
 	/* A VM new to the daemon: can it still make what it needs? */
@@ -284,6 +280,81 @@ static void runtime_changes_keep(const bool *keep)
 				 "export");
 	}
 	nr_runtime_changes = n;
+}
+
+/* Into the run directory, for the next daemon (runtime_state.h). */
+static void runtime_changes_save(void)
+{
+	char err[512];
+
+	if (runtime_state_path[0] &&
+	    runtime_state_save(runtime_state_path, runtime_changes,
+			       nr_runtime_changes, err, sizeof(err)))
+		log_warn("runtime changes not saved: %s: a restart forgets "
+			 "them", err);
+}
+
+static void runtime_change_name(const struct runtime_change *rc, char *buf,
+				size_t len)
+{
+	snprintf(buf, len, "%s %s%s%s", rc->is_vm ?
+		 (rc->remove ? "vm remove" : "vm add") :
+		 (rc->remove ? "export remove" : "export add"), rc->vm,
+		 rc->is_vm ? "" : "/", rc->is_vm ? "" : rc->name);
+}
+
+/*
+ * At start, before any VM is served: the runtime changes the last
+ * daemon on this run directory saved, replayed onto cfg's VMs as a
+ * reload would. One at a time: one that no longer applies (its vm add
+ * file gone, an export the configuration now refuses) is logged and
+ * dropped, the rest are served as they were.
+ */
+static void runtime_changes_restore(const struct option *opts,
+				    struct config *cfg)
+{
+	static struct runtime_change loaded[MAX_RUNTIME_CHANGES];
+	bool keep[MAX_RUNTIME_CHANGES];
+	struct config *ncfg;
+	char err[512], what[128];
+	unsigned int i, n;
+
+	if (runtime_state_load(runtime_state_path, loaded, MAX_RUNTIME_CHANGES,
+			       &n, err, sizeof(err))) {
+		log_err("runtime changes of the last run not replayed: %s",
+			err);
+		runtime_changes_save();
+		return;
+	}
+	if (!n)
+		return;
+	ncfg = malloc(sizeof(*ncfg));
+	if (!ncfg) {
+		log_err("runtime changes of the last run not replayed: %s",
+			strerror(ENOMEM));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		runtime_changes[nr_runtime_changes++] = loaded[i];
+		if (!config_build(opts, NULL, ncfg, keep, err, sizeof(err)))
+			continue;
+		runtime_change_name(&loaded[i], what, sizeof(what));
+		log_warn("runtime change of the last run not replayed: %s: %s",
+			 what, err);
+		nr_runtime_changes--;
+	}
+	if (nr_runtime_changes &&
+	    !config_build(opts, NULL, ncfg, keep, err, sizeof(err))) {
+		runtime_changes_keep(keep);
+		cfg->nr_vms = ncfg->nr_vms;
+		memcpy(cfg->vms, ncfg->vms, sizeof(cfg->vms));
+		log_info("%u runtime change(s) of the last run replayed",
+			 nr_runtime_changes);
+	} else {
+		nr_runtime_changes = 0;
+	}
+	free(ncfg);
+	runtime_changes_save();
 }
 
 /* Context of the daemon that config_apply() needs. */
@@ -431,6 +502,7 @@ static int config_apply(const struct option *opts, const struct config *cur,
 		return ret;
 	}
 	runtime_changes_keep(keep);
+	runtime_changes_save();
 	for (j = nr_live; j-- > 0;) {
 		if (config_find_vm(ncfg, live[j]->cfg->name))
 			continue;
@@ -899,6 +971,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ret = 1;
+	if ((size_t)snprintf(runtime_state_path, sizeof(runtime_state_path),
+			     "%s/%s", run_dir, RUNTIME_STATE_FILE) >=
+	    sizeof(runtime_state_path))
+		runtime_state_path[0] = '\0';	/* then none is kept */
+	runtime_changes_restore(opts, &cfg);
 	host = host_create();
 	if (!host)
 		return 1;

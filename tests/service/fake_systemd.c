@@ -18,7 +18,9 @@
  * that no fd keeper was started, that a start which fails leaves the
  * store as it was and a stale entry is removed, that a VM a reload adds
  * has its QEMU stored (no keeper) and a reload that drops it removes its
- * entries and hangs its QEMU up, and the READY/STATUS/
+ * entries and hangs its QEMU up, that a VM and an export added by
+ * devcallctl come back after a restart with their QEMU on the same
+ * connection (the run directory's runtime-changes), and the READY/STATUS/
  * RELOADING/STOPPING/WATCHDOG messages. Prints "ok NAME" or "FAIL NAME: why" per check and
  * "N passed, N failed". Needs root (as the daemon does).
  */
@@ -592,6 +594,139 @@ static void live_vm(struct fake *fk, pid_t d)
 	      "served-after-live-vm", "VM s: no answer");
 }
 
+/* devcallctl (beside devcalld) on the daemon's control socket: status. */
+static int ctl_run(const struct fake *fk, const char *const *args)
+{
+	const char *argv[12];
+	char ctl[512];
+	int n = 0, st;
+	pid_t pid;
+
+	snprintf(ctl, sizeof(ctl), "%s", fk->devcalld);
+	if (strlen(ctl) < 8 || strcmp(ctl + strlen(ctl) - 8, "devcalld"))
+		return -1;
+	strcpy(ctl + strlen(ctl) - 8, "devcallctl");
+	argv[n++] = ctl;
+	argv[n++] = "--run-dir";
+	argv[n++] = path(fk, "run");
+	while (*args && n < 11)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		execv(ctl, (char *const *)argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+#define CTL(fk, ...) ctl_run(fk, (const char *const[]){ __VA_ARGS__, NULL })
+
+/* Does the run directory's runtime-changes file have a line with s? */
+static bool state_has(const struct fake *fk, const char *s)
+{
+	char line[1024];
+	bool has = false;
+	FILE *f = fopen(path(fk, "run/runtime-changes"), "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		has |= strstr(line, s) != NULL;
+	fclose(f);
+	return has;
+}
+
+/*
+ * A VM added at run time (devcallctl vm add, as libvirt's hook does) and
+ * an export added to it, under the fd store: after `systemctl restart`
+ * the new daemon serves it again from the run directory's record, with
+ * its QEMU taken back from the store on the same connection. Then vm
+ * remove: its QEMU hung up, the record gone. The daemon's new pid.
+ */
+static pid_t runtime_vm(struct fake *fk, pid_t d)
+{
+	static struct fq r;
+	char why[256] = "", mem[512];
+	uint32_t epoch, epoch_s;
+	int rc, sock0, i;
+	bool ok;
+
+	fq_init(&r, "rt");
+	snprintf(mem, sizeof(mem), "memory=%s", path(fk, "ram/rt.ram"));
+	rc = fq_ram_create(&r, path(fk, "ram/rt.ram"), FQ_RAM_SIZE);
+	if (!rc)
+		rc = CTL(fk, "vm", "add", "rt", mem);
+	if (!rc)
+		rc = CTL(fk, "export", "add", "rt", "zero", "/dev/zero");
+	if (!rc)
+		rc = fq_connect(&r, path(fk, "run/rt.sock"), 2000);
+	if (!rc)
+		rc = fq_driver_start(&r, 64, 0);
+	if (!rc)
+		rc = fq_roundtrip(&r, 1, CALL_MS);
+	check(rc == 0 && state_has(fk, "vm-add rt ") &&
+	      state_has(fk, "export-add rt zero "), "runtime-vm-recorded",
+	      "vm add, export add, guest: %d; the record %s", rc,
+	      state_has(fk, "vm-add rt ") ? "has it" : "lacks it");
+	for (i = 0; i < 100; i++) {
+		pthread_mutex_lock(&fk->lock);
+		ok = vm_stored_count(fk, "rt") == VM_FDS;
+		pthread_mutex_unlock(&fk->lock);
+		if (ok)
+			break;
+		msleep(20);
+	}
+	check(ok, "runtime-vm-fdstore", "%d of its descriptors stored",
+	      vm_stored_count(fk, "rt"));
+	if (rc || !ok)
+		goto out;
+
+	sock0 = r.sock;
+	epoch = epoch_of(&r);
+	epoch_s = epoch_of(&f_s_guest);
+	daemon_stop(d);
+	d = daemon_start(fk, 0);
+	ok = wait_count(fk, &fk->ready, 1, START_MS);
+	for (i = 0; ok && i < 200 && (epoch_of(&r) == epoch ||
+				     !published(&r)); i++)
+		msleep(10);
+	rc = -1;
+	if (ok && epoch_of(&r) != epoch && published(&r)) {
+		rc = fq_driver_start(&r, 64, 1);
+		if (rc)
+			snprintf(why, sizeof(why), "driver start: %d", rc);
+		if (!rc)
+			rc = open_via_irq(&r, why, sizeof(why));
+	} else {
+		snprintf(why, sizeof(why), "READY %d, epoch %u -> %u", ok,
+			 epoch, epoch_of(&r));
+	}
+	check(rc == 0 && r.sock == sock0 && !hung_up(r.sock, 0) &&
+	      CTL(fk, "status", "rt") == 0, "runtime-vm-after-restart",
+	      "%s", rc ? why : "status does not know rt");
+	/* VM s was restarted with it: its guest starts its driver again. */
+	for (i = 0; i < 200 && (epoch_of(&f_s_guest) == epoch_s ||
+				!published(&f_s_guest)); i++)
+		msleep(10);
+	if (fq_driver_start(&f_s_guest, 64, 1))
+		check(false, "served-after-runtime-vm", "VM s: driver start");
+
+	rc = CTL(fk, "vm", "remove", "rt");
+	check(rc == 0 && hung_up(r.sock, 2000) && !state_has(fk, " rt "),
+	      "runtime-vm-removed", "vm remove %d, QEMU %s, record %s", rc,
+	      hung_up(r.sock, 0) ? "hung up" : "attached",
+	      state_has(fk, " rt ") ? "still has rt" : "clean");
+out:
+	fq_destroy(&r);
+	return d;
+}
+
 /* Wait up to ms for pid to exit by itself: its status, or -1. */
 static int daemon_wait_exit(pid_t pid, int ms)
 {
@@ -790,6 +925,9 @@ int main(int argc, char **argv)
 	check(fq_roundtrip(fp, 1, CALL_MS) == 0, "served-after-reload",
 	      "no answer");
 	live_vm(&fk, d);
+	d = runtime_vm(&fk, d);
+	check(fq_roundtrip(fp, 1, CALL_MS) == 0, "served-after-runtime-vm",
+	      "VM s: no answer");
 
 	/* QEMU goes: every name is removed from the store by the daemon. */
 	LOCK(&fk);
