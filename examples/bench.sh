@@ -8,15 +8,14 @@
 #                 with the guest's default I/O scheduler (one queue:
 #                 mq-deadline)
 #   virtio-blk-none  a second virtio-blk disk on the same zram disk, with
-#                 the scheduler devcall-blk has: none (set once at boot:
-#                 switching one disk's scheduler between runs stalled
-#                 the guest's mq-deadline twice, with 32 reads queued in
-#                 the guest and none on QEMU's ring)
+#                 the scheduler devcall-blk has: none (set once at boot)
 # plus SG_IO TEST UNIT READY on the emulated drive (guest against the
 # plugin called directly on the host), a BLKGETSIZE64 loop (guest against
 # host), the per-stage breakdown of one 4 KiB read, and, with fake guests
 # driving the real daemon (tests/hostile's fake QEMU, no TCG: 8 TCG guests
 # do not fit 2 cores), daemon CPU per call, scale and memory.
+# BENCH_POLL_US=N: the guest's VM and the fake ones poll their ring up to
+# N us (poll-us; default 0, off).
 # Prints one table; writes $BUILD/bench/bench.json. Run as root: `make bench`.
 set -euo pipefail
 
@@ -75,11 +74,17 @@ done
 vblk="file=$disk,format=raw,if=virtio,cache=none,aio=threads,file.locking=off"
 accel=$("$top/vmm-glue/devcall-vm" --print-accel)
 : > "$out/disc.img"
+poll=()
+if [ "${BENCH_POLL_US:-0}" != 0 ]; then
+	printf '[vm bench]\npoll-us = %d\n' "$BENCH_POLL_US" > "$out/poll.ini"
+	poll=(--config "$out/poll.ini")
+fi
 # sysrq on in the guest, and the console at log level 8: should it hang,
 # the QEMU monitor's "sendkey alt-sysrq-w" prints its blocked tasks to
 # the console log.
 DEVCALLD_STAGES=$out/stages.txt "$top/vmm-glue/devcall-vm" --name bench \
 	--timeout 900 --log "$out/console.log" --daemon-log "$out/devcalld.log" \
+	"${poll[@]}" \
 	--export "disk=$disk,guest-type=char" --export "dblk=$disk" \
 	--plugin "$build/examples/devcall-emudrive.so" \
 	--export "cdrw=$out/disc.img,backend=emudrive,options=media=cdrw,scsi=passthrough" \
@@ -122,8 +127,8 @@ for p in devcall devcall-blk virtio-blk virtio-blk-none; do
 done
 sed -n 's/^IOCTL/IOCTL/p' "$out/host-ioctl.out" >> "$out/host-native.out"
 fields=(write_MBps read_MBps read4k_us iops_qd32)
-printf '\ndevcall bench: %s, zram disk, guest accelerator %s, %d runs, min/median/max\n' \
-	"$(date -u +%FT%TZ)" "$accel" "$runs"
+printf '\ndevcall bench: %s, zram disk, guest accelerator %s, poll-us %d, %d runs, min/median/max\n' \
+	"$(date -u +%FT%TZ)" "$accel" "${BENCH_POLL_US:-0}" "$runs"
 printf '%-15s %-8s %-20s %-20s %-16s %-18s %-18s\n' path mode "write MB/s" \
 	"read MB/s" "4K read us qd1" "4K IOPS qd32" "BLKGETSIZE64/s"
 for p in "${paths[@]}"; do
@@ -199,8 +204,8 @@ json_path() {	# json_path NAME FILE
 }
 {
 	echo "{"
-	printf '  "machine": {"date": "%s", "accel": "%s", "cpus": %d, "kernel": "%s"},\n' \
-		"$(date -u +%FT%TZ)" "$accel" "$(nproc)" "$(uname -r)"
+	printf '  "machine": {"date": "%s", "accel": "%s", "cpus": %d, "kernel": "%s", "poll_us": %d},\n' \
+		"$(date -u +%FT%TZ)" "$accel" "$(nproc)" "$(uname -r)" "${BENCH_POLL_US:-0}"
 	for p in "${paths[@]}"; do json_path "$p" "$(pfile "$p")"; echo ","; done
 	printf '  "sg_io_tur": {"guest_per_s": %s, "host_plugin_per_s": %s, "ratio": %s, "daemon_ioctl_calls": %d, "guest_ioctls": %d},\n' \
 		"$tur_g" "$tur_h" "$(ratio "$tur_g" "$tur_h")" "$nioc" $((4000 * runs))
