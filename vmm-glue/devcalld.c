@@ -357,6 +357,28 @@ static void runtime_changes_restore(const struct option *opts,
 	runtime_changes_save();
 }
 
+/*
+ * Forget VM vm's runtime changes if it is a VM added at run time (its
+ * exports' too): true if it was one.
+ */
+static bool runtime_vm_forget(const char *vm)
+{
+	unsigned int i, n = 0;
+	bool added = false;
+
+	for (i = 0; i < nr_runtime_changes; i++)
+		added |= runtime_changes[i].is_vm &&
+			 !runtime_changes[i].remove &&
+			 !strcmp(runtime_changes[i].vm, vm);
+	if (!added)
+		return false;
+	for (i = 0; i < nr_runtime_changes; i++)
+		if (strcmp(runtime_changes[i].vm, vm))
+			runtime_changes[n++] = runtime_changes[i];
+	nr_runtime_changes = n;
+	return true;
+}
+
 /* Context of the daemon that config_apply() needs. */
 struct daemon_ctx {
 	struct host *host;
@@ -984,15 +1006,29 @@ int main(int argc, char **argv)
 	event_watch(epfd, waitset_fd(waitset_src.ws), &waitset_src.src);
 
 	dctx = (struct daemon_ctx){ host, run_dir, epfd };
-	for (i = 0; i < cfg.nr_vms; i++) {
+	for (i = 0; i < cfg.nr_vms;) {
 		int r = session_create(&live[i], host, &cfg.daemon,
 				       &cfg.vms[i], run_dir, epfd, false);
 
+		/*
+		 * A VM the last run added that cannot be served now (its
+		 * socket's directory gone): not the configuration's error,
+		 * nor a reason to serve no VM at all.
+		 */
+		if (r && runtime_vm_forget(cfg.vms[i].name)) {
+			log_warn("vm %s (added at run time, replayed): %s: "
+				 "not served", cfg.vms[i].name, strerror(-r));
+			memmove(&cfg.vms[i], &cfg.vms[i + 1],
+				(cfg.nr_vms - i - 1) * sizeof(cfg.vms[0]));
+			cfg.nr_vms--;
+			runtime_changes_save();
+			continue;
+		}
 		if (r) {
 			log_err("vm %s: %s", cfg.vms[i].name, strerror(-r));
 			goto out;
 		}
-		nr_live = i + 1;
+		nr_live = ++i;
 	}
 	if (!nr_live)
 		log_info("no VM configured: serving none until one is added "
@@ -1026,7 +1062,7 @@ int main(int argc, char **argv)
 		int r = session_start_workers(live[i]);
 
 		if (r) {
-			log_err("vm %s: workers: %s", cfg.vms[i].name,
+			log_err("vm %s: workers: %s", live[i]->cfg->name,
 				strerror(-r));
 			goto out_workers;
 		}

@@ -627,12 +627,12 @@ static int ctl_run(const struct fake *fk, const char *const *args)
 
 #define CTL(fk, ...) ctl_run(fk, (const char *const[]){ __VA_ARGS__, NULL })
 
-/* Does the run directory's runtime-changes file have a line with s? */
-static bool state_has(const struct fake *fk, const char *s)
+/* Does file name (under the test's directory) have a line with s? */
+static bool file_has(const struct fake *fk, const char *name, const char *s)
 {
 	char line[1024];
 	bool has = false;
-	FILE *f = fopen(path(fk, "run/runtime-changes"), "r");
+	FILE *f = fopen(path(fk, name), "r");
 
 	if (!f)
 		return false;
@@ -642,19 +642,27 @@ static bool state_has(const struct fake *fk, const char *s)
 	return has;
 }
 
+/* Does the run directory's runtime-changes file have a line with s? */
+static bool state_has(const struct fake *fk, const char *s)
+{
+	return file_has(fk, "run/runtime-changes", s);
+}
+
 /*
  * A VM added at run time (devcallctl vm add, as libvirt's hook does) and
  * an export added to it, under the fd store: after `systemctl restart`
  * the new daemon serves it again from the run directory's record, with
  * its QEMU taken back from the store on the same connection. Then vm
- * remove: its QEMU hung up, the record gone. The daemon's new pid.
+ * remove: its QEMU hung up, the record gone. A second VM added whose
+ * sockets' directory is gone by the restart is dropped from the record
+ * and not served, the rest are. The daemon's new pid.
  */
 static pid_t runtime_vm(struct fake *fk, pid_t d)
 {
 	static struct fq r;
-	char why[256] = "", mem[512];
+	char why[256] = "", mem[512], mem2[512], sock2[512], qmp2[512];
 	uint32_t epoch, epoch_s;
-	int rc, sock0, i;
+	int rc, rc2, sock0, i;
 	bool ok;
 
 	fq_init(&r, "rt");
@@ -687,6 +695,19 @@ static pid_t runtime_vm(struct fake *fk, pid_t d)
 	if (rc || !ok)
 		goto out;
 
+	/*
+	 * And one whose sockets' directory is gone by the restart: the new
+	 * daemon starts without it, and forgets it.
+	 */
+	mkdir(path(fk, "sub"), 0700);
+	snprintf(mem2, sizeof(mem2), "memory=%s", path(fk, "ram/rt2.ram"));
+	snprintf(sock2, sizeof(sock2), "socket=%s", path(fk, "sub/rt2.sock"));
+	snprintf(qmp2, sizeof(qmp2), "qmp=%s", path(fk, "sub/rt2.qmp"));
+	rc2 = CTL(fk, "vm", "add", "rt2", mem2, sock2, qmp2);
+	unlink(path(fk, "sub/rt2.sock"));
+	unlink(path(fk, "sub/rt2.qmp"));
+	rmdir(path(fk, "sub"));
+
 	sock0 = r.sock;
 	epoch = epoch_of(&r);
 	epoch_s = epoch_of(&f_s_guest);
@@ -710,6 +731,13 @@ static pid_t runtime_vm(struct fake *fk, pid_t d)
 	check(rc == 0 && r.sock == sock0 && !hung_up(r.sock, 0) &&
 	      CTL(fk, "status", "rt") == 0, "runtime-vm-after-restart",
 	      "%s", rc ? why : "status does not know rt");
+	check(rc2 == 0 && CTL(fk, "status", "rt2") != 0 &&
+	      !state_has(fk, " rt2 ") && file_has(fk, "devcalld.log",
+	      "vm rt2 (added at run time, replayed)"),
+	      "runtime-vm-unservable-dropped", "vm add %d; after the restart "
+	      "status %s it, the record %s it", rc2,
+	      CTL(fk, "status", "rt2") ? "lacks" : "has",
+	      state_has(fk, " rt2 ") ? "has" : "lacks");
 	/* VM s was restarted with it: its guest starts its driver again. */
 	for (i = 0; i < 200 && (epoch_of(&f_s_guest) == epoch_s ||
 				!published(&f_s_guest)); i++)
