@@ -592,7 +592,10 @@ const struct backend_ops emudrive_ops = {
 	.poll_fd = emu_poll_fd,
 };
 
-int devcall_plugin_init(void)
+static int emudrive_init(void)
 {
 	return backend_register(&emudrive_ops);
 }
+
+/* Stamped with the plugin ABI it was built for: the daemon checks it. */
+DEVCALL_PLUGIN("emudrive", emudrive_init);

@@ -13,7 +13,4 @@ extern const struct backend_ops emudrive_ops;
 /* Execute one SG_IO on disc d: 0 (status in h) or -errno. */
 int emudrive_sg_io(struct disc *d, struct sg_io_hdr *h);
 
-/* Called by backend_load_plugin(): registers "emudrive". */
-int devcall_plugin_init(void);
-
 #endif /* DEVCALL_EMUDRIVE_H */
