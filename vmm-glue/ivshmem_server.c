@@ -451,18 +451,14 @@ void ivshmem_server_interrupt(struct ivshmem_server *srv, unsigned int vec)
 	pthread_mutex_unlock(&srv->lock);
 }
 
-bool ivshmem_server_doorbell_read(struct ivshmem_server *srv,
+bool ivshmem_server_doorbell_live(struct ivshmem_server *srv,
 				  unsigned int vec)
 {
 	bool there;
-	uint64_t n;
 
 	/* Under the lock: a disconnect may close it, and its number reused. */
 	pthread_mutex_lock(&srv->lock);
 	there = vec < DEVCALL_NR_VECTORS && srv->db_fd[vec] >= 0;
-	if (there && read(srv->db_fd[vec], &n, sizeof(n)) < 0 &&
-	    errno != EAGAIN)
-		there = false;
 	pthread_mutex_unlock(&srv->lock);
 	return there;
 }

@@ -32,7 +32,7 @@ struct ivshmem_server_ops {
 	void (*doorbell)(void *ctx, unsigned int vec);
 	/*
 	 * Optional: vectors the owner waits on itself, on its own threads
-	 * (ivshmem_server_doorbell_read()), instead of the event loop.
+	 * (ivshmem_server_doorbell_live()), instead of the event loop.
 	 * Called with the eventfd once connected, and again with on false
 	 * before it is closed.
 	 */
@@ -116,16 +116,18 @@ pid_t ivshmem_server_peer_pid(const struct ivshmem_server *srv);
 void ivshmem_server_interrupt(struct ivshmem_server *srv, unsigned int vec);
 
 /*
+ * Whether the doorbell of a direct vector is still there (a QEMU), from
+ * any thread. Its eventfd is not drained: its owner waits on it edge-
+ * triggered (worker_pool.c), and a read(2) per wake-up cost more than
+ * the rest of the daemon's own work per call.
+ */
+bool ivshmem_server_doorbell_live(struct ivshmem_server *srv,
+				  unsigned int vec);
+
+/*
  * Ring our own doorbell vec: the loop comes back to it after every other
  * ready source (fair service for work left over from one wake).
  */
-/*
- * Drain the doorbell of a direct vector, from any thread. False when
- * there is no QEMU (the eventfd is gone).
- */
-bool ivshmem_server_doorbell_read(struct ivshmem_server *srv,
-				  unsigned int vec);
-
 void ivshmem_server_rearm(struct ivshmem_server *srv, unsigned int vec);
 
 #endif /* DEVCALL_IVSHMEM_SERVER_H */

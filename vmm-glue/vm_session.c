@@ -390,7 +390,7 @@ static void session_ring(void *ctx)
 	uint32_t len;
 	bool quick;
 
-	if (!ivshmem_server_doorbell_read(&s->srv, vec))
+	if (!ivshmem_server_doorbell_live(&s->srv, vec))
 		return;
 	poll_adapt(s, mono_ns());
 	irq_batch = &batch;

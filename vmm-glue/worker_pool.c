@@ -44,6 +44,13 @@ struct worker_pool {
  * worker per event (the followers stay asleep), and the one it wakes
  * serves what it found itself. There is no hand-off from a thread that
  * only listens: that costs a context switch per call.
+ *
+ * The doorbell is edge-triggered and never read: every ring (each
+ * write to the eventfd) is an event, its count just grows (2^64 rings).
+ * A read(2) per wake-up cost 1.2 us on this paravirtualised host, more
+ * than the rest of the daemon's own work for a call. A ring while every
+ * worker is busy is left on each busy worker's list: each comes back to
+ * look at the ring once, finds what there is, and sleeps.
  */
 static int worker_watch(struct worker *w, int fd, uint32_t tag)
 {
@@ -57,6 +64,8 @@ static int worker_watch(struct worker *w, int fd, uint32_t tag)
 	 */
 	if (tag == POOL_EV_STOP)
 		ev.events = EPOLLIN;
+	if (tag == POOL_EV_DOORBELL)
+		ev.events |= EPOLLET;
 
 	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }

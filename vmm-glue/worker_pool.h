@@ -36,7 +36,7 @@ void pool_queue(struct worker_pool *p, struct pool_job *job);
 
 /*
  * What a worker runs when the doorbell it waits on (pool_watch()) rings;
- * set before the pool starts. It reads the eventfd itself.
+ * set before the pool starts. Edge-triggered: nobody reads the eventfd.
  */
 void pool_set_doorbell(struct worker_pool *p, void (*fn)(void *ctx),
 		       void *ctx);
