@@ -253,8 +253,12 @@ static int config_build(const struct option *opts, const struct config *cur,
 	return 0;
 }
 
-/* Forget the runtime changes build found the configuration overrides. */
-static void runtime_changes_keep(const bool *keep)
+/*
+ * Forget the runtime changes build found the configuration overrides;
+ * when: "reload" or "start", for the log.
+ */
+static void runtime_changes_keep(const bool *keep, struct config *ncfg,
+				 const char *when)
 {
 	unsigned int i, n = 0;
 
@@ -266,14 +270,19 @@ static void runtime_changes_keep(const bool *keep)
 		if (runtime_changes[i].is_vm && runtime_changes[i].remove)
 			continue;	/* a runtime VM's: nothing to undo */
 		if (runtime_changes[i].is_vm)
-			log_warn("reload: the configuration now %s vm %s: "
-				 "runtime %s forgotten",
+			log_warn("%s: the configuration now %s vm %s: "
+				 "runtime %s forgotten", when,
 				 runtime_changes[i].remove ? "lacks" : "has",
 				 runtime_changes[i].vm,
 				 runtime_changes[i].remove ? "removal" : "add");
+		else if (!config_find_vm(ncfg, runtime_changes[i].vm))
+			log_warn("%s: the configuration now lacks vm %s: "
+				 "runtime export %s %s forgotten", when,
+				 runtime_changes[i].vm, runtime_changes[i].name,
+				 runtime_changes[i].remove ? "removal" : "add");
 		else
-			log_warn("reload: the configuration now %s export "
-				 "%s/%s: runtime %s forgotten",
+			log_warn("%s: the configuration now %s export "
+				 "%s/%s: runtime %s forgotten", when,
 				 runtime_changes[i].remove ? "lacks" : "has",
 				 runtime_changes[i].vm, runtime_changes[i].name,
 				 runtime_changes[i].remove ? "removal" :
@@ -345,11 +354,11 @@ static void runtime_changes_restore(const struct option *opts,
 	}
 	if (nr_runtime_changes &&
 	    !config_build(opts, NULL, ncfg, keep, err, sizeof(err))) {
-		runtime_changes_keep(keep);
+		runtime_changes_keep(keep, ncfg, "start");
 		cfg->nr_vms = ncfg->nr_vms;
 		memcpy(cfg->vms, ncfg->vms, sizeof(cfg->vms));
-		log_info("%u runtime change(s) of the last run replayed",
-			 nr_runtime_changes);
+		log_info("%u of %u runtime change(s) of the last run "
+			 "replayed", nr_runtime_changes, n);
 	} else {
 		nr_runtime_changes = 0;
 	}
@@ -523,7 +532,7 @@ static int config_apply(const struct option *opts, const struct config *cur,
 		free(ncfg);
 		return ret;
 	}
-	runtime_changes_keep(keep);
+	runtime_changes_keep(keep, ncfg, "reload");
 	runtime_changes_save();
 	for (j = nr_live; j-- > 0;) {
 		if (config_find_vm(ncfg, live[j]->cfg->name))
