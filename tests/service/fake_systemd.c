@@ -168,6 +168,24 @@ static int vm_stored_count(const struct fake *fk, const char *vm)
 	return n;
 }
 
+static void msleep(int ms);
+
+/* Wait up to 2 s for all of VM vm's descriptors to be stored. */
+static bool wait_stored(struct fake *fk, const char *vm)
+{
+	bool ok = false;
+	int i;
+
+	for (i = 0; i < 100 && !ok; i++) {
+		if (i)
+			msleep(20);
+		pthread_mutex_lock(&fk->lock);
+		ok = vm_stored_count(fk, vm) == VM_FDS;
+		pthread_mutex_unlock(&fk->lock);
+	}
+	return ok;
+}
+
 /* Is every descriptor of VM s stored, once? */
 static bool vm_stored_once(const struct fake *fk, char *why, size_t size)
 {
@@ -561,14 +579,7 @@ static void live_vm(struct fake *fk, pid_t d)
 		r = fq_roundtrip(&l, 1, CALL_MS);
 	check(ok && r == 0, "live-vm-served", "READY %d, %s", ok,
 	      strerror(r < 0 ? -r : r));
-	for (i = 0; i < 100; i++) {
-		pthread_mutex_lock(&fk->lock);
-		ok = vm_stored_count(fk, "live") == VM_FDS;
-		pthread_mutex_unlock(&fk->lock);
-		if (ok)
-			break;
-		msleep(20);
-	}
+	ok = wait_stored(fk, "live");
 	check(ok && !keeper_seen(fk) && children_of(d) == 0 &&
 	      access(path(fk, "run/live.sock.keep"), F_OK) != 0,
 	      "live-vm-fdstore-no-keeper", "%d of its descriptors stored, "
@@ -682,14 +693,7 @@ static pid_t runtime_vm(struct fake *fk, pid_t d)
 	      state_has(fk, "export-add rt zero "), "runtime-vm-recorded",
 	      "vm add, export add, guest: %d; the record %s", rc,
 	      state_has(fk, "vm-add rt ") ? "has it" : "lacks it");
-	for (i = 0; i < 100; i++) {
-		pthread_mutex_lock(&fk->lock);
-		ok = vm_stored_count(fk, "rt") == VM_FDS;
-		pthread_mutex_unlock(&fk->lock);
-		if (ok)
-			break;
-		msleep(20);
-	}
+	ok = wait_stored(fk, "rt");
 	check(ok, "runtime-vm-fdstore", "%d of its descriptors stored",
 	      vm_stored_count(fk, "rt"));
 	if (rc || !ok)
