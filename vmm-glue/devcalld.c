@@ -327,6 +327,7 @@ static void runtime_changes_restore(const struct option *opts,
 	struct config *ncfg;
 	char err[512], what[128];
 	unsigned int i, n;
+	bool ok;
 
 	if (runtime_state_load(runtime_state_path, loaded, MAX_RUNTIME_CHANGES,
 			       &n, err, sizeof(err))) {
@@ -343,17 +344,26 @@ static void runtime_changes_restore(const struct option *opts,
 			strerror(ENOMEM));
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		runtime_changes[nr_runtime_changes++] = loaded[i];
-		if (!config_build(opts, NULL, ncfg, keep, err, sizeof(err)))
-			continue;
-		runtime_change_name(&loaded[i], what, sizeof(what));
-		log_warn("runtime change of the last run not replayed: %s: %s",
-			 what, err);
-		nr_runtime_changes--;
+	memcpy(runtime_changes, loaded, n * sizeof(loaded[0]));
+	nr_runtime_changes = n;
+	ok = !config_build(opts, NULL, ncfg, keep, err, sizeof(err));
+	if (!ok) {
+		/* Not all of them load: one at a time, keeping those that do. */
+		nr_runtime_changes = 0;
+		for (i = 0; i < n; i++) {
+			runtime_changes[nr_runtime_changes++] = loaded[i];
+			if (!config_build(opts, NULL, ncfg, keep, err,
+					  sizeof(err)))
+				continue;
+			runtime_change_name(&loaded[i], what, sizeof(what));
+			log_warn("runtime change of the last run not "
+				 "replayed: %s: %s", what, err);
+			nr_runtime_changes--;
+		}
+		ok = nr_runtime_changes &&
+		     !config_build(opts, NULL, ncfg, keep, err, sizeof(err));
 	}
-	if (nr_runtime_changes &&
-	    !config_build(opts, NULL, ncfg, keep, err, sizeof(err))) {
+	if (ok) {
 		runtime_changes_keep(keep, ncfg, "start");
 		cfg->nr_vms = ncfg->nr_vms;
 		memcpy(cfg->vms, ncfg->vms, sizeof(cfg->vms));
