@@ -229,6 +229,9 @@ static struct json_object *status_vm(struct ctl_server *cs,
 	add_str(o, "name", s->cfg->name);
 	json_object_object_add(o, "attached", json_object_new_boolean(
 		__atomic_load_n(&s->connected, __ATOMIC_ACQUIRE)));
+	json_object_object_add(o, "runtime", json_object_new_boolean(
+		cs->ops->vm_runtime && cs->ops->vm_runtime(cs->ctx,
+							   s->cfg->name)));
 	a = json_object_new_array();
 	n = vm_exports(s->vm, exps, NULL);
 	for (i = 0; i < n; i++) {

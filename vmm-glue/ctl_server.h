@@ -33,6 +33,8 @@ struct ctl_ops {
 			     char *msg, size_t len);
 	/* Was this export added at run time (devcallctl export add)? */
 	int (*export_runtime)(void *ctx, const char *vm, const char *name);
+	/* Was this VM added at run time (devcallctl vm add)? */
+	int (*vm_runtime)(void *ctx, const char *vm);
 	/* devcallctl vm add / vm remove: as export_add, export_remove. */
 	int (*vm_add)(void *ctx, const struct ctl_req *req, char *msg,
 		      size_t len);

@@ -105,8 +105,9 @@ static void print_status(struct json_object *r)
 		struct json_object *vm = json_object_array_get_idx(vms, i);
 		struct json_object *a = get(vm, "exports"), *c, *b;
 
-		printf("vm %s: %s\n", str_of(vm, "name"),
-		       bool_of(vm, "attached") ? "attached" : "not attached");
+		printf("vm %s: %s%s\n", str_of(vm, "name"),
+		       bool_of(vm, "attached") ? "attached" : "not attached",
+		       bool_of(vm, "runtime") ? ", added at run time" : "");
 		for (j = 0; a && j < json_object_array_length(a); j++) {
 			struct json_object *e = json_object_array_get_idx(a, j);
 

@@ -725,6 +725,18 @@ static int ctl_export_runtime(void *ctx, const char *vm, const char *name)
 	return 0;
 }
 
+static int ctl_vm_runtime(void *ctx, const char *vm)
+{
+	unsigned int i;
+
+	(void)ctx;
+	for (i = 0; i < nr_runtime_changes; i++)
+		if (runtime_changes[i].is_vm && !runtime_changes[i].remove &&
+		    !strcmp(runtime_changes[i].vm, vm))
+			return 1;
+	return 0;
+}
+
 static int ctl_vm_add(void *ctx, const struct ctl_req *req, char *msg,
 		      size_t len)
 {
@@ -765,6 +777,7 @@ static const struct ctl_ops daemon_ctl_ops = {
 	.export_add = ctl_export_add,
 	.export_remove = ctl_export_remove,
 	.export_runtime = ctl_export_runtime,
+	.vm_runtime = ctl_vm_runtime,
 	.vm_add = ctl_vm_add,
 	.vm_remove = ctl_vm_remove,
 };

@@ -760,6 +760,12 @@ static void t_vms(int64_t h_zero)
 	check(h > 0 && res == 8, "b's guest opens excl and reads (%lld)",
 	      (long long)res);
 	check(daemon_fds(excl_path) == 1, "the daemon holds excl.bin open");
+	rc = RUN(out, "status", "b");
+	check(rc == 0 && strstr(out, "vm b: attached, added at run time"),
+	      "status b: added at run time: %s", out);
+	rc = RUN(out, "--json", "status", "a");
+	check(rc == 0 && strstr(out, "\"attached\":true,\"runtime\":false"),
+	      "status a: a configured VM, not a runtime one");
 	rc = RUN(out, "--json", "status", "b");
 	check(rc == 0 && strstr(out, "\"attached\":true") &&
 	      strstr(out, "\"claims\""), "status b: attached, excl claimed");
