@@ -376,6 +376,18 @@ static void runtime_changes_restore(const struct option *opts,
 	runtime_changes_save();
 }
 
+/* Is VM vm one added at run time (devcallctl vm add), still kept? */
+static bool runtime_vm_added(const char *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_runtime_changes; i++)
+		if (runtime_changes[i].is_vm && !runtime_changes[i].remove &&
+		    !strcmp(runtime_changes[i].vm, vm))
+			return true;
+	return false;
+}
+
 /*
  * Forget VM vm's runtime changes if it is a VM added at run time (its
  * exports' too): true if it was one.
@@ -383,13 +395,8 @@ static void runtime_changes_restore(const struct option *opts,
 static bool runtime_vm_forget(const char *vm)
 {
 	unsigned int i, n = 0;
-	bool added = false;
 
-	for (i = 0; i < nr_runtime_changes; i++)
-		added |= runtime_changes[i].is_vm &&
-			 !runtime_changes[i].remove &&
-			 !strcmp(runtime_changes[i].vm, vm);
-	if (!added)
+	if (!runtime_vm_added(vm))
 		return false;
 	for (i = 0; i < nr_runtime_changes; i++)
 		if (strcmp(runtime_changes[i].vm, vm))
@@ -727,14 +734,8 @@ static int ctl_export_runtime(void *ctx, const char *vm, const char *name)
 
 static int ctl_vm_runtime(void *ctx, const char *vm)
 {
-	unsigned int i;
-
 	(void)ctx;
-	for (i = 0; i < nr_runtime_changes; i++)
-		if (runtime_changes[i].is_vm && !runtime_changes[i].remove &&
-		    !strcmp(runtime_changes[i].vm, vm))
-			return 1;
-	return 0;
+	return runtime_vm_added(vm);
 }
 
 static int ctl_vm_add(void *ctx, const struct ctl_req *req, char *msg,
