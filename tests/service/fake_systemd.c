@@ -170,6 +170,21 @@ static int vm_stored_count(const struct fake *fk, const char *vm)
 
 static void msleep(int ms);
 
+/*
+ * A fake QEMU connects to the ivshmem socket sock (under the test's
+ * directory), its guest starts the driver and gets one answer. 0 or -errno.
+ */
+static int guest_attach(const struct fake *fk, struct fq *f, const char *sock)
+{
+	int r = fq_connect(f, path(fk, sock), 2000);
+
+	if (!r)
+		r = fq_driver_start(f, 64, 0);
+	if (!r)
+		r = fq_roundtrip(f, 1, CALL_MS);
+	return r;
+}
+
 /* Wait up to 2 s for all of VM vm's descriptors to be stored. */
 static bool wait_stored(struct fake *fk, const char *vm)
 {
@@ -572,11 +587,7 @@ static void live_vm(struct fake *fk, pid_t d)
 	kill(d, SIGHUP);
 	ok = wait_count(fk, &fk->ready, 1, 5000);
 	if (!r)
-		r = fq_connect(&l, path(fk, "run/live.sock"), 2000);
-	if (!r)
-		r = fq_driver_start(&l, 64, 0);
-	if (!r)
-		r = fq_roundtrip(&l, 1, CALL_MS);
+		r = guest_attach(fk, &l, "run/live.sock");
 	check(ok && r == 0, "live-vm-served", "READY %d, %s", ok,
 	      strerror(r < 0 ? -r : r));
 	ok = wait_stored(fk, "live");
@@ -684,11 +695,7 @@ static pid_t runtime_vm(struct fake *fk, pid_t d)
 	if (!rc)
 		rc = CTL(fk, "export", "add", "rt", "zero", "/dev/zero");
 	if (!rc)
-		rc = fq_connect(&r, path(fk, "run/rt.sock"), 2000);
-	if (!rc)
-		rc = fq_driver_start(&r, 64, 0);
-	if (!rc)
-		rc = fq_roundtrip(&r, 1, CALL_MS);
+		rc = guest_attach(fk, &r, "run/rt.sock");
 	check(rc == 0 && state_has(fk, "vm-add rt ") &&
 	      state_has(fk, "export-add rt zero "), "runtime-vm-recorded",
 	      "vm add, export add, guest: %d; the record %s", rc,
@@ -842,11 +849,7 @@ int main(int argc, char **argv)
 	UNLOCK(&fk);
 	if (!ok)
 		goto out_stop;
-	r = fq_connect(fp, path(&fk, "run/s.sock"), 2000);
-	if (!r)
-		r = fq_driver_start(fp, 64, 0);
-	if (!r)
-		r = fq_roundtrip(fp, 1, CALL_MS);
+	r = guest_attach(&fk, fp, "run/s.sock");
 	check(r == 0, "guest-served", "%s", strerror(r < 0 ? -r : r));
 	if (r)
 		goto out_stop;
