@@ -385,14 +385,13 @@ static void session_ring(void *ctx)
 	struct irq_batch batch = { .s = s };
 	struct dispatch_env env;
 	struct session_call *sc;
-	uint64_t wake, t0;
+	uint64_t woke = mono_ns(), wake, t0;
+	bool quick, served = false;
 	unsigned int n;
 	uint32_t len;
-	bool quick;
 
 	if (!ivshmem_server_doorbell_live(&s->srv, vec))
 		return;
-	poll_adapt(s, mono_ns());
 	irq_batch = &batch;
 	vq_poll_enter(&s->vq);
 	for (n = 0; n < SESSION_KICK_BUDGET; n++) {
@@ -400,16 +399,29 @@ static void session_ring(void *ctx)
 		sc = session_pop(s, &env);
 		if (!sc) {
 			irq_batch_flush(&batch);
-			if (session_poll(s))
+			/*
+			 * Only a worker that took the guest's calls watches
+			 * for the next and says when the ring went idle: one
+			 * woken for nothing (another took the chain, or a
+			 * ring left on its list while it was busy, see
+			 * worker_pool.c) must not skew the watch.
+			 */
+			if (served && session_poll(s))
 				continue;
 			/* Published as we turned the doorbell on: take it. */
 			if (!vq_poll_leave(&s->vq)) {
-				__atomic_store_n(&s->idle_since, mono_ns(),
-						 __ATOMIC_RELAXED);
+				if (served)
+					__atomic_store_n(&s->idle_since,
+							 mono_ns(),
+							 __ATOMIC_RELAXED);
 				goto out;
 			}
 			vq_poll_enter(&s->vq);
 			continue;
+		}
+		if (!served) {
+			served = true;
+			poll_adapt(s, woke);
 		}
 		sc->ts[TS_WAKE] = wake;
 		/* Over the VM's budget it is answered and gone already. */
