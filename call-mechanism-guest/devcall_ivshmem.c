@@ -38,6 +38,7 @@ struct dc_ivshmem;
 struct dc_vdev {
 	struct virtio_device vdev;
 	struct dc_ivshmem *dc;
+	bool reset_unanswered;		/* reset while the daemon was gone */
 };
 
 struct dc_ivshmem {
@@ -157,7 +158,8 @@ static u8 dc_get_status(struct virtio_device *vdev)
 	struct dc_ivshmem *dc = to_dc(vdev);
 
 	if (dc->broken)
-		return VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED;
+		return container_of(vdev, struct dc_vdev, vdev)->reset_unanswered ?
+		       0 : VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED;
 	return shm_read32(&dc->shm->status) & 0xff;
 }
 
@@ -168,9 +170,15 @@ static void dc_set_status(struct virtio_device *vdev, u8 status)
 	dc_mailbox(to_dc(vdev), DEVCALL_CMD_SET_STATUS, status);
 }
 
+/*
+ * A daemon given up on is not asked: the device is reset on our side
+ * alone, and its status reads 0 from then on, as after any reset (the
+ * virtio core checks that once the driver is removed).
+ */
 static void dc_reset(struct virtio_device *vdev)
 {
-	dc_mailbox(to_dc(vdev), DEVCALL_CMD_SET_STATUS, 0);
+	if (dc_mailbox(to_dc(vdev), DEVCALL_CMD_SET_STATUS, 0))
+		container_of(vdev, struct dc_vdev, vdev)->reset_unanswered = true;
 }
 
 static u64 dc_get_features(struct virtio_device *vdev)
