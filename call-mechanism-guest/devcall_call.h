@@ -62,9 +62,10 @@ int devcall_call_add_page(struct devcall_call *c, struct page *page,
 s64 devcall_call_submit(struct devcall_dev *d, struct devcall_call *c);
 
 /*
- * Send without waiting: done(c, ctx) runs once, in interrupt context,
- * when the host answers or the device goes away (take a reference to c
- * first if done needs it afterwards). 0 or -errno (then done never runs).
+ * Send without waiting: done(c, ctx) runs once, in atomic context, when
+ * the host answers or, the device going away, once it was reset (take a
+ * reference to c first if done needs it afterwards). 0 or -errno (then
+ * done never runs).
  */
 typedef void (*devcall_done_fn)(struct devcall_call *c, void *ctx);
 int devcall_call_submit_async(struct devcall_dev *d, struct devcall_call *c,

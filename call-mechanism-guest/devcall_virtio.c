@@ -531,6 +531,15 @@ static void devcall_vq_done(struct virtqueue *vq)
 	do {
 		virtqueue_disable_cb(vq);
 		while ((c = virtqueue_get_buf(vq, &len))) {
+			/*
+			 * Failed by devcall_remove already: a host that
+			 * answers after the reset it did not see (it hung,
+			 * then came back). Only the ring's reference is left.
+			 */
+			if (unlikely(list_empty(&c->node))) {
+				kref_put(&c->ref, devcall_call_release_deferred);
+				continue;
+			}
 			c->resp_len = min_t(unsigned int, len, DEVCALL_RESP_CAP);
 			if (unlikely(c->t_alloc))
 				c->t_irq = ktime_get_ns();
@@ -771,14 +780,31 @@ static void devcall_remove(struct virtio_device *vdev)
 	int err = vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_FAILED ?
 		  -EIO : -ENXIO;
 
-	/*
-	 * Fail every waiter first, and every call from now on: a frontend's
-	 * remove must not wait on a host that may never answer. The memory
-	 * the waiters pinned stays with the ring.
-	 */
+	/* Every call from now on fails at once; none is half queued. */
 	spin_lock_irq(&d->lock);
 	d->dead = true;
 	d->dead_err = err;
+	spin_unlock_irq(&d->lock);
+	wake_up_all(&d->space);
+	down_write(&d->users);
+	up_write(&d->users);
+
+	/*
+	 * The host stops touching our memory before any call in flight is
+	 * failed: a failed block request hands its pages back to their
+	 * owner at once. A daemon already given up on (FAILED) is not
+	 * asked: it answered nothing for DEVCALL_DEAD_MS, or no longer runs.
+	 */
+	virtio_reset_device(vdev);
+
+	/*
+	 * What the host answered before the reset keeps its answer; every
+	 * other waiter fails, so a frontend's remove never waits on a host
+	 * that will not answer. Pinned user memory stays with the ring's
+	 * reference until the queue is torn down below.
+	 */
+	devcall_vq_done(d->vq);
+	spin_lock_irq(&d->lock);
 	list_for_each_entry_safe(c, tmp, &d->inflight, node) {
 		c->status = err;
 		list_del_init(&c->node);
@@ -791,17 +817,13 @@ static void devcall_remove(struct virtio_device *vdev)
 		}
 	}
 	spin_unlock_irq(&d->lock);
-	wake_up_all(&d->space);
-	down_write(&d->users);		/* no submitter is still queueing */
-	up_write(&d->users);
 
 	/* No table diff from now on (config callbacks are off already). */
 	cancel_work_sync(&d->config_work);
 	/* The frontends let go while the queue still exists. */
 	devcall_exports_remove(&vdev->dev);
 
-	/* The host stops touching our memory; then take it all back. */
-	virtio_reset_device(vdev);
+	/* Then take back what the ring still holds. */
 	while ((c = virtqueue_detach_unused_buf(d->vq)))
 		kref_put(&c->ref, devcall_call_release);
 	vdev->config->del_vqs(vdev);
