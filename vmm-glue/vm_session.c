@@ -584,6 +584,24 @@ static int device_queue_enable(void *ctx, unsigned int q, uint32_t num,
 	return 0;
 }
 
+/*
+ * The guest's driver reset the device: it is probing, or it was unloaded
+ * (files of the guest still open then close, their claims go, as on a
+ * guest reset). The line is the VM's, rate limited: a guest may do this
+ * in a loop.
+ */
+static void device_driver_reset(void *ctx)
+{
+	struct vm_session *s = ctx;
+	unsigned int n = vm_open_count(s->vm);
+
+	if (n)
+		vm_log(s->vm, LOG_INFO,
+		       "the guest's driver reset the device: closing its %u open file(s)",
+		       n);
+	device_reset(s);
+}
+
 static void device_queue_reset(void *ctx, unsigned int q)
 {
 	struct vm_session *s = ctx;
@@ -602,7 +620,7 @@ static void device_interrupt(void *ctx, unsigned int vec)
 static const struct shm_device_ops session_device_ops = {
 	.queue_enable = device_queue_enable,
 	.queue_reset = device_queue_reset,
-	.reset = device_reset,
+	.reset = device_driver_reset,
 	.interrupt = device_interrupt,
 };
 
