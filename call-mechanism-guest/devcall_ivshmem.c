@@ -415,20 +415,25 @@ static int dc_attach(struct dc_ivshmem *dc)
 }
 
 /*
- * The daemon is gone: the virtio device goes, failing every call with
- * EIO; files open on it fail with EIO from now on; nodes disappear until
- * a daemon serves again.
+ * The daemon is gone (daemon_gone), or this driver is being unbound: the
+ * virtio device goes, failing every call with EIO (ENXIO when unbound);
+ * files open on it fail so from now on; nodes disappear until a daemon
+ * serves again. Unbound, the daemon is still asked for the reset, so it
+ * closes the guest's files and stops using its memory before that
+ * memory is handed back.
  */
-static void dc_detach(struct dc_ivshmem *dc)
+static void dc_detach(struct dc_ivshmem *dc, bool daemon_gone)
 {
 	struct dc_vdev *v = dc->cur;
 
-	dc->broken = true;
+	if (daemon_gone)
+		dc->broken = true;
 	dc->dead_epoch = shm_read32(&dc->shm->device_epoch);
 	/* The config interrupt stops looking at it before it can be freed. */
 	WRITE_ONCE(dc->cur, NULL);
 	synchronize_irq(pci_irq_vector(dc->pdev, DEVCALL_MSIX_VEC_CONFIG));
 	unregister_virtio_device(&v->vdev);
+	dc->broken = true;
 }
 
 static bool dc_daemon_present(struct dc_ivshmem *dc)
@@ -453,7 +458,7 @@ static void dc_watch(struct work_struct *work)
 	if (dc->cur && (!alive || dc->broken)) {
 		dev_warn(&dc->pdev->dev,
 			 "devcall daemon gone: calls fail with EIO until it is back\n");
-		dc_detach(dc);
+		dc_detach(dc, true);
 	} else if (!dc->cur && alive && dc_daemon_present(dc) &&
 		   shm_read32(&dc->shm->device_epoch) != dc->dead_epoch) {
 		dev_info(&dc->pdev->dev, "devcall daemon back: attaching\n");
@@ -531,7 +536,7 @@ static void dc_remove(struct pci_dev *pdev)
 
 	cancel_delayed_work_sync(&dc->watch);
 	if (dc->cur)
-		dc_detach(dc);
+		dc_detach(dc, false);
 	dc_free_irq(dc, DEVCALL_MSIX_VEC_CONFIG, dc);
 	pci_free_irq_vectors(pdev);
 }

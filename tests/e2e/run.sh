@@ -60,9 +60,11 @@ done < <(grep '^CHECK ' "$out/main.out")
 for name in pattern-write pattern-readback offsets short-read-at-end big-2mib \
 	    eight-processes read-only-export dev-zero dev-null-write \
 	    dev-null-read dev-urandom blkpg-bad-pointer-efault blkpg-add \
-	    frontend-unload-reload; do
+	    frontend-unload-reload transport-unload; do
 	grep -q "^CHECK $name " "$out/main.out" || result "$name" fail "did not run"
 done
+result transport-unload-closes-host-file \
+	"$(grep -q "vm e2e-main: the guest's driver reset the device: closing its 1 open file(s)" "$out/main-devcalld.log" && echo ok || echo fail)"
 
 guest_md5=$(sed -n 's/^VALUE pattern-md5 //p' "$out/main.out")
 host_md5=$(dd if="$disk" bs=1M skip=32 count=4 status=none | md5sum | cut -d' ' -f1)

@@ -53,4 +53,17 @@ fe_reload() {
 	echo "bus $(cat /sys/bus/devcall/devices/*:zero/kind) $(cat /sys/bus/devcall/devices/*:zero/modalias)"
 }
 check frontend-unload-reload fe_reload
+
+# The transport unloaded under an open file, last: the daemon is told (a
+# device reset, in which run.sh sees the file close), the file fails from
+# then on, and the guest kernel warns of nothing.
+transport_unload() {
+	exec 3<$d/zero
+	rmmod devcall_ivshmem || return 1
+	head -c 1 <&3 >/dev/null 2>&1 && { echo "read worked after unload"; return 1; }
+	exec 3<&-
+	w=$(dmesg | grep -E "WARNING|BUG|Oops|refcount" | head -n 3)
+	[ -z "$w" ] || { echo "$w"; return 1; }
+}
+check transport-unload transport_unload
 exit 0
