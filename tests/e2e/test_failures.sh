@@ -2,9 +2,10 @@
 # Failures, in real guests on one daemon: a guest killed while it holds an
 # exclusive export and sits in a blocked call (its files close and the
 # other guest gets the export within a second); a guest reset the same
-# way; the daemon killed under a guest's blocked call (the call fails
-# with EIO at once, nothing hangs) and started again (the guest attaches
-# again without a reboot and new opens work).
+# way; the daemon killed under a guest's blocked call and its block I/O
+# (the call and the disk's requests fail with EIO at once, nothing hangs,
+# the guest kernel warns of nothing) and started again (the guest attaches
+# again without a reboot, new opens work and the disk reads again).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$top/build}
@@ -12,14 +13,15 @@ out=$build/e2e/failures
 vm=$top/vmm-glue/devcall-vm
 dcwait=$build/guest-tools/dcwait
 mkdir -p "$out"
-daemon= pids=()
+daemon= pids=() loop=
 . "$top/tests/e2e/lib.sh"
 
 cleanup() {
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	pkill -f "devcall/f[abcrswl]/ram" 2>/dev/null
-	rm -f "$out"/*.fifo
+	[ -n "$loop" ] && losetup -d "$loop" 2>/dev/null
+	rm -f "$out"/*.fifo "$out/blk.img"
 }
 trap cleanup EXIT
 [ -x "$dcwait" ] || { echo "no $dcwait: run 'make e2e'"; echo "failures: 0 passed, 1 failed"; exit 1; }
@@ -76,10 +78,13 @@ run=$out/run
 rm -rf "$run" "$out"/*.log && mkdir -p "$run"
 rm -f "$out"/*.fifo && mkfifo "$out/a.fifo" "$out/c.fifo" "$out/r.fifo" "$out/w.fifo"
 head -c 1M /dev/urandom > "$out/disc.bin"
+rm -f "$out/blk.img" && truncate -s 64M "$out/blk.img" &&
+	loop=$(losetup -f --show "$out/blk.img") ||
+	{ echo "no loop device"; echo "failures: 0 passed, 1 failed"; exit 1; }
 args=(--export "fa:excl=$out/disc.bin,exclusive" --export "fb:excl=$out/disc.bin,exclusive"
       --export "fr:excl=$out/disc.bin,exclusive" --export "fs:excl=$out/disc.bin,exclusive"
       --export "fa:fifo=$out/a.fifo" --export "fr:fifo=$out/r.fifo"
-      --export "fc:fifo=$out/c.fifo" --export fc:zero=/dev/zero
+      --export "fc:fifo=$out/c.fifo" --export fc:zero=/dev/zero --export "fc:dblk=$loop"
       --export "fw:wfifo=$out/w.fifo" --export fl:zero=/dev/zero)
 start_daemon "${args[@]}"
 
@@ -148,15 +153,29 @@ result blocked-opens-answered-once-released "$([ $opened = 1 ] && echo ok || ech
 pkill -9 -f "mem-path=/dev/shm/devcall/fw/ram"
 pkill -9 -f "mem-path=/dev/shm/devcall/fl/ram"
 
-# ---- The daemon killed under a blocked call, then started again. ----
-guest fc 'exec 4</dev/devcall/zero; /dcwait block /dev/devcall/fifo
+# ---- The daemon killed under a blocked call and block I/O, then started
+# again. The disk's requests in flight fail only after the device reset:
+# devcall_blk's pages hold no reference of the call's own. ----
+guest fc 'exec 4</dev/devcall/zero
+	disk() { i=0; while [ ! -b /dev/devcall/dblk ] && [ $i -lt 300 ]; do usleep 100000; i=$((i+1)); done; }
+	disk
+	( n=0
+	  while dd if=/dev/devcall/dblk of=/dev/null bs=1M count=16 iflag=direct 2>/tmp/dd; do
+		n=$((n+1)); [ $n = 1 ] && echo DD-RUNNING
+	  done
+	  echo "DD-END after $n passes: $(grep -v records /tmp/dd | head -n 1)" ) &
+	/dcwait block /dev/devcall/fifo
 	head -c 1 <&4 >/dev/null 2>/tmp/e; echo "OLDFD=$? $(cat /tmp/e)"
+	wait
 	for i in $(seq 600); do
 		[ "$(head -c 4096 /dev/devcall/zero 2>/dev/null | wc -c)" = 4096 ] && { echo REATTACHED; break; }
 		usleep 50000
 	done
+	disk; dd if=/dev/devcall/dblk of=/dev/null bs=1M count=4 iflag=direct 2>/dev/null; echo "DD-AGAIN=$?"
+	echo "KWARN=[$(dmesg | grep -E "WARNING|BUG|Oops|refcount" | head -n 3 | tr "\n" " ")]"
 	sleep 3	# QEMU reconnects its QMP monitor meanwhile'
 wait_for "$out/fc-console.log" '^BLOCKING' 120
+wait_for "$out/fc-console.log" '^DD-RUNNING' 60
 kill -9 "$daemon"; wait "$daemon" 2>/dev/null; daemon=
 t0=$(now)
 ended=0
@@ -169,6 +188,10 @@ result daemon-killed-fails-within-3s "$([ $ended = 1 ] && below "$t" 3.0 && echo
 wait_for "$out/fc-console.log" '^OLDFD=' 10
 result old-file-fails-eio "$(grep -aq '^OLDFD=1 .*Input/output error' "$out/fc-console.log" && echo ok || echo fail)" \
 	"$(grep -a '^OLDFD' "$out/fc-console.log" | tr -d '\r')"
+wait_for "$out/fc-console.log" '^DD-END' 10
+line=$(grep -a '^DD-END' "$out/fc-console.log" | tr -d '\r')
+result daemon-killed-disk-io-fails-eio "$(echo "$line" | grep -q 'passes: .*Input/output error' && echo ok || echo fail)" \
+	"${line:-dd did not end}"
 rm -f "$run/pid"
 t0=$(now)
 start_daemon "${args[@]}"
@@ -176,6 +199,11 @@ back=0
 wait_for "$out/fc-console.log" '^REATTACHED' 30 && back=1
 t=$(elapsed "$t0")
 result daemon-restarted-guest-reattaches "$([ $back = 1 ] && echo ok || echo fail)" "new open worked ${t}s after the restart"
+wait_for "$out/fc-console.log" '^KWARN=' 60
+line=$(grep -a '^DD-AGAIN=' "$out/fc-console.log" | tr -d '\r')
+result restarted-daemon-disk-reads "$([ "$line" = DD-AGAIN=0 ] && echo ok || echo fail)" "${line:-no answer}"
+line=$(grep -a '^KWARN=' "$out/fc-console.log" | tr -d '\r')
+result daemon-killed-no-kernel-warnings "$([ "$line" = 'KWARN=[]' ] && echo ok || echo fail)" "$line"
 result restarted-daemon-took-qemu-back "$(grep -q 'vm fc: QEMU taken back from the fd keeper' "$out/devcalld.log" && echo ok || echo fail)"
 for _ in $(seq 40); do
 	[ "$(grep -c "vm fc: QEMU's QMP events connected" "$out/devcalld.log")" -ge 2 ] && break
