@@ -1,18 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # A/B of two builds of the guest modules on one TCG guest's data path:
-# guests boot in turn, A's modules then B's, each running dcbench io on
-# its devcall-blk disk (or char node) RUNS times; then the median and
-# mean of every field per side. Numbers, not a test. As root (a zram
-# disk of its own).
+# in each guest, the two builds' modules take turns (unloaded, the other
+# loaded: one guest's RAM placement and warm-up fall on both), each
+# running dcbench io once on its devcall-blk disk (or char node), AB_RUNS
+# times per build, the side that starts swapping each boot; then the
+# median and mean of every field per side. Numbers, not a test. As root
+# (a zram disk of its own).
 #
 #   guest-ab.sh A_DIR [B_DIR]
 #
-# A_DIR and B_DIR are guest build dirs as devcall-vm's DEVCALL_GUEST_DIR
-# takes them (guest/*.ko and guest-kernel.env); B defaults to $BUILD.
-# Keep A with: mkdir -p A/guest && cp build/guest/*.ko A/guest &&
-# cp build/guest-kernel.env A/. AB_ROUNDS boots per side (5), AB_RUNS
-# runs per boot (3), AB_TYPE=char for the char node instead of the disk.
+# A_DIR and B_DIR hold guest/*.ko as `make guest-modules` leaves them in
+# build (B defaults to $BUILD). Keep A with: mkdir -p A/guest && cp
+# build/guest/*.ko A/guest. AB_ROUNDS guests (5), AB_RUNS runs per side
+# in each (3), AB_TYPE=char for the char node instead of the disk.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,9 +30,15 @@ cleanup() {
 	true
 }
 trap cleanup EXIT
-for d in "$a" "$b"; do
-	[ -f "$d/guest/devcall.ko" ] && [ -f "$d/guest-kernel.env" ] ||
-		{ echo "guest-ab: no guest/devcall.ko or guest-kernel.env in $d" >&2; exit 1; }
+mods="devcall_ivshmem devcall devcall_frontend devcall_blk"
+files=()
+for side in A B; do
+	[ $side = A ] && d=$a || d=$b
+	for m in $mods; do
+		[ -f "$d/guest/$m.ko" ] ||
+			{ echo "guest-ab: no $d/guest/$m.ko" >&2; exit 1; }
+		files+=(--file "$d/guest/$m.ko:/$side/$m.ko")
+	done
 done
 n=$(cat /sys/class/zram-control/hot_add)
 disk=/dev/zram$n
@@ -40,18 +47,24 @@ dd if=/dev/zero of="$disk" bs=1M count=256 oflag=direct status=none
 export_arg="dblk=$disk"
 [ "${AB_TYPE:-}" = char ] && export_arg+=",guest-type=char"
 
-cmd='i=0; while [ ! -e /dev/devcall/dblk ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done'
-for ((k = 0; k < runs; k++)); do cmd+="; /dcbench io /dev/devcall/dblk 0 1"; done
+# load SIDE: the devcall modules of SIDE only, its disk (or node) there.
+cmd="load() { rmmod $(echo $mods | tr ' ' '\n' | tac | tr '\n' ' ') 2>/dev/null
+	for m in $mods; do insmod /\$1/\$m.ko || exit 1; done
+	i=0; while [ ! -e /dev/devcall/dblk ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done; }"
 out=$(mktemp)
-# guest-kernel.env's paths are relative to the tree it was made in.
-cd "$top"
 for ((r = 0; r < rounds; r++)); do
-	for side in A B; do
-		[ $side = A ] && dir=$a || dir=$b
-		DEVCALL_GUEST_DIR=$dir "$top/vmm-glue/devcall-vm" -q --name "ab$side" \
-			--export "$export_arg" --file "$dcbench:/dcbench" \
-			-- sh -c "$cmd" | sed -n "s/^BENCH /$side /p" >> "$out"
+	script=$cmd
+	for ((k = 0; k < runs; k++)); do
+		for side in A B; do
+			# The side that goes first swaps every guest.
+			[ $((r % 2)) = 1 ] && { [ $side = A ] && side=B || side=A; }
+			script+="
+load $side; /dcbench io /dev/devcall/dblk 0 1 | sed 's/^BENCH /$side /'"
+		done
 	done
+	"$top/vmm-glue/devcall-vm" -q --name ab --export "$export_arg" \
+		"${files[@]}" --file "$dcbench:/dcbench" \
+		-- sh -c "$script" | grep -E '^[AB] ' >> "$out"
 done
 echo "guest-ab: A=$a B=$b, $rounds boots x $runs runs per side"
 awk '{for (i = 2; i <= NF; i++) if (split($i, kv, "=") == 2) print $1, kv[1], kv[2]}' "$out" |
