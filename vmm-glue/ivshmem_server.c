@@ -192,6 +192,7 @@ int ivshmem_server_init(struct ivshmem_server *srv, const char *name,
 			const struct ivshmem_server_access *access,
 			const struct ivshmem_server_ops *ops, void *ctx)
 {
+	pthread_rwlockattr_t attr;
 	unsigned int i;
 	int ret;
 
@@ -203,7 +204,12 @@ int ivshmem_server_init(struct ivshmem_server *srv, const char *name,
 	srv->ctx = ctx;
 	srv->access = *access;
 	srv->listen_fd = srv->client_fd = srv->shm_fd = srv->keeper = -1;
-	pthread_mutex_init(&srv->lock, NULL);
+	pthread_rwlockattr_init(&attr);
+	/* A disconnect must not wait out a stream of interrupts. */
+	pthread_rwlockattr_setkind_np(&attr,
+			PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&srv->fd_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 	srv->ev_listen = (struct ivshmem_server_ev){ { server_on_listen },
 						     srv, 0 };
 	srv->ev_client = (struct ivshmem_server_ev){ { server_on_client },
@@ -274,13 +280,13 @@ static void server_disconnect(struct ivshmem_server *srv, bool drop)
 	close_fd(&srv->client_fd);
 	if (drop)
 		store_drop(srv);
-	pthread_mutex_lock(&srv->lock);
+	pthread_rwlock_wrlock(&srv->fd_lock);
 	for (i = 0; i < DEVCALL_NR_VECTORS; i++) {
 		server_unwatch_db(srv, i);
 		close_fd(&srv->db_fd[i]);
 		close_fd(&srv->irq_fd[i]);
 	}
-	pthread_mutex_unlock(&srv->lock);
+	pthread_rwlock_unlock(&srv->fd_lock);
 	srv->ops->disconnected(srv->ctx);
 }
 
@@ -373,14 +379,14 @@ static void server_on_listen(struct event_src *src, uint32_t events)
 		close(fd);
 		return;
 	}
-	pthread_mutex_lock(&srv->lock);
+	pthread_rwlock_wrlock(&srv->fd_lock);
 	for (i = 0; i < DEVCALL_NR_VECTORS && !ret; i++) {
 		srv->db_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		srv->irq_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (srv->db_fd[i] < 0 || srv->irq_fd[i] < 0)
 			ret = -errno;
 	}
-	pthread_mutex_unlock(&srv->lock);
+	pthread_rwlock_unlock(&srv->fd_lock);
 	/* Version, the client's id, the shared memory, then the doorbells. */
 	if (!ret)
 		ret = send_msg(fd, 0, -1);
@@ -443,12 +449,12 @@ void ivshmem_server_interrupt(struct ivshmem_server *srv, unsigned int vec)
 {
 	uint64_t one = 1;
 
-	pthread_mutex_lock(&srv->lock);
+	pthread_rwlock_rdlock(&srv->fd_lock);
 	if (vec < DEVCALL_NR_VECTORS && srv->irq_fd[vec] >= 0 &&
 	    write(srv->irq_fd[vec], &one, sizeof(one)) != sizeof(one))
 		log_debug("vm %s: interrupt %u: %s", srv->name, vec,
 			  strerror(errno));
-	pthread_mutex_unlock(&srv->lock);
+	pthread_rwlock_unlock(&srv->fd_lock);
 }
 
 bool ivshmem_server_doorbell_live(struct ivshmem_server *srv,
@@ -457,9 +463,9 @@ bool ivshmem_server_doorbell_live(struct ivshmem_server *srv,
 	bool there;
 
 	/* Under the lock: a disconnect may close it, and its number reused. */
-	pthread_mutex_lock(&srv->lock);
+	pthread_rwlock_rdlock(&srv->fd_lock);
 	there = vec < DEVCALL_NR_VECTORS && srv->db_fd[vec] >= 0;
-	pthread_mutex_unlock(&srv->lock);
+	pthread_rwlock_unlock(&srv->fd_lock);
 	return there;
 }
 
@@ -467,10 +473,10 @@ void ivshmem_server_rearm(struct ivshmem_server *srv, unsigned int vec)
 {
 	uint64_t one = 1;
 
-	pthread_mutex_lock(&srv->lock);
+	pthread_rwlock_rdlock(&srv->fd_lock);
 	if (vec < DEVCALL_NR_VECTORS && srv->db_fd[vec] >= 0 &&
 	    write(srv->db_fd[vec], &one, sizeof(one)) != sizeof(one))
 		log_debug("vm %s: rearm %u: %s", srv->name, vec,
 			  strerror(errno));
-	pthread_mutex_unlock(&srv->lock);
+	pthread_rwlock_unlock(&srv->fd_lock);
 }

@@ -70,7 +70,13 @@ struct ivshmem_server {
 	int client_fd;
 	int shm_fd;
 	int keeper;			/* fd_keeper.h: survives our death */
-	pthread_mutex_t lock;		/* irq_fd[] against interrupts */
+	/*
+	 * db_fd[] and irq_fd[] against their closing: read-held by every
+	 * worker's interrupt, rearm and doorbell check, which never wait on
+	 * each other (an interrupt is a syscall); write-held, and preferred,
+	 * where a connect or disconnect makes or closes them.
+	 */
+	pthread_rwlock_t fd_lock;
 	int db_fd[DEVCALL_NR_VECTORS];	/* the guest rings; we read */
 	int irq_fd[DEVCALL_NR_VECTORS];	/* we write; the guest is interrupted */
 	struct ivshmem_server_ev ev_listen, ev_client;
