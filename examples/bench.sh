@@ -165,7 +165,7 @@ printf 'SG_IO round trips: the daemon served %d IOCTL calls (+%d layout look-ups
 	"$nioc" "$nlay" $((2000 * runs)) $((2000 * runs))
 printf 'BLKGETSIZE64/s on the char node: guest %s, host %s; guest/host %s\n' \
 	"$ioc_g" "$ioc_h" "$(ratio "$ioc_g" "$ioc_h")"
-lv() { sed -n "s/^$1 .*$2=\([0-9.]*\).*/\1/p" "$out/load.out" | head -n1; }
+lv() { sed -n "s/^$1 .*$2=\([-0-9.]*\).*/\1/p" "$out/load.out" | head -n1; }
 echo "daemon CPU per forwarded 4 KiB read (fake guest, 20000 calls): $(lv CPU daemon_us_per_call) us," \
 	"host pread $(lv CPU host_syscall_us) us, overhead $(lv CPU overhead_us) us," \
 	"$(lv CPU ctxsw_per_call) context switches per call; a bare thread doing the same" \
