@@ -59,6 +59,7 @@ struct devcall_dev {
 	/* The host changed its exports (a reload): diff the table. */
 	struct work_struct config_work;
 	u32 config_gen;			/* of the table the bus shows */
+	u64 poll_ns;			/* devcall_poll()'s window now */
 };
 
 struct devcall_call {
@@ -491,14 +492,20 @@ static void stages_record(struct devcall_call *c)
 	stages_buf[STAGE_IRQ_TO_RET][i] = now - c->t_irq;
 }
 
+static void devcall_poll(struct devcall_dev *d, struct devcall_call *c);
+static void devcall_poll_adapt(struct devcall_dev *d, u64 took_ns);
+
 s64 devcall_call_submit(struct devcall_dev *d, struct devcall_call *c)
 {
+	u64 start = ktime_get_ns();
 	int ret = devcall_enqueue(d, c, true);
 
 	if (ret)
 		return ret;
+	devcall_poll(d, c);
 	if (wait_for_completion_interruptible(&c->done))
 		return devcall_cancel(d, c);
+	devcall_poll_adapt(d, ktime_get_ns() - start);
 	if (unlikely(c->t_alloc))
 		stages_record(c);
 	return devcall_result(c);
@@ -520,46 +527,125 @@ s64 devcall_call_result(struct devcall_call *c)
 }
 EXPORT_SYMBOL_GPL(devcall_call_result);
 
+/* Under d->lock: take every answer the host gave; how many there were. */
+static unsigned int devcall_vq_reap(struct devcall_dev *d)
+{
+	struct virtqueue *vq = d->vq;
+	struct devcall_call *c;
+	unsigned int len, n = 0;
+
+	while ((c = virtqueue_get_buf(vq, &len))) {
+		n++;
+		/*
+		 * Failed by devcall_remove already: a host that
+		 * answers after the reset it did not see (it hung,
+		 * then came back). Only the ring's reference is left.
+		 */
+		if (unlikely(list_empty(&c->node))) {
+			kref_put(&c->ref, devcall_call_release_deferred);
+			continue;
+		}
+		c->resp_len = min_t(unsigned int, len, DEVCALL_RESP_CAP);
+		if (unlikely(c->t_alloc))
+			c->t_irq = ktime_get_ns();
+		list_del_init(&c->node);
+		complete(&c->done);
+		if (c->done_fn)
+			c->done_fn(c, c->done_ctx);
+		if (c->orphan_dev) {
+			if (devcall_result(c) > 0) {
+				schedule_work(&c->orphan_work);
+			} else {
+				devcall_dev_put(c->orphan_dev);	/* a kfree at most */
+				kref_put(&c->ref, devcall_call_release_deferred);
+			}
+		}
+		kref_put(&c->ref, devcall_call_release_deferred);
+	}
+	return n;
+}
+
 static void devcall_vq_done(struct virtqueue *vq)
 {
 	struct devcall_dev *d = vq->vdev->priv;
-	struct devcall_call *c;
 	unsigned long flags;
-	unsigned int len;
 
 	spin_lock_irqsave(&d->lock, flags);
 	do {
 		virtqueue_disable_cb(vq);
-		while ((c = virtqueue_get_buf(vq, &len))) {
-			/*
-			 * Failed by devcall_remove already: a host that
-			 * answers after the reset it did not see (it hung,
-			 * then came back). Only the ring's reference is left.
-			 */
-			if (unlikely(list_empty(&c->node))) {
-				kref_put(&c->ref, devcall_call_release_deferred);
-				continue;
-			}
-			c->resp_len = min_t(unsigned int, len, DEVCALL_RESP_CAP);
-			if (unlikely(c->t_alloc))
-				c->t_irq = ktime_get_ns();
-			list_del_init(&c->node);
-			complete(&c->done);
-			if (c->done_fn)
-				c->done_fn(c, c->done_ctx);
-			if (c->orphan_dev) {
-				if (devcall_result(c) > 0) {
-					schedule_work(&c->orphan_work);
-				} else {
-					devcall_dev_put(c->orphan_dev);	/* a kfree at most */
-					kref_put(&c->ref, devcall_call_release_deferred);
-				}
-			}
-			kref_put(&c->ref, devcall_call_release_deferred);
-		}
+		devcall_vq_reap(d);
 	} while (!virtqueue_enable_cb(vq));
 	spin_unlock_irqrestore(&d->lock, flags);
 	wake_up(&d->space);
+}
+
+/*
+ * Polling for a synchronous call's answer. A guest that waits halts until
+ * the interrupt, and under TCG the interrupt costs two host thread
+ * wake-ups (QEMU's main loop, then the vCPU's); polling the used ring with
+ * interrupts off sees the answer as soon as the host writes it. The
+ * window adapts per device as QEMU's poll-max-ns does: while calls come
+ * back within poll_us it covers them (doubling, at least to what the last
+ * one took), and it halves at each one that takes longer, so a device
+ * whose calls wait (a read on a terminal) soon costs no polling at all.
+ */
+#define DEVCALL_POLL_US_MAX	1000u
+
+static unsigned int poll_us = 100;
+module_param(poll_us, uint, 0644);
+MODULE_PARM_DESC(poll_us,
+		 "poll for a synchronous call's answer up to this long, us (0: never; at most 1000)");
+
+static u64 devcall_poll_max_ns(void)
+{
+	return (u64)min(READ_ONCE(poll_us), DEVCALL_POLL_US_MAX) *
+	       NSEC_PER_USEC;
+}
+
+static void devcall_poll_adapt(struct devcall_dev *d, u64 took_ns)
+{
+	u64 max = devcall_poll_max_ns(), w = READ_ONCE(d->poll_ns);
+
+	if (took_ns <= max)
+		w = min(max, max(2 * w, took_ns));
+	else
+		w = w / 2 < NSEC_PER_USEC ? 0 : w / 2;
+	WRITE_ONCE(d->poll_ns, w);
+}
+
+static void devcall_poll(struct devcall_dev *d, struct devcall_call *c)
+{
+	u64 end, w = min(READ_ONCE(d->poll_ns), devcall_poll_max_ns());
+	unsigned long flags;
+	unsigned int n;
+
+	if (!w)
+		return;
+	end = ktime_get_ns() + w;
+	/* The queue stays while we look at it: remove waits for us. */
+	down_read(&d->users);
+	spin_lock_irqsave(&d->lock, flags);
+	if (d->dead) {
+		spin_unlock_irqrestore(&d->lock, flags);
+		goto out;
+	}
+	virtqueue_disable_cb(d->vq);
+	spin_unlock_irqrestore(&d->lock, flags);
+	while (!completion_done(&c->done) && !READ_ONCE(d->dead) &&
+	       !need_resched() && !signal_pending(current) &&
+	       ktime_get_ns() < end) {
+		spin_lock_irqsave(&d->lock, flags);
+		n = d->dead ? 0 : devcall_vq_reap(d);
+		spin_unlock_irqrestore(&d->lock, flags);
+		if (n)
+			wake_up(&d->space);
+		cpu_relax();
+	}
+	/* Interrupts back on, and whatever came meanwhile answered. */
+	if (!READ_ONCE(d->dead))
+		devcall_vq_done(d->vq);
+out:
+	up_read(&d->users);
 }
 
 static void devcall_dev_release(struct kref *ref)

@@ -179,14 +179,14 @@ echo "daemon memory with $(lv MEM vms) VMs: idle RSS $(lv MEM rss_idle_kib) KiB 
 	"under load RSS $(lv MEM rss_load_kib) KiB PSS $(lv MEM pss_load_kib) KiB"
 echo
 echo "one 4 KiB O_DIRECT read on the char node, medians of 2000 (us):"
-printf '  guest: syscall to doorbell %s; the doorbell write %s; doorbell to interrupt handler %s; interrupt to return %s\n' \
+printf '  guest: syscall to doorbell %s; the doorbell write %s; doorbell to the answer seen (polled, or the interrupt) %s; answer to return %s\n' \
 	"$(gst to_kick)" "$(gst kick)" "$(gst kick_to_irq)" "$(gst irq_to_ret)"
 printf '  host:  wake to queued %s; hand-off to a worker %s; decode + host syscall %s; answer to interrupt sent %s; wake to interrupt %s\n' \
 	"$(hmed 1)" "$(hmed 2)" "$(hmed 3)" "$(hmed 4)" "$(hmed 5)"
 # Under TCG the doorbell write returns to the guest only once QEMU has
 # written the eventfd, often after the daemon's work: the host's part is
-# inside doorbell write + doorbell to interrupt.
-printf '  transport (doorbell write to guest handler, minus the host part): %s\n' \
+# inside doorbell write + doorbell to the answer seen.
+printf '  transport (doorbell write to the answer seen, minus the host part): %s\n' \
 	"$(awk -v a="$(gst kick)" -v b="$(gst kick_to_irq)" -v c="$(hmed 5)" 'BEGIN {printf "%.1f", a + b - c}')"
 
 # ---- bench.json ----
