@@ -71,6 +71,15 @@ typedef void (*devcall_done_fn)(struct devcall_call *c, void *ctx);
 int devcall_call_submit_async(struct devcall_dev *d, struct devcall_call *c,
 			      devcall_done_fn done, void *ctx);
 
+/*
+ * Wait a little for c's answer by polling for it, before the caller
+ * sleeps on it: at most the device's polling window (the devcall.poll_us
+ * module parameter, adapted to how soon calls come back; nothing if it is
+ * 0). devcall_call_submit does it; for an async call, done may run here,
+ * in the caller's context with interrupts off. Process context.
+ */
+void devcall_call_poll(struct devcall_dev *d, struct devcall_call *c);
+
 /* The result of an answered call (as devcall_call_submit returns it). */
 s64 devcall_call_result(struct devcall_call *c);
 

@@ -45,6 +45,30 @@ static bool stages;
 static u32 stages_buf[STAGE_COUNT][STAGES_NR];
 static atomic_t stages_next = ATOMIC_INIT(0);
 
+/*
+ * Polling for a call's answer (devcall_call_poll). A guest that waits
+ * halts until the interrupt, and under TCG the interrupt costs two host
+ * thread wake-ups (QEMU's main loop, then the vCPU's); polling the used
+ * ring with interrupts off sees the answer as soon as the host writes it.
+ * The window adapts per device as QEMU's poll-max-ns does: while calls
+ * come back within poll_us it covers them (doubling, at least to what the
+ * last one took), and it halves at each one that takes longer, so a
+ * device whose calls wait (a read on a terminal) or move a megabyte soon
+ * costs no polling at all.
+ */
+#define DEVCALL_POLL_US_MAX	1000u
+
+static unsigned int poll_us = 100;
+module_param(poll_us, uint, 0644);
+MODULE_PARM_DESC(poll_us,
+		 "poll for a call's answer up to this long, us (0: never; at most 1000)");
+
+static u64 devcall_poll_max_ns(void)
+{
+	return (u64)min(READ_ONCE(poll_us), DEVCALL_POLL_US_MAX) *
+	       NSEC_PER_USEC;
+}
+
 struct devcall_dev {
 	struct kref ref;
 	struct virtio_device *vdev;
@@ -88,6 +112,7 @@ struct devcall_call {
 	struct page *small_pages[DEVCALL_SMALL_SEGS];
 	u8 resp_buf[DEVCALL_RESP_CAP];	/* what resp points at */
 	u64 t_alloc, t_prekick, t_kick, t_irq;	/* bench stages, if on */
+	u64 t_sent;			/* queued at, when polling is on */
 };
 
 static void devcall_call_free(struct devcall_call *c)
@@ -379,6 +404,7 @@ static int devcall_queue(struct devcall_dev *d, struct devcall_call *c,
 		return ret;
 	kref_get(&c->ref);		/* the ring's reference */
 	list_add_tail(&c->node, &d->inflight);
+	c->t_sent = devcall_poll_max_ns() ? ktime_get_ns() : 0;
 	if (unlikely(c->t_alloc))
 		c->t_prekick = ktime_get_ns();
 	virtqueue_kick(d->vq);
@@ -492,20 +518,15 @@ static void stages_record(struct devcall_call *c)
 	stages_buf[STAGE_IRQ_TO_RET][i] = now - c->t_irq;
 }
 
-static void devcall_poll(struct devcall_dev *d, struct devcall_call *c);
-static void devcall_poll_adapt(struct devcall_dev *d, u64 took_ns);
-
 s64 devcall_call_submit(struct devcall_dev *d, struct devcall_call *c)
 {
-	u64 start = ktime_get_ns();
 	int ret = devcall_enqueue(d, c, true);
 
 	if (ret)
 		return ret;
-	devcall_poll(d, c);
+	devcall_call_poll(d, c);
 	if (wait_for_completion_interruptible(&c->done))
 		return devcall_cancel(d, c);
-	devcall_poll_adapt(d, ktime_get_ns() - start);
 	if (unlikely(c->t_alloc))
 		stages_record(c);
 	return devcall_result(c);
@@ -526,6 +547,17 @@ s64 devcall_call_result(struct devcall_call *c)
 	return devcall_result(c);
 }
 EXPORT_SYMBOL_GPL(devcall_call_result);
+
+static void devcall_poll_adapt(struct devcall_dev *d, u64 took_ns)
+{
+	u64 max = devcall_poll_max_ns(), w = READ_ONCE(d->poll_ns);
+
+	if (took_ns <= max)
+		w = min(max, max(2 * w, took_ns));
+	else
+		w = w / 2 < NSEC_PER_USEC ? 0 : w / 2;
+	WRITE_ONCE(d->poll_ns, w);
+}
 
 /* Under d->lock: take every answer the host gave; how many there were. */
 static unsigned int devcall_vq_reap(struct devcall_dev *d)
@@ -548,6 +580,8 @@ static unsigned int devcall_vq_reap(struct devcall_dev *d)
 		c->resp_len = min_t(unsigned int, len, DEVCALL_RESP_CAP);
 		if (unlikely(c->t_alloc))
 			c->t_irq = ktime_get_ns();
+		if (c->t_sent)
+			devcall_poll_adapt(d, ktime_get_ns() - c->t_sent);
 		list_del_init(&c->node);
 		complete(&c->done);
 		if (c->done_fn)
@@ -579,41 +613,7 @@ static void devcall_vq_done(struct virtqueue *vq)
 	wake_up(&d->space);
 }
 
-/*
- * Polling for a synchronous call's answer. A guest that waits halts until
- * the interrupt, and under TCG the interrupt costs two host thread
- * wake-ups (QEMU's main loop, then the vCPU's); polling the used ring with
- * interrupts off sees the answer as soon as the host writes it. The
- * window adapts per device as QEMU's poll-max-ns does: while calls come
- * back within poll_us it covers them (doubling, at least to what the last
- * one took), and it halves at each one that takes longer, so a device
- * whose calls wait (a read on a terminal) soon costs no polling at all.
- */
-#define DEVCALL_POLL_US_MAX	1000u
-
-static unsigned int poll_us = 100;
-module_param(poll_us, uint, 0644);
-MODULE_PARM_DESC(poll_us,
-		 "poll for a synchronous call's answer up to this long, us (0: never; at most 1000)");
-
-static u64 devcall_poll_max_ns(void)
-{
-	return (u64)min(READ_ONCE(poll_us), DEVCALL_POLL_US_MAX) *
-	       NSEC_PER_USEC;
-}
-
-static void devcall_poll_adapt(struct devcall_dev *d, u64 took_ns)
-{
-	u64 max = devcall_poll_max_ns(), w = READ_ONCE(d->poll_ns);
-
-	if (took_ns <= max)
-		w = min(max, max(2 * w, took_ns));
-	else
-		w = w / 2 < NSEC_PER_USEC ? 0 : w / 2;
-	WRITE_ONCE(d->poll_ns, w);
-}
-
-static void devcall_poll(struct devcall_dev *d, struct devcall_call *c)
+void devcall_call_poll(struct devcall_dev *d, struct devcall_call *c)
 {
 	u64 end, w = min(READ_ONCE(d->poll_ns), devcall_poll_max_ns());
 	unsigned long flags;
@@ -647,6 +647,7 @@ static void devcall_poll(struct devcall_dev *d, struct devcall_call *c)
 out:
 	up_read(&d->users);
 }
+EXPORT_SYMBOL_GPL(devcall_call_poll);
 
 static void devcall_dev_release(struct kref *ref)
 {

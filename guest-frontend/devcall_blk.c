@@ -227,6 +227,13 @@ static blk_status_t dcb_queue_rq(struct blk_mq_hw_ctx *hctx,
 	}
 	blk_mq_start_request(rq);
 	ret = devcall_call_submit_async(dd->d, c, dcb_done, rq);
+	/*
+	 * A short call's answer is awaited here, polling, instead of an
+	 * interrupt: dcb_done may end rq before we return, as a driver
+	 * completing in queue_rq does (BLK_MQ_F_BLOCKING: we may take time).
+	 */
+	if (!ret)
+		devcall_call_poll(dd->d, c);
 	/* The ring holds its own reference until the host is done. */
 	devcall_call_put(c);
 	if (ret == -ENOMEM || ret == -EINTR)
