@@ -60,7 +60,7 @@ done < <(grep '^CHECK ' "$out/main.out")
 for name in pattern-write pattern-readback offsets short-read-at-end big-2mib \
 	    eight-processes read-only-export dev-zero dev-null-write \
 	    dev-null-read dev-urandom blkpg-bad-pointer-efault blkpg-add \
-	    frontend-unload-reload transport-unload; do
+	    poll-fewer-interrupts frontend-unload-reload transport-unload; do
 	grep -q "^CHECK $name " "$out/main.out" || result "$name" fail "did not run"
 done
 result transport-unload-closes-host-file \

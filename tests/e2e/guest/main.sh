@@ -34,6 +34,32 @@ check dev-null-write sh -c "echo hello > $d/null"
 check dev-null-read sh -c "[ \$(cat $d/null | wc -c) = 0 ]"
 check dev-urandom sh -c "a=\$(head -c 4096 $d/urandom | md5sum); b=\$(head -c 4096 $d/urandom | md5sum); [ \"\$a\" != \"\$b\" ] && [ \$(head -c 65536 $d/urandom | gzip -9 | wc -c) -gt 65000 ]"
 
+# A call polls for its answer (devcall.poll_us) with the host's interrupt
+# off: of 2000 short reads few are answered by an interrupt; with polling
+# turned off, every one is. ("requests" is the queue's vector; the most,
+# 1000 us, so that a busy host's slower answers are still polled for.)
+irq_count() {
+	awk '$NF == "requests" { s = 0
+		for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i
+		print s }' /proc/interrupts
+}
+poll_irqs() {
+	p=/sys/module/devcall/parameters/poll_us
+	[ -w $p ] || { echo "no $p"; return 1; }
+	was=$(cat $p)
+	echo 1000 > $p
+	a=$(irq_count)
+	dd if=$d/zero of=/dev/null bs=4096 count=2000 2>/dev/null || return 1
+	b=$(irq_count)
+	echo 0 > $p
+	dd if=$d/zero of=/dev/null bs=4096 count=2000 2>/dev/null
+	c=$(irq_count)
+	echo "$was" > $p
+	echo "interrupts for 2000 reads: $((b - a)) polling, $((c - b)) not"
+	[ $((b - a)) -lt 1000 ] && [ $((c - b)) -ge 1900 ]
+}
+check poll-fewer-interrupts poll_irqs
+
 # The frontend is a driver on the devcall bus: while a file is open it
 # stays; unloaded, its nodes go; loaded again, it is probed for every
 # export again and the nodes work.
