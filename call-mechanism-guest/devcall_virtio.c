@@ -83,7 +83,7 @@ struct devcall_dev {
 	/* The host changed its exports (a reload): diff the table. */
 	struct work_struct config_work;
 	u32 config_gen;			/* of the table the bus shows */
-	u64 poll_ns;			/* devcall_poll()'s window now */
+	u64 poll_ns;			/* devcall_call_poll()'s window now */
 };
 
 struct devcall_call {
