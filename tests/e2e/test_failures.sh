@@ -154,8 +154,8 @@ pkill -9 -f "mem-path=/dev/shm/devcall/fw/ram"
 pkill -9 -f "mem-path=/dev/shm/devcall/fl/ram"
 
 # ---- The daemon killed under a blocked call and block I/O, then started
-# again. The disk's requests in flight fail only after the device reset:
-# devcall_blk's pages hold no reference of the call's own. ----
+# again. The disk's requests in flight fail only after the device reset
+# (devcall_remove), and the guest kernel warns of nothing. ----
 guest fc 'exec 4</dev/devcall/zero
 	disk() { i=0; while [ ! -b /dev/devcall/dblk ] && [ $i -lt 300 ]; do usleep 100000; i=$((i+1)); done; }
 	disk
