@@ -231,8 +231,10 @@ static blk_status_t dcb_queue_rq(struct blk_mq_hw_ctx *hctx,
 	 * A short call's answer is awaited here, polling, instead of an
 	 * interrupt: dcb_done may end rq before we return, as a driver
 	 * completing in queue_rq does (BLK_MQ_F_BLOCKING: we may take time).
+	 * Only at the last request of a batch: polling earlier would hold
+	 * back the rest of the batch, which the host could serve meanwhile.
 	 */
-	if (!ret)
+	if (!ret && bd->last)
 		devcall_call_poll(dd->d, c);
 	/* The ring holds its own reference until the host is done. */
 	devcall_call_put(c);
